@@ -1,0 +1,184 @@
+"""What every rule reads: the parsed module, its metadata and model inference,
+computed once per file by the engine, plus helpers to report and edit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cached_property
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix
+from kerasfix.inference import ModelInference
+from kerasfix.settings import Settings
+from kerasfix.source import LineIndex
+
+
+class _CallIndex(cst.CSTVisitor):
+    """Every call, indexed by the attribute or name it calls (one pass)."""
+
+    def __init__(self) -> None:
+        self.by_attr: dict[str, list[cst.Call]] = defaultdict(list)
+        self.by_name: dict[str, list[cst.Call]] = defaultdict(list)
+        self.imports: list[cst.Import | cst.ImportFrom] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            self.by_attr[func.attr.value].append(node)
+        elif isinstance(func, cst.Name):
+            self.by_name[func.value].append(node)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self.imports.append(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.imports.append(node)
+
+
+class Context:
+    """One file, parsed once; every rule reads the same facts."""
+
+    def __init__(
+        self, path: str, text: str, module: cst.Module, settings: Settings
+    ) -> None:
+        self.path = path
+        self.text = text
+        self.module = module
+        self.settings = settings
+        self.lines = LineIndex(text)
+        self._numpy_import: Edit | None | bool = False
+
+    @cached_property
+    def wrapper(self) -> MetadataWrapper:
+        return MetadataWrapper(self.module, unsafe_skip_copy=True)
+
+    @cached_property
+    def inference(self) -> ModelInference:
+        return ModelInference(self.wrapper)
+
+    @cached_property
+    def calls(self) -> _CallIndex:
+        index = _CallIndex()
+        self.module.visit(index)
+        return index
+
+    def method_calls(self, *names: str) -> list[cst.Call]:
+        """Calls of the form ``receiver.<name>(…)``, in source order."""
+        found = [call for name in names for call in self.calls.by_attr.get(name, ())]
+        if len(names) > 1:
+            found.sort(key=lambda c: self.span(c)[0])
+        return found
+
+    # -- positions and edits ----------------------------------------------------
+
+    def span(self, node: cst.CSTNode) -> tuple[int, int]:
+        """Offsets of ``node`` in the text."""
+        pos = self.inference.position(node)
+        return (
+            self.lines.offset(pos.start.line, pos.start.column),
+            self.lines.offset(pos.end.line, pos.end.column),
+        )
+
+    def code(self, node: cst.CSTNode) -> str:
+        start, end = self.span(node)
+        return self.text[start:end]
+
+    def replace(self, node: cst.CSTNode, content: str) -> Edit:
+        start, end = self.span(node)
+        return Edit(start, end, content)
+
+    def insert_before(self, node: cst.CSTNode, content: str) -> Edit:
+        start, _ = self.span(node)
+        return Edit(start, start, content)
+
+    def insert_after(self, node: cst.CSTNode, content: str) -> Edit:
+        _, end = self.span(node)
+        return Edit(end, end, content)
+
+    def diagnostic(
+        self,
+        rule: type,
+        node: cst.CSTNode,
+        message: str,
+        fix: Fix | None = None,
+    ) -> Diagnostic:
+        start, end = self.span(node)
+        row, column = self.lines.position(start)
+        end_row, end_column = self.lines.position(end)
+        return Diagnostic(
+            code=rule.code,  # type: ignore[attr-defined]
+            name=rule.name,  # type: ignore[attr-defined]
+            message=message,
+            path=self.path,
+            row=row,
+            column=column,
+            end_row=end_row,
+            end_column=end_column,
+            fix=fix,
+            source_line=self.lines.line(row),
+        )
+
+    # -- numpy for fixes ----------------------------------------------------------
+
+    def numpy_name(self, at: cst.CSTNode) -> tuple[str, tuple[Edit, ...]] | None:
+        """A name that means numpy at ``at``, and the edits that import it.
+
+        Uses whatever name the module already binds numpy to; otherwise adds
+        ``import numpy as np`` (with LibCST's import helpers) if ``np`` is
+        free. None when neither is possible (``np`` bound to something else).
+        """
+        inference = self.inference
+        for node in self.calls.imports:
+            if not isinstance(node, cst.Import):
+                continue
+            for alias in node.names:
+                if alias.evaluated_name != "numpy":
+                    continue
+                bound = alias.evaluated_alias or "numpy"
+                if inference.resolves_to_import(at, bound, "numpy"):
+                    return bound, ()
+        if not inference.name_is_free(at, "np"):
+            return None
+        edit = self._numpy_import_edit()
+        if edit is None or edit.start > self.span(at)[0]:
+            return None
+        return "np", (edit,)
+
+    def _numpy_import_edit(self) -> Edit | None:
+        if self._numpy_import is not False:
+            return self._numpy_import  # type: ignore[return-value]
+        from libcst.codemod import CodemodContext
+        from libcst.codemod.visitors import AddImportsVisitor
+
+        context = CodemodContext()
+        AddImportsVisitor.add_needed_import(context, "numpy", asname="np")
+        new = AddImportsVisitor(context).transform_module(self.module).code
+        self._numpy_import = _insertion(self.text, new)
+        return self._numpy_import
+
+
+def _insertion(old: str, new: str) -> Edit | None:
+    """The single insertion that turns ``old`` into ``new``, at a line start."""
+    if len(new) <= len(old):
+        return None
+    prefix = 0
+    limit = len(old)
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    if prefix + suffix != len(old):
+        return None  # not a pure insertion
+    content = new[prefix : len(new) - suffix]
+    # Slide the insertion back to the start of its line when that is the same text.
+    while prefix > 0 and old[prefix - 1] not in "\r\n" and content[-1:] == old[prefix - 1]:
+        content = old[prefix - 1] + content[:-1]
+        prefix -= 1
+    return Edit(prefix, prefix, content)
+
+
+def fix(applicability: Applicability, message: str, *edits: Edit) -> Fix:
+    return Fix(applicability, message, tuple(sorted(edits)))

@@ -1,0 +1,57 @@
+"""What a rule reports: diagnostics, fixes and text edits (Ruff's shape)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Applicability(str, enum.Enum):
+    """How safe a fix is, in Ruff's terms."""
+
+    SAFE = "safe"  # keeps behaviour: applied by --fix
+    UNSAFE = "unsafe"  # changes behaviour: applied only with --unsafe-fixes
+    DISPLAY_ONLY = "display-only"  # shown, never applied
+
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    """Replace ``text[start:end]`` by ``content`` (offsets into the decoded text)."""
+
+    start: int
+    end: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: Applicability
+    message: str
+    edits: tuple[Edit, ...] = ()
+
+
+@dataclass
+class Diagnostic:
+    code: str
+    name: str
+    message: str
+    path: str
+    row: int
+    column: int  # 1-based
+    end_row: int
+    end_column: int
+    fix: Fix | None = None
+    cell: int | None = None  # notebook cell, 1-based
+    source_line: str = ""
+    # Filled by the engine once the rule has run, for output.
+    edit_positions: list[tuple[tuple[int, int], tuple[int, int]]] = field(
+        default_factory=list
+    )
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        return (self.path, self.cell or 0, self.row, self.column, self.code)
+
+    @property
+    def fixable(self) -> bool:
+        return self.fix is not None and self.fix.applicability is not Applicability.DISPLAY_ONLY

@@ -1,0 +1,303 @@
+"""The engine: read → skip what cannot match → parse once → every rule reads
+the same facts → diagnostics and fixes → verify → write atomically.
+
+Nothing here imports TensorFlow or Keras; LibCST is imported only when a
+file has to be parsed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from kerasfix.diagnostic import Applicability, Diagnostic, Edit
+from kerasfix.settings import Settings
+from kerasfix.source import DecodedSource, LineIndex, SourceError, decode, write_atomic
+
+MAX_FIX_PASSES = 8
+_NOQA = re.compile(
+    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
+)
+_FILE_NOQA = re.compile(r"^#\s*kerasfix\s*:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+class FixVerificationError(Exception):
+    """A fix produced code that does not parse: it is never written."""
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    fixed: int = 0  # fixes applied
+    original: str | None = None
+    new_text: str | None = None  # set when fixes changed the text
+    decoded: DecodedSource | None = None
+    parsed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.new_text is not None and self.new_text != self.original
+
+
+def _rules(settings: Settings) -> list[type]:
+    from kerasfix.rules import ALL_RULES
+
+    return [rule for rule in ALL_RULES if settings.enabled(rule.code)]
+
+
+def could_match(text: str, rules: Sequence[type]) -> bool:
+    """The cheap test before parsing: can any rule fire in this text?"""
+    return any(trigger in text for rule in rules for trigger in rule.triggers)
+
+
+def error_diagnostic(path: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:
+    from kerasfix.rules import PARSE_ERROR_CODE, PARSE_ERROR_NAME
+
+    return Diagnostic(
+        code=PARSE_ERROR_CODE,
+        name=PARSE_ERROR_NAME,
+        message=message,
+        path=path,
+        row=row,
+        column=column,
+        end_row=row,
+        end_column=column,
+    )
+
+
+def _internal_error(path: str, exc: BaseException) -> Diagnostic:
+    cause = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+    if os.environ.get("KERASFIX_TRACEBACK"):
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    return error_diagnostic(path, f"internal error: {cause}")
+
+
+def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic], bool]:
+    """All diagnostics for one text (suppressions applied), and whether it was parsed."""
+    rules = _rules(settings)
+    rules = [r for r in rules if not _ignored_for_path(r.code, path, settings)]
+    if not rules or (settings.prefilter and not could_match(text, rules)):
+        return [], False
+    if _FILE_NOQA.search(text):
+        return [], False
+    import libcst as cst
+
+    from kerasfix.context import Context
+
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        message = str(exc.message).splitlines()[0] if exc.message else "syntax error"
+        return [
+            error_diagnostic(path, f"syntax error: {message}", exc.raw_line, exc.raw_column + 1)
+        ], False
+    except RecursionError:
+        return [error_diagnostic(path, "cannot parse: nesting too deep for the parser")], False
+    except Exception as exc:  # noqa: BLE001 - the parser's own failures
+        return [error_diagnostic(path, f"cannot parse: {type(exc).__name__}: {exc}")], False
+    ctx = Context(path, text, module, settings)
+    diagnostics: list[Diagnostic] = []
+    for rule in rules:
+        try:
+            diagnostics.extend(rule.check(ctx))
+        except RecursionError as exc:
+            diagnostics.append(_internal_error(path, exc))
+        except Exception as exc:  # noqa: BLE001 - one rule's bug must not stop the run
+            diagnostics.append(_internal_error(path, exc))
+    diagnostics = _dedupe(_apply_noqa(diagnostics, ctx.lines))
+    diagnostics.sort(key=lambda d: d.sort_key)
+    for diagnostic in diagnostics:
+        _fill_edit_positions(diagnostic, ctx.lines)
+    return diagnostics, True
+
+
+def _ignored_for_path(code: str, path: str, settings: Settings) -> bool:
+    if not settings.per_file_ignores:
+        return False
+    import fnmatch
+
+    normalized = path.replace(os.sep, "/")
+    for pattern, codes in settings.per_file_ignores:
+        if fnmatch.fnmatch(normalized, pattern) or fnmatch.fnmatch(
+            os.path.basename(normalized), pattern
+        ):
+            if any(code.startswith(c) for c in codes):
+                return True
+    return False
+
+
+def _apply_noqa(diagnostics: list[Diagnostic], lines: LineIndex) -> list[Diagnostic]:
+    kept = []
+    for diagnostic in diagnostics:
+        if diagnostic.code == "KF000" and diagnostic.message.startswith("internal error"):
+            kept.append(diagnostic)
+            continue
+        suppressed = False
+        for row in {diagnostic.row, diagnostic.end_row}:
+            match = _NOQA.search(lines.line(row))
+            if match is None:
+                continue
+            codes = match.group("codes")
+            if codes is None or diagnostic.code in re.split(r"[\s,]+", codes.upper()):
+                suppressed = True
+        if not suppressed:
+            kept.append(diagnostic)
+    return kept
+
+
+def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple[str, int, int, str]] = set()
+    unique = []
+    for d in diagnostics:
+        key = (d.code, d.row, d.column, d.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
+    return unique
+
+
+def _fill_edit_positions(diagnostic: Diagnostic, lines: LineIndex) -> None:
+    if diagnostic.fix is None:
+        return
+    diagnostic.edit_positions = [
+        (lines.position(edit.start), lines.position(edit.end)) for edit in diagnostic.fix.edits
+    ]
+
+
+def applicable(settings: Settings) -> frozenset[Applicability]:
+    if settings.unsafe_fixes:
+        return frozenset({Applicability.SAFE, Applicability.UNSAFE})
+    return frozenset({Applicability.SAFE})
+
+
+def _conflicts(edit: Edit, other: Edit) -> bool:
+    if edit.start < other.end and other.start < edit.end:
+        return True
+    # two edits at the same point, one of them an insertion: order is ambiguous
+    return edit.start == other.start and (edit.start == edit.end or other.start == other.end)
+
+
+def apply_fixes(
+    text: str, diagnostics: Iterable[Diagnostic], allowed: frozenset[Applicability]
+) -> tuple[str, int]:
+    """Apply every non-conflicting allowed fix; return the new text and the count."""
+    accepted: list[Edit] = []
+    accepted_set: set[Edit] = set()
+    count = 0
+    for diagnostic in diagnostics:
+        fix = diagnostic.fix
+        if fix is None or fix.applicability not in allowed or not fix.edits:
+            continue
+        new = [e for e in fix.edits if e not in accepted_set]
+        if any(_conflicts(e, a) for e in new for a in accepted):
+            continue  # left for the next pass
+        accepted.extend(new)
+        accepted_set.update(new)
+        count += 1
+    if not count:
+        return text, 0
+    accepted.sort()
+    pieces = []
+    cursor = 0
+    for edit in accepted:
+        pieces.append(text[cursor : edit.start])
+        pieces.append(edit.content)
+        cursor = edit.end
+    pieces.append(text[cursor:])
+    return "".join(pieces), count
+
+
+def verify(text: str) -> None:
+    import libcst as cst
+
+    try:
+        cst.parse_module(text)
+    except Exception as exc:  # noqa: BLE001
+        raise FixVerificationError(f"a fix produced code that does not parse: {exc}") from None
+
+
+def fix_text(
+    text: str, path: str, settings: Settings
+) -> tuple[str, int, list[Diagnostic], bool]:
+    """Fix until nothing more applies. Returns new text, fixes applied, the
+    diagnostics left, and whether the text was parsed."""
+    allowed = applicable(settings)
+    total = 0
+    diagnostics, parsed = lint_text(text, path, settings)
+    for _ in range(MAX_FIX_PASSES):
+        new_text, count = apply_fixes(text, diagnostics, allowed)
+        if not count:
+            break
+        verify(new_text)
+        text = new_text
+        total += count
+        diagnostics, parsed = lint_text(text, path, settings)
+    return text, total, diagnostics, parsed
+
+
+def process_text(
+    text: str, path: str, settings: Settings, fix: bool
+) -> FileResult:
+    result = FileResult(path, original=text)
+    try:
+        if fix:
+            new_text, count, diagnostics, parsed = fix_text(text, path, settings)
+            result.new_text = new_text if count else None
+            result.fixed = count
+        else:
+            diagnostics, parsed = lint_text(text, path, settings)
+        result.diagnostics = diagnostics
+        result.parsed = parsed
+    except FixVerificationError as exc:
+        result.diagnostics = [error_diagnostic(path, f"internal error: {exc}")]
+        result.new_text = None
+        result.fixed = 0
+    except RecursionError as exc:
+        result.diagnostics = [_internal_error(path, exc)]
+    except Exception as exc:  # noqa: BLE001 - never a traceback for one bad file
+        result.diagnostics = [_internal_error(path, exc)]
+    return result
+
+
+def process_path(path: str, settings: Settings, fix: bool, write: bool) -> FileResult:
+    """Read, check (and fix) one file; write it back if asked and changed."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return FileResult(path, [error_diagnostic(path, f"cannot read file: {exc.strerror}")])
+    try:
+        decoded = decode(data)
+    except SourceError as exc:
+        return FileResult(path, [error_diagnostic(path, exc.message, exc.row, exc.column)])
+    result = process_text(decoded.text, path, settings, fix)
+    result.decoded = decoded
+    if write and result.changed and result.new_text is not None:
+        try:
+            write_atomic(path, decoded.encode(result.new_text))
+        except (OSError, UnicodeEncodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            result.diagnostics.append(error_diagnostic(path, f"cannot write file: {reason}"))
+            result.new_text = None
+            result.fixed = 0
+    return result
+
+
+# -- the Python API -----------------------------------------------------------
+
+
+def check_source(
+    source: str, path: str = "<string>", settings: Settings | None = None
+) -> list[Diagnostic]:
+    """Diagnostics for a piece of source code."""
+    return process_text(source, path, settings or Settings(), fix=False).diagnostics
+
+
+def fix_source(source: str, path: str = "<string>", settings: Settings | None = None) -> str:
+    """The source with every applicable fix applied."""
+    result = process_text(source, path, settings or Settings(), fix=True)
+    return result.new_text if result.new_text is not None else source

@@ -1,0 +1,1154 @@
+"""Model inference: what an expression refers to, and what a model ends in.
+
+Rules ask this module questions ("is this receiver a Keras model? what is its
+output head? what loss did this compile call receive?"); they never walk
+assignments themselves. The answers come from a small abstract interpreter
+over LibCST's scope metadata:
+
+* a name resolves to the assignment that reaches the use (straight-line code;
+  an assignment in a branch or loop that may or may not have run makes the
+  answer unknown),
+* ``self.attr`` resolves through the assignments to that attribute in the
+  enclosing class,
+* calls to functions and methods defined in the same module are evaluated
+  with their parameters bound to the call's arguments,
+* ``Sequential`` models fold their layer list and the ``.add()`` calls that
+  run before the use; functional models follow the tensors from ``Input``.
+
+Whenever a step is not certain the answer is ``UNKNOWN``: precision first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+import libcst as cst
+from libcst.metadata import (
+    Access,
+    Assignment,
+    BuiltinAssignment,
+    CodeRange,
+    ImportAssignment,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from kerasfix import knowledge as kb
+
+# ---------------------------------------------------------------------------
+# Abstract values
+
+
+class Value:
+    """What an expression evaluates to, as far as can be told statically."""
+
+
+@dataclass(frozen=True)
+class _Unknown(Value):
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Value = _Unknown()
+
+
+@dataclass(frozen=True)
+class Const(Value):
+    value: object
+
+
+@dataclass(frozen=True)
+class Ref(Value):
+    """An imported module or attribute, by fully qualified name."""
+
+    qualname: str
+
+    @property
+    def keras(self) -> str | None:
+        return kb.keras_path(self.qualname)
+
+
+@dataclass(frozen=True)
+class Seq(Value):
+    items: tuple[Value, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Function(Value):
+    node: cst.FunctionDef = field(repr=False)
+    bound_self: Value | None = None  # for methods looked up on self
+
+
+@dataclass(frozen=True, eq=False)
+class ClassRef(Value):
+    node: cst.ClassDef = field(repr=False)
+
+
+@dataclass(frozen=True)
+class NonKeras(Value):
+    """Known not to be a Keras model (scikit-learn object, local class ...)."""
+
+    what: str
+
+
+@dataclass(frozen=True, eq=False)
+class Head:
+    """The last layer of a model: how many units, which activation."""
+
+    units: int | None  # None: not known
+    activation: str | None  # canonical name ("softmax", "linear" ...); None: not known
+    layer: cst.Call | None = field(repr=False)  # the call that fixes the units
+    activation_arg: cst.Arg | None = field(default=None, repr=False)  # activation=
+    activation_layer: cst.Call | None = field(default=None, repr=False)  # later layer
+    rank2: bool = False  # the output is known to be (batch, units)
+
+    def same(self, other: Head | None) -> bool:
+        return (
+            other is not None
+            and self.units == other.units
+            and self.activation == other.activation
+            and self.layer is other.layer
+            and self.activation_layer is other.activation_layer
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Layer(Value):
+    """A constructed layer (not yet applied to a tensor)."""
+
+    kind: str  # "units", "activation", "pass", "wrapper", "flatten", "other"
+    name: str  # layer class name
+    node: cst.Call = field(repr=False)
+    units: int | None = None
+    activation: str | None = None
+    activation_arg: cst.Arg | None = field(default=None, repr=False)
+    inner: Value | None = None  # wrapped layer
+
+
+@dataclass(frozen=True, eq=False)
+class Tensor(Value):
+    head: Head | None
+    rank2: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Model(Value):
+    """A Keras model. ``heads`` is None when its layers cannot be seen."""
+
+    node: cst.CSTNode = field(repr=False)
+    heads: tuple[Head | None, ...] | None
+    sequential: bool = False  # layers may still be added with .add()
+
+    @property
+    def head(self) -> Head | None:
+        """The single output head, or None (unknown or several outputs)."""
+        if self.heads is None or len(self.heads) != 1:
+            return None
+        return self.heads[0]
+
+
+# ---------------------------------------------------------------------------
+# Helpers on the tree
+
+
+Env = dict[tuple[int, str], tuple[cst.BaseExpression, "Env"]]
+_MAX_DEPTH = 40
+_LOOPS = (cst.For, cst.While)
+_BRANCHES = (cst.If, cst.For, cst.While, cst.Try, cst.Match, cst.TryStar)
+_SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+# Calls that may receive a model without changing its layers.
+_HARMLESS_CONSUMERS = frozenset({"print", "len", "id", "type", "repr", "str", "isinstance"})
+
+
+def arg(
+    call: cst.Call, position: int | None, *keywords: str
+) -> cst.BaseExpression | None:
+    """The expression passed to a parameter, by position or keyword."""
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value in keywords:
+            return a.value
+    if position is None:
+        return None
+    index = 0
+    for a in call.args:
+        if a.star:
+            return None  # *args: positions are unknowable past it
+        if a.keyword is not None:
+            break
+        if index == position:
+            return a.value
+        index += 1
+    return None
+
+
+def arg_node(call: cst.Call, position: int | None, *keywords: str) -> cst.Arg | None:
+    value = arg(call, position, *keywords)
+    if value is None:
+        return None
+    for a in call.args:
+        if a.value is value:
+            return a
+    return None
+
+
+def _const(node: cst.BaseExpression) -> Value:
+    if isinstance(node, cst.Integer):
+        try:
+            return Const(int(node.value.replace("_", ""), 0))
+        except ValueError:
+            return UNKNOWN
+    if isinstance(node, cst.SimpleString):
+        try:
+            return Const(node.evaluated_value)
+        except Exception:  # noqa: BLE001 - odd prefixes
+            return UNKNOWN
+    if isinstance(node, cst.Name) and node.value in ("None", "True", "False"):
+        return Const({"None": None, "True": True, "False": False}[node.value])
+    return UNKNOWN
+
+
+# ---------------------------------------------------------------------------
+# The interpreter
+
+
+@dataclass
+class _ClassInfo:
+    node: cst.ClassDef
+    methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    # self.<attr> = value, in the method that assigns it
+    attr_assigns: dict[str, list[tuple[cst.BaseExpression, cst.FunctionDef, cst.CSTNode]]] = (
+        field(default_factory=dict)
+    )
+    # self.<attr>.add(layer) calls, with their method
+    attr_adds: dict[str, list[tuple[cst.Call, cst.FunctionDef]]] = field(default_factory=dict)
+    # self.<attr> passed to a call or otherwise mutated (pop)
+    attr_tainted: set[str] = field(default_factory=set)
+
+
+class ModelInference:
+    """Answers questions about one module. Build once per file; cheap queries."""
+
+    def __init__(self, wrapper: MetadataWrapper) -> None:
+        self.module = wrapper.module
+        self.scopes = wrapper.resolve(ScopeProvider)
+        self.parents = wrapper.resolve(ParentNodeProvider)
+        self.positions = wrapper.resolve(PositionProvider)
+        self._access_of: dict[int, Access] = {}
+        for scope in {s for s in self.scopes.values() if s is not None}:
+            for access in scope.accesses:
+                self._access_of[id(access.node)] = access
+        self._classes: dict[int, _ClassInfo] = {}
+        self._memo: dict[tuple[int, int], Value] = {}
+        self._active: set[tuple[int, int]] = set()
+
+    # -- public questions ---------------------------------------------------
+
+    def value_of(self, expr: cst.BaseExpression) -> Value:
+        """What ``expr`` evaluates to at its place in the module."""
+        return self._eval(expr, {}, 0)
+
+    def model_of(self, expr: cst.BaseExpression) -> Value:
+        """A Model, NonKeras, or UNKNOWN for a method-call receiver."""
+        value = self.value_of(expr)
+        if isinstance(value, (Model, NonKeras)):
+            return value
+        if isinstance(value, (Ref, Const, Seq, Layer, Tensor, Function, ClassRef)):
+            return NonKeras(type(value).__name__)
+        return UNKNOWN
+
+    def defines_method(self, receiver: cst.BaseExpression, method: str) -> bool:
+        """True for ``self.method(…)`` / ``super().method(…)`` inside a class of
+        this module that defines ``method`` itself (or in a local base)."""
+        if isinstance(receiver, cst.Call):
+            if not (isinstance(receiver.func, cst.Name) and receiver.func.value == "super"):
+                return False
+        elif not (isinstance(receiver, cst.Name) and self._is_self(receiver)):
+            return False
+        cls = self.enclosing_class(receiver)
+        return cls is not None and self._class_defines(cls, method, deep=True)
+
+    def enclosing_class(self, node: cst.CSTNode) -> cst.ClassDef | None:
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, cst.ClassDef):
+                return ancestor
+        return None
+
+    def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, cst.FunctionDef):
+                return ancestor
+        return None
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        parents = self.parents
+        while node in parents:
+            node = parents[node]
+            yield node
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        return self.positions[node]
+
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self.positions[node].start
+        return (start.line, start.column)
+
+    def _end(self, node: cst.CSTNode) -> tuple[int, int]:
+        end = self.positions[node].end
+        return (end.line, end.column)
+
+    def scope_of(self, node: cst.CSTNode) -> Scope | None:
+        return self.scopes.get(node)
+
+    def name_is_free(self, node: cst.CSTNode, name: str) -> bool:
+        """True if ``name`` is bound nowhere that ``node`` can see."""
+        scope = self.scopes.get(node)
+        if scope is None:
+            return False
+        return not scope.assignments[name] and not any(
+            s.assignments[name] for s in self._enclosing_scopes(scope)
+        )
+
+    def resolves_to_import(self, node: cst.CSTNode, name: str, qualname: str) -> bool:
+        """True if ``name`` at ``node`` is only ever the import of ``qualname``."""
+        scope = self.scopes.get(node)
+        if scope is None or name not in scope:
+            return False
+        assignments = scope[name]
+        if not assignments:
+            return False
+        for assignment in assignments:
+            if not isinstance(assignment, ImportAssignment):
+                return False
+            names = {q.name for q in assignment.scope.get_qualified_names_for(assignment.node)}
+            found = {q for q in names if q == qualname}
+            if not found:
+                # the import binds several names; check the alias of this one
+                if not self._import_binds(assignment.node, name, qualname):
+                    return False
+        return True
+
+    def module_binding_for(self, qualname: str) -> str | None:
+        """A module-level name bound by ``import`` to ``qualname`` exactly."""
+        for stmt in self.module.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        full = cst.helpers.get_full_name_for_node(alias.name)
+                        if full != qualname:
+                            continue
+                        if alias.asname is not None:
+                            target = alias.asname.name
+                            if isinstance(target, cst.Name):
+                                return target.value
+                        elif "." not in full:
+                            return full
+        return None
+
+    def keras_spelling(self, api_path: str, at: cst.CSTNode) -> str | None:
+        """How this module can name the Keras API object ``api_path``
+        (``losses.CategoricalCrossentropy``) with the imports it has, seen
+        from ``at``: ``tf.keras.losses.CategoricalCrossentropy``,
+        ``keras.losses.…``, ``losses.…``."""
+        namespace, _, leaf = api_path.rpartition(".")
+        candidates: list[tuple[int, str]] = []
+        for stmt in self.module.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if not isinstance(small, (cst.Import, cst.ImportFrom)) or isinstance(
+                    small.names, cst.ImportStar
+                ):
+                    continue
+                for alias in small.names:
+                    bound = alias.evaluated_alias or alias.evaluated_name
+                    if isinstance(small, cst.Import) and alias.asname is None:
+                        bound = alias.evaluated_name.split(".", 1)[0]
+                        qual = bound
+                    elif isinstance(small, cst.Import):
+                        qual = alias.evaluated_name
+                    else:
+                        if small.relative or small.module is None:
+                            continue
+                        module = cst.helpers.get_full_name_for_node(small.module)
+                        qual = f"{module}.{alias.evaluated_name}"
+                    if not self.resolves_to_import(at, bound, qual):
+                        continue
+                    if qual in ("tensorflow",):
+                        candidates.append((1, f"{bound}.keras.{api_path}"))
+                        continue
+                    path = kb.keras_path(qual)
+                    if path is None:
+                        continue
+                    if path == "":
+                        candidates.append((2, f"{bound}.{api_path}"))
+                    elif path == namespace:
+                        candidates.append((3, f"{bound}.{leaf}"))
+        if not candidates:
+            return None
+        return max(candidates)[1]
+
+    # -- evaluation -----------------------------------------------------------
+
+    def _eval(self, expr: cst.BaseExpression, env: Env, depth: int) -> Value:
+        if depth > _MAX_DEPTH:
+            return UNKNOWN
+        key = (id(expr), id(env) if env else 0)
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:
+            return UNKNOWN
+        self._active.add(key)
+        try:
+            value = self._eval_uncached(expr, env, depth + 1)
+        finally:
+            self._active.discard(key)
+        if not env:
+            self._memo[key] = value
+        return value
+
+    def _eval_uncached(self, expr: cst.BaseExpression, env: Env, depth: int) -> Value:
+        if isinstance(expr, (cst.Integer, cst.SimpleString)):
+            return _const(expr)
+        if isinstance(expr, cst.Name):
+            if expr.value in ("None", "True", "False"):
+                return _const(expr)
+            return self._eval_name(expr, env, depth)
+        if isinstance(expr, cst.Attribute):
+            return self._eval_attribute(expr, env, depth)
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            items: list[Value] = []
+            for element in expr.elements:
+                if isinstance(element, cst.StarredElement):
+                    return UNKNOWN
+                items.append(self._eval(element.value, env, depth))
+            return Seq(tuple(items))
+        if isinstance(expr, cst.Call):
+            return self._eval_call(expr, env, depth)
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+            inner = self._eval(expr.expression, env, depth)
+            if isinstance(inner, Const) and isinstance(inner.value, int):
+                return Const(-inner.value)
+        return UNKNOWN
+
+    # names ------------------------------------------------------------------
+
+    def _eval_name(self, name: cst.Name, env: Env, depth: int) -> Value:
+        access = self._access_of.get(id(name))
+        if access is None:
+            return UNKNOWN
+        referents = list(access.referents)
+        if not referents:
+            return UNKNOWN
+        if any(isinstance(r, BuiltinAssignment) for r in referents):
+            return Ref(f"builtins.{name.value}") if len(referents) == 1 else UNKNOWN
+        if all(isinstance(r, ImportAssignment) for r in referents):
+            quals = {
+                q.name
+                for r in referents
+                for q in access.scope.get_qualified_names_for(name)
+            }
+            quals = {q for q in quals if "<locals>" not in q}
+            if len(quals) == 1:
+                return Ref(quals.pop())
+            return UNKNOWN
+        if any(isinstance(r, ImportAssignment) for r in referents):
+            return UNKNOWN
+        if self._is_self(name):
+            cls = self.enclosing_class(name)
+            return self._instantiate(cls) if cls is not None else UNKNOWN
+        if all(getattr(r, "scope", None) is not access.scope for r in referents):
+            # a free variable (a global read in a function): it may be read at
+            # any time, so every assignment must give the same answer
+            values = [self._eval_assignment(r, name, env, depth) for r in referents]
+            return _merge(values)
+        assignment = self._reaching(name, referents)
+        if assignment is None:
+            return UNKNOWN
+        return self._eval_assignment(assignment, name, env, depth)
+
+    def _reaching(
+        self, use: cst.CSTNode, referents: Sequence[Assignment | object]
+    ) -> Assignment | None:
+        """The one assignment that reaches ``use``, or None if not certain."""
+        assignments = [r for r in referents if isinstance(r, Assignment)]
+        if len(assignments) != len(referents):
+            return None
+        if len(assignments) == 1 and not self._after(assignments[0].node, use):
+            return assignments[0]
+        use_start = self._start(use)
+        use_ancestors = set(map(id, self.ancestors(use)))
+        loops = [a for a in self.ancestors(use) if isinstance(a, _LOOPS)]
+        before: list[Assignment] = []
+        for assignment in assignments:
+            stmt = self._statement(assignment.node)
+            if stmt is None:
+                return None
+            if self._end(stmt) <= use_start and id(stmt) not in use_ancestors:
+                before.append(assignment)
+            elif loops and any(self._inside(stmt, loop) for loop in loops):
+                return None  # may be assigned by an earlier iteration
+        if not before:
+            return None
+        last = max(before, key=lambda a: self._start(a.node))
+        stmt = self._statement(last.node)
+        block = self.parents.get(stmt) if stmt is not None else None
+        if block is None or id(block) not in use_ancestors:
+            return None  # assigned in a branch that may not have run
+        return last
+
+    def _after(self, node: cst.CSTNode, use: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Param):
+            return False  # bound before the body runs
+        stmt = self._statement(node)
+        if stmt is None:
+            return True
+        if any(a is stmt for a in self.ancestors(use)):
+            return True  # x = f(x): the use reads an older binding
+        return self._start(stmt) > self._start(use)
+
+    def _statement(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The statement (simple line or compound) that contains ``node``."""
+        current: cst.CSTNode | None = node
+        while current is not None:
+            if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                return current
+            current = self.parents.get(current)
+        return None
+
+    def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+        return any(a is container for a in self.ancestors(node))
+
+    def _eval_assignment(
+        self, assignment: object, use: cst.CSTNode, env: Env, depth: int
+    ) -> Value:
+        if not isinstance(assignment, Assignment):
+            return UNKNOWN
+        node = assignment.node
+        if isinstance(node, cst.FunctionDef):
+            return Function(node)
+        if isinstance(node, cst.ClassDef):
+            return ClassRef(node)
+        if isinstance(node, cst.Param):
+            return self._eval_param(node, env, depth)
+        if not isinstance(node, cst.Name):
+            return UNKNOWN
+        parent = self.parents.get(node)
+        if isinstance(parent, cst.AssignTarget):
+            assign = self.parents.get(parent)
+            if not isinstance(assign, cst.Assign):
+                return UNKNOWN
+            value = self._eval(assign.value, env, depth)
+        elif isinstance(parent, cst.AnnAssign) and parent.value is not None:
+            value = self._eval(parent.value, env, depth)
+        else:
+            return UNKNOWN  # for-loop targets, unpacking, augmented ...
+        if isinstance(value, Model) and value.sequential and value.heads is not None:
+            value = self._with_adds(value, assignment, use, depth)
+        return value
+
+    def _eval_param(self, param: cst.Param, env: Env, depth: int) -> Value:
+        function = next(
+            (a for a in self.ancestors(param) if isinstance(a, (cst.FunctionDef, cst.Lambda))),
+            None,
+        )
+        if function is None:
+            return UNKNOWN
+        bound = env.get((id(function), param.name.value))
+        if bound is not None:
+            expr, outer = bound
+            return self._eval(expr, outer, depth)
+        if env and param.default is not None and (id(function), "") in env:
+            return self._eval(param.default, env, depth)
+        return UNKNOWN
+
+    # attributes -------------------------------------------------------------
+
+    def _eval_attribute(self, expr: cst.Attribute, env: Env, depth: int) -> Value:
+        attr = expr.attr.value
+        if isinstance(expr.value, cst.Name) and self._is_self(expr.value):
+            return self._eval_self_attribute(expr, env, depth)
+        base = self._eval(expr.value, env, depth)
+        if isinstance(base, Ref):
+            return Ref(f"{base.qualname}.{attr}")
+        if isinstance(base, Model) and attr in ("output", "outputs"):
+            if attr == "output" and base.head is not None:
+                return Tensor(base.head)
+            return Tensor(None)
+        return UNKNOWN
+
+    def _is_self(self, name: cst.Name) -> bool:
+        """True if ``name`` is the first parameter of an enclosing method."""
+        access = self._access_of.get(id(name))
+        if access is None:
+            return False
+        referents = list(access.referents)
+        if len(referents) != 1 or not isinstance(referents[0], Assignment):
+            return False
+        param = referents[0].node
+        if not isinstance(param, cst.Param):
+            return False
+        function = self.parents.get(self.parents.get(param))  # Param -> Parameters -> Def
+        if not isinstance(function, cst.FunctionDef):
+            return False
+        params = function.params.params or function.params.posonly_params
+        if not params or params[0] is not param:
+            return False
+        if any(
+            isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+            for d in function.decorators
+        ):
+            return False
+        owner = self.parents.get(self.parents.get(function))  # Def -> IndentedBlock -> Class
+        return isinstance(owner, cst.ClassDef)
+
+    def _class_info(self, cls: cst.ClassDef) -> _ClassInfo:
+        info = self._classes.get(id(cls))
+        if info is not None:
+            return info
+        info = _ClassInfo(cls)
+        self._classes[id(cls)] = info
+        body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                info.methods[stmt.name.value] = stmt
+        collector = _SelfAttributeCollector(self, info)
+        for method in info.methods.values():
+            collector.method = method
+            method.visit(collector)
+        return info
+
+    def _class_defines(self, cls: cst.ClassDef, method: str, deep: bool) -> bool:
+        if method in self._class_info(cls).methods:
+            return True
+        if not deep:
+            return False
+        for base in cls.bases:
+            value = self._eval(base.value, {}, 0)
+            if isinstance(value, ClassRef) and value.node is not cls:
+                if self._class_defines(value.node, method, deep=True):
+                    return True
+        return False
+
+    def _eval_self_attribute(self, expr: cst.Attribute, env: Env, depth: int) -> Value:
+        cls = self.enclosing_class(expr)
+        if cls is None:
+            return UNKNOWN
+        info = self._class_info(cls)
+        attr = expr.attr.value
+        if attr in info.methods and attr not in info.attr_assigns:
+            return Function(info.methods[attr], bound_self=Const(None))
+        assigns = info.attr_assigns.get(attr, [])
+        if not assigns:
+            if self._class_is_keras_model(cls) and attr in ("output", "outputs"):
+                return Tensor(None)
+            return UNKNOWN
+        values = []
+        use_method = self.enclosing_function(expr)
+        for value_expr, method, stmt in assigns:
+            if method is use_method and self._start(stmt) > self._start(expr):
+                continue  # assigned after this use in the same method
+            value = self._eval(value_expr, env, depth)
+            if isinstance(value, Model) and value.sequential and value.heads is not None:
+                value = self._with_attr_adds(value, info, attr, method, stmt, expr, depth)
+            values.append(value)
+        return _merge(values)
+
+    # calls -----------------------------------------------------------------
+
+    def _eval_call(self, call: cst.Call, env: Env, depth: int) -> Value:
+        func = self._eval(call.func, env, depth)
+        if isinstance(func, Ref):
+            return self._call_ref(func, call, env, depth)
+        if isinstance(func, Layer):
+            return self._apply_layer(func, call, env, depth)
+        if isinstance(func, Model):
+            source = arg(call, 0, "inputs", "x")
+            if func.head is not None:
+                return Tensor(func.head)
+            return Tensor(None) if source is not None else UNKNOWN
+        if isinstance(func, Function):
+            return self._call_function(func, call, env, depth)
+        if isinstance(func, ClassRef):
+            return self._instantiate(func.node)
+        return UNKNOWN
+
+    def _call_ref(self, func: Ref, call: cst.Call, env: Env, depth: int) -> Value:
+        path = func.keras
+        if path is None:
+            if kb.is_non_keras(func.qualname):
+                return NonKeras(func.qualname)
+            return UNKNOWN
+        if kb.is_non_keras(func.qualname):
+            return NonKeras(func.qualname)
+        if path == kb.SEQUENTIAL:
+            return self._sequential(call, env, depth)
+        if path in kb.FUNCTIONAL:
+            return self._functional(call, env, depth)
+        if path in kb.MODEL_FACTORIES or path.startswith(kb.APPLICATIONS_NAMESPACE + "."):
+            return Model(call, None)
+        if path in kb.INPUT:
+            return Tensor(None)
+        if path.startswith("layers."):
+            return self._layer(path.split(".")[-1], call, env, depth)
+        return UNKNOWN
+
+    def _call_function(self, func: Function, call: cst.Call, env: Env, depth: int) -> Value:
+        node = func.node
+        new_env: Env = {(id(node), ""): (call, env)}
+        params = list(node.params.posonly_params) + list(node.params.params)
+        if func.bound_self is not None and params:
+            params = params[1:]
+        positional = [a for a in call.args if a.keyword is None]
+        if any(a.star for a in call.args):
+            return UNKNOWN
+        for param, a in zip(params, positional):
+            new_env[(id(node), param.name.value)] = (a.value, env)
+        for a in call.args:
+            if a.keyword is not None:
+                new_env[(id(node), a.keyword.value)] = (a.value, env)
+        returns = _Returns()
+        body = node.body
+        body.visit(returns)
+        if not returns.values:
+            return UNKNOWN
+        values = [self._eval(r, new_env, depth) for r in returns.values]
+        return _merge(values)
+
+    def _instantiate(self, cls: cst.ClassDef) -> Value:
+        if self._class_is_keras_model(cls):
+            for method in kb.REMOVED_MODEL_METHODS:
+                if self._class_defines(cls, method, deep=True):
+                    return NonKeras(f"class {cls.name.value}")
+            return Model(cls, None)
+        if self._class_bases_known(cls):
+            return NonKeras(f"class {cls.name.value}")
+        return UNKNOWN
+
+    def _class_is_keras_model(self, cls: cst.ClassDef) -> bool:
+        for base in cls.bases:
+            value = self._eval(base.value, {}, 0)
+            if isinstance(value, Ref) and value.keras in (kb.SEQUENTIAL, *kb.FUNCTIONAL):
+                return True
+            if isinstance(value, ClassRef) and value.node is not cls:
+                if self._class_is_keras_model(value.node):
+                    return True
+        return False
+
+    def _class_bases_known(self, cls: cst.ClassDef) -> bool:
+        """True if every base is ``object``, a local class with known bases,
+        or a non-Keras library class: instances are then not Keras models."""
+        for base in cls.bases:
+            if base.keyword is not None:
+                continue
+            value = self._eval(base.value, {}, 0)
+            if isinstance(value, Ref) and (
+                value.qualname == "builtins.object" or kb.is_non_keras(value.qualname)
+            ):
+                continue
+            if isinstance(value, ClassRef) and value.node is not cls:
+                if self._class_bases_known(value.node):
+                    continue
+            return False
+        return True
+
+    # layers and models -------------------------------------------------------
+
+    def _layer(self, name: str, call: cst.Call, env: Env, depth: int) -> Value:
+        if name in kb.UNITS_LAYERS:
+            spec = kb.UNITS_LAYERS[name]
+            units_expr = arg(call, 0, *spec.units_keywords)
+            units = self._int(units_expr, env, depth)
+            act_arg = arg_node(call, spec.activation_position, "activation")
+            if act_arg is None:
+                activation: str | None = spec.default_activation
+            else:
+                activation = self._activation(act_arg.value, env, depth)
+            return Layer("units", name, call, units, activation, act_arg)
+        if name in kb.ACTIVATION_LAYERS:
+            activation = kb.ACTIVATION_LAYERS[name]
+            if activation is None:
+                expr = arg(call, 0, "activation")
+                activation = self._activation(expr, env, depth) if expr is not None else None
+            return Layer("activation", name, call, activation=activation)
+        if name in kb.PASS_THROUGH_LAYERS:
+            return Layer("pass", name, call)
+        if name in kb.WRAPPER_LAYERS:
+            inner = arg(call, 0, "layer")
+            value = self._eval(inner, env, depth) if inner is not None else UNKNOWN
+            return Layer("wrapper", name, call, inner=value)
+        if name in ("Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+                    "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+                    "GlobalMaxPooling3D", "GlobalAvgPool2D", "GlobalMaxPool2D"):
+            return Layer("flatten", name, call)
+        return Layer("other", name, call)
+
+    def _int(self, expr: cst.BaseExpression | None, env: Env, depth: int) -> int | None:
+        if expr is None:
+            return None
+        value = self._eval(expr, env, depth)
+        if isinstance(value, Const) and type(value.value) is int:
+            return value.value
+        return None
+
+    def _activation(self, expr: cst.BaseExpression | None, env: Env, depth: int) -> str | None:
+        if expr is None:
+            return None
+        value = self._eval(expr, env, depth)
+        if isinstance(value, Const):
+            if value.value is None:
+                return "linear"
+            if isinstance(value.value, str):
+                return value.value.lower()
+            return None
+        if isinstance(value, Ref):
+            return kb.activation_name(value.qualname)
+        return None
+
+    def _fold(self, head: Head | None, layer: Value, rank2: bool) -> tuple[Head | None, bool]:
+        """The head after ``layer`` is applied to a value whose head is ``head``."""
+        if isinstance(layer, Model):
+            return layer.head, False
+        if not isinstance(layer, Layer):
+            return None, False
+        if layer.kind == "units":
+            return (
+                Head(layer.units, layer.activation, layer.node, layer.activation_arg,
+                     rank2=rank2 and layer.name == "Dense"),
+                rank2 and layer.name == "Dense",
+            )
+        if layer.kind == "activation":
+            units = head.units if head is not None else None
+            base = head.layer if head is not None else None
+            return (
+                Head(units, layer.activation, base, None, layer.node,
+                     rank2=head.rank2 if head is not None else False),
+                rank2,
+            )
+        if layer.kind == "pass":
+            return head, rank2
+        if layer.kind == "wrapper" and layer.inner is not None:
+            inner_head, _ = self._fold(head, layer.inner, False)
+            return inner_head, False
+        if layer.kind == "flatten":
+            return None, True
+        return None, False
+
+    def _sequential(self, call: cst.Call, env: Env, depth: int) -> Value:
+        layers_expr = arg(call, 0, "layers")
+        if layers_expr is None:
+            return Model(call, (None,), sequential=True)  # layers come from .add()
+        layers = self._eval(layers_expr, env, depth)
+        if not isinstance(layers, Seq):
+            return Model(call, None)
+        return Model(call, (self._fold_all(layers.items),), sequential=True)
+
+    def _fold_all(self, layers: Sequence[Value], conditional: Sequence[bool] = ()) -> Head | None:
+        head: Head | None = None
+        rank2 = _starts_rank2(layers[0]) if layers else False
+        for index, layer in enumerate(layers):
+            new_head, new_rank2 = self._fold(head, layer, rank2)
+            if conditional and conditional[index]:
+                if not (new_head is head or (new_head is not None and new_head.same(head))):
+                    new_head = None  # may or may not have been added
+                new_rank2 = rank2 and new_rank2
+            head, rank2 = new_head, new_rank2
+        return head
+
+    def _functional(self, call: cst.Call, env: Env, depth: int) -> Value:
+        outputs_expr = arg(call, 1, "outputs")
+        if outputs_expr is None:
+            # Model() with no outputs: a subclass-style call; nothing to see
+            return Model(call, None)
+        outputs = self._eval(outputs_expr, env, depth)
+        if isinstance(outputs, Tensor):
+            return Model(call, (outputs.head,))
+        if isinstance(outputs, Seq):
+            heads = tuple(o.head if isinstance(o, Tensor) else None for o in outputs.items)
+            # a list of one output is still a list: predict() may return a list
+            return Model(call, heads if len(heads) != 1 else heads + (None,))
+        return Model(call, None)
+
+    def _apply_layer(self, layer: Layer, call: cst.Call, env: Env, depth: int) -> Value:
+        source = arg(call, 0, "inputs")
+        if source is None:
+            return UNKNOWN
+        value = self._eval(source, env, depth)
+        if not isinstance(value, Tensor):
+            value = Tensor(None)
+        head, rank2 = self._fold(value.head, layer, value.rank2)
+        return Tensor(head, rank2)
+
+    # Sequential.add() -------------------------------------------------------
+
+    def _with_adds(
+        self, model: Model, assignment: Assignment, use: cst.CSTNode, depth: int
+    ) -> Model:
+        """Fold the ``.add(layer)`` calls made on this binding before ``use``."""
+        if not isinstance(model.node, cst.Call):
+            return model
+        same_scope = self.scopes.get(use) is assignment.scope
+        use_start = self._start(use)
+        adds: list[tuple[cst.Call, bool]] = []
+        for access in assignment.references:
+            node = access.node
+            parent = self.parents.get(node)
+            if isinstance(parent, cst.Attribute) and parent.value is node:
+                call = self.parents.get(parent)
+                attr = parent.attr.value
+                if attr == "add" and isinstance(call, cst.Call) and call.func is parent:
+                    if self.scopes.get(node) is not assignment.scope:
+                        return Model(model.node, None)  # added inside another function
+                    if same_scope and not self._start(call) < use_start:
+                        continue
+                    adds.append((call, self._conditional(call, assignment.scope)))
+                elif attr in ("pop", "layers", "_layers"):
+                    return Model(model.node, None)
+            elif isinstance(parent, cst.Arg) and not self._harmless_consumer(parent):
+                return Model(model.node, None)  # handed to code that may add layers
+        if not adds:
+            return model
+        adds.sort(key=lambda item: self._start(item[0]))
+        return self._model_plus(model, adds, depth)
+
+    def _with_attr_adds(
+        self,
+        model: Model,
+        info: _ClassInfo,
+        attr: str,
+        method: cst.FunctionDef,
+        assign_stmt: cst.CSTNode,
+        use: cst.CSTNode,
+        depth: int,
+    ) -> Model:
+        if attr in info.attr_tainted:
+            return Model(model.node, None)
+        same_method = self.enclosing_function(use) is method
+        use_start = self._start(use)
+        adds: list[tuple[cst.Call, bool]] = []
+        for call, add_method in info.attr_adds.get(attr, []):
+            if add_method is not method:
+                return Model(model.node, None)
+            if self._start(call) < self._start(assign_stmt):
+                continue
+            if same_method and not self._start(call) < use_start:
+                continue
+            adds.append((call, self._conditional(call, method)))
+        if not adds:
+            return model
+        adds.sort(key=lambda item: self._start(item[0]))
+        return self._model_plus(model, adds, depth)
+
+    def _model_plus(
+        self, model: Model, adds: Sequence[tuple[cst.Call, bool]], depth: int
+    ) -> Model:
+        assert isinstance(model.node, cst.Call)
+        layers: list[Value] = []
+        conditional: list[bool] = []
+        initial = arg(model.node, 0, "layers")
+        if initial is not None:
+            seq = self._eval(initial, {}, depth)
+            if not isinstance(seq, Seq):
+                return Model(model.node, None)
+            layers.extend(seq.items)
+            conditional.extend([False] * len(seq.items))
+        for call, is_conditional in adds:
+            layer_expr = arg(call, 0, "layer")
+            if layer_expr is None:
+                return Model(model.node, None)
+            layers.append(self._eval(layer_expr, {}, depth))
+            conditional.append(is_conditional)
+        return Model(model.node, (self._fold_all(layers, conditional),))
+
+    def _conditional(self, node: cst.CSTNode, scope_owner: object) -> bool:
+        """True if ``node`` sits in a branch, loop or try inside its scope."""
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, _BRANCHES):
+                return True
+            if isinstance(ancestor, (*_SCOPE_NODES, cst.Module)):
+                return False
+        return False
+
+    def _harmless_consumer(self, arg_node_: cst.Arg) -> bool:
+        """True if the call that receives a model cannot add layers to it."""
+        call = self.parents.get(arg_node_)
+        if not isinstance(call, cst.Call):
+            return False
+        value = self._eval(call.func, {}, 0)
+        if isinstance(value, Ref):
+            # builtins and library APIs (keras.utils.plot_model, sklearn ...)
+            # do not add layers; helpers from unknown modules might
+            root = value.qualname.split(".", 1)[0]
+            return (
+                root == "builtins"
+                or value.keras is not None
+                or kb.is_non_keras(value.qualname)
+                or root in ("tensorflow", "numpy", "matplotlib")
+            )
+        if isinstance(value, Function):
+            mutations = _Mutations()
+            value.node.body.visit(mutations)
+            return not mutations.found
+        return False
+
+    # scopes ------------------------------------------------------------------
+
+    def _enclosing_scopes(self, scope: Scope) -> Iterator[Scope]:
+        current = scope
+        while current.parent is not current:
+            current = current.parent
+            yield current
+
+    def _import_binds(self, node: cst.CSTNode, name: str, qualname: str) -> bool:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = cst.helpers.get_full_name_for_node(alias.name)
+                bound = alias.evaluated_alias or (full or "").split(".", 1)[0]
+                if bound == name and (alias.evaluated_alias and full == qualname or full == qualname):
+                    return True
+                if bound == name and alias.evaluated_alias is None and qualname == bound:
+                    return True
+        if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+            if node.module is None or node.relative:
+                return False
+            module = cst.helpers.get_full_name_for_node(node.module)
+            for alias in node.names:
+                bound = alias.evaluated_alias or alias.evaluated_name
+                if bound == name and f"{module}.{alias.evaluated_name}" == qualname:
+                    return True
+        return False
+
+
+def _starts_rank2(first: Value) -> bool:
+    """True if the first layer declares a one-dimensional input shape."""
+    if not isinstance(first, Layer):
+        return False
+    if arg(first.node, None, "input_dim") is not None:
+        return True
+    shape = arg(first.node, None, "input_shape")
+    return isinstance(shape, cst.Tuple) and len(shape.elements) == 1
+
+
+def _merge(values: Sequence[Value]) -> Value:
+    """One value for several possible ones: they must agree."""
+    if not values:
+        return UNKNOWN
+    first = values[0]
+    if all(v is first for v in values):
+        return first
+    if all(isinstance(v, Model) for v in values):
+        models = [v for v in values if isinstance(v, Model)]
+        heads = models[0].heads
+        same = heads is not None and all(
+            m.heads is not None
+            and len(m.heads) == len(heads)
+            and all(
+                (a is None and b is None) or (a is not None and a.same(b))
+                for a, b in zip(m.heads, heads)
+            )
+            for m in models
+        )
+        return Model(models[0].node, heads if same else None)
+    if all(isinstance(v, NonKeras) for v in values):
+        return first
+    if all(isinstance(v, Const) and v == first for v in values):
+        return first
+    return UNKNOWN
+
+
+class _Mutations(cst.CSTVisitor):
+    """Finds any ``x.add(…)`` / ``x.pop()`` call in a function body."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("add", "pop"):
+            self.found = True
+
+
+class _Returns(cst.CSTVisitor):
+    """The values of a function's own return statements."""
+
+    def __init__(self) -> None:
+        self.values: list[cst.BaseExpression] = []
+        self.bare = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is None:
+            self.bare = True
+        else:
+            self.values.append(node.value)
+
+
+class _SelfAttributeCollector(cst.CSTVisitor):
+    """Records ``self.x = …``, ``self.x.add(…)`` and ``f(self.x)`` in a class."""
+
+    def __init__(self, inference: ModelInference, info: _ClassInfo) -> None:
+        self.inference = inference
+        self.info = info
+        self.method: cst.FunctionDef | None = None
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def _self_attr(self, node: cst.BaseExpression) -> str | None:
+        if (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and self.inference._is_self(node.value)
+        ):
+            return node.attr.value
+        return None
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            attr = self._self_attr(target.target)
+            if attr is not None and self.method is not None:
+                stmt = self.inference._statement(node) or node
+                self.info.attr_assigns.setdefault(attr, []).append(
+                    (node.value, self.method, stmt)
+                )
+            elif isinstance(target.target, (cst.Tuple, cst.List)):
+                for element in target.target.elements:
+                    attr = self._self_attr(element.value)
+                    if attr is not None:
+                        self.info.attr_tainted.add(attr)
+                        self.info.attr_assigns.setdefault(attr, []).append(
+                            (cst.Name("__unknown__"), self.method, node)  # type: ignore[arg-type]
+                        )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            attr = self._self_attr(func.value)
+            if attr is not None:
+                if func.attr.value == "add" and self.method is not None:
+                    self.info.attr_adds.setdefault(attr, []).append((node, self.method))
+                elif func.attr.value == "pop":
+                    self.info.attr_tainted.add(attr)
+        for a in node.args:
+            attr = self._self_attr(a.value)
+            if attr is not None:
+                callee = node.func
+                if not (isinstance(callee, cst.Name) and callee.value in _HARMLESS_CONSUMERS):
+                    self.info.attr_tainted.add(attr)
+
+
+Receiver = Union[cst.Name, cst.Attribute, cst.Call]

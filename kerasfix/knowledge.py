@@ -1,0 +1,342 @@
+"""Everything kerasfix knows about Keras, as data.
+
+Rules and the model inference read these tables; no other module spells a
+Keras name. ``tests/test_knowledge.py`` checks the tables against the
+installed Keras, so a release that renames or adds a loss fails a test
+instead of silently weakening the linter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Module prefixes under which the Keras API lives. A qualified name starting
+# with one of them is a Keras name; what follows is its path in the API.
+KERAS_PREFIXES: tuple[str, ...] = (
+    "tensorflow.compat.v1.keras",
+    "tensorflow.compat.v2.keras",
+    "tensorflow.python.keras",
+    "tensorflow.keras",
+    "tf_keras",
+    "keras.src",
+    "keras",
+)
+
+# First path components that name a Keras namespace ("layers.core.Dense" is
+# "layers.Dense": the sub-module does not matter, the namespace does).
+NAMESPACES: frozenset[str] = frozenset(
+    {
+        "layers",
+        "models",
+        "losses",
+        "activations",
+        "optimizers",
+        "applications",
+        "metrics",
+        "callbacks",
+        "utils",
+        "backend",
+        "saving",
+        "wrappers",
+        "preprocessing",
+        "initializers",
+        "regularizers",
+    }
+)
+
+# Names the API exposes at its top level (keras.Sequential) or in keras.engine,
+# mapped to their canonical namespace.
+TOP_LEVEL: dict[str, str] = {
+    "Sequential": "models",
+    "Model": "models",
+    "Functional": "models",
+    "Input": "layers",
+    "InputLayer": "layers",
+}
+
+# --- models -----------------------------------------------------------------
+
+SEQUENTIAL = "models.Sequential"
+FUNCTIONAL = frozenset({"models.Model", "models.Functional"})
+# Calls that return a Keras model whose layers cannot be seen here.
+MODEL_FACTORIES: frozenset[str] = frozenset(
+    {
+        "models.load_model",
+        "saving.load_model",
+        "models.model_from_json",
+        "models.model_from_yaml",
+        "models.model_from_config",
+        "models.clone_model",
+        "utils.multi_gpu_model",
+    }
+)
+# Every callable in keras.applications returns a Keras model.
+APPLICATIONS_NAMESPACE = "applications"
+INPUT = frozenset({"layers.Input"})
+# Methods that define a Keras model's identity: a locally defined class that
+# defines one of these is its own thing, not a Keras model, for that method.
+REMOVED_MODEL_METHODS: frozenset[str] = frozenset({"predict_classes", "predict_proba"})
+
+# --- layers -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitsLayer:
+    """A layer whose output's last axis has ``units`` entries."""
+
+    units_keywords: tuple[str, ...]  # the keyword names, Keras 1 spelling last
+    activation_position: int | None  # positional index of `activation`, if any
+    default_activation: str  # what no activation argument means
+
+
+UNITS_LAYERS: dict[str, UnitsLayer] = {
+    "Dense": UnitsLayer(("units", "output_dim"), 1, "linear"),
+    "LSTM": UnitsLayer(("units", "output_dim"), 1, "tanh"),
+    "GRU": UnitsLayer(("units", "output_dim"), 1, "tanh"),
+    "SimpleRNN": UnitsLayer(("units", "output_dim"), 1, "tanh"),
+    "CuDNNLSTM": UnitsLayer(("units",), None, "tanh"),
+    "CuDNNGRU": UnitsLayer(("units",), None, "tanh"),
+}
+# Layers that apply an activation and keep the shape.
+ACTIVATION_LAYERS: dict[str, str | None] = {
+    "Activation": None,  # the activation is its first argument
+    "Softmax": "softmax",
+    "ReLU": "relu",
+    "LeakyReLU": "leaky_relu",
+    "ELU": "elu",
+    "PReLU": "prelu",
+    "ThresholdedReLU": "relu",
+}
+# Layers that keep the last axis and do not change what a value means.
+PASS_THROUGH_LAYERS: frozenset[str] = frozenset(
+    {
+        "Dropout",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "SpatialDropout3D",
+        "GaussianNoise",
+        "GaussianDropout",
+        "AlphaDropout",
+        "ActivityRegularization",
+        "Masking",
+        "Identity",
+    }
+)
+# Layers that wrap another and keep its last axis.
+WRAPPER_LAYERS: frozenset[str] = frozenset({"TimeDistributed"})
+
+# --- activations ------------------------------------------------------------
+
+# Non-Keras spellings of activation functions (tf.nn.softmax ...).
+FOREIGN_ACTIVATIONS: dict[str, str] = {
+    "tensorflow.nn.softmax": "softmax",
+    "tensorflow.math.softmax": "softmax",
+    "tensorflow.nn.sigmoid": "sigmoid",
+    "tensorflow.math.sigmoid": "sigmoid",
+    "tensorflow.sigmoid": "sigmoid",
+    "tensorflow.nn.relu": "relu",
+    "tensorflow.nn.tanh": "tanh",
+    "tensorflow.math.tanh": "tanh",
+    "tensorflow.tanh": "tanh",
+    "tensorflow.nn.log_softmax": "log_softmax",
+}
+# Keras backend functions that are activations.
+BACKEND_ACTIVATIONS: dict[str, str] = {
+    "backend.softmax": "softmax",
+    "backend.sigmoid": "sigmoid",
+}
+# Activations whose output is a probability, and of which kind: "categorical"
+# (a distribution over the last axis) or "binary" (each entry in [0, 1]).
+PROBABILITY_ACTIVATIONS: dict[str, str] = {
+    "softmax": "categorical",
+    "sigmoid": "binary",
+}
+# Activations that leave logits (the identity).
+LOGIT_ACTIVATIONS: frozenset[str] = frozenset({"linear"})
+
+# --- losses -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LossInfo:
+    """One Keras loss under all its names."""
+
+    function: str  # keras.losses.<function>
+    cls: str | None  # keras.losses.<cls>
+    aliases: tuple[str, ...]  # other strings that compile(loss=...) accepts
+    family: str  # "categorical", "binary", or "other"
+    # positional index of from_logits in the class constructor; None if it has none
+    from_logits_position: int | None
+
+    @property
+    def expects_probabilities(self) -> bool:
+        return self.family in ("categorical", "binary")
+
+
+LOSSES: tuple[LossInfo, ...] = (
+    LossInfo("categorical_crossentropy", "CategoricalCrossentropy", (), "categorical", 0),
+    LossInfo(
+        "sparse_categorical_crossentropy",
+        "SparseCategoricalCrossentropy",
+        (),
+        "categorical",
+        0,
+    ),
+    LossInfo("binary_crossentropy", "BinaryCrossentropy", ("bce", "BCE"), "binary", 0),
+    LossInfo(
+        "categorical_focal_crossentropy",
+        "CategoricalFocalCrossentropy",
+        (),
+        "categorical",
+        2,
+    ),
+    LossInfo(
+        "binary_focal_crossentropy", "BinaryFocalCrossentropy", (), "binary", 3
+    ),
+    LossInfo("mean_squared_error", "MeanSquaredError", ("mse", "MSE"), "other", None),
+    LossInfo("mean_absolute_error", "MeanAbsoluteError", ("mae", "MAE"), "other", None),
+    LossInfo(
+        "mean_absolute_percentage_error",
+        "MeanAbsolutePercentageError",
+        ("mape", "MAPE"),
+        "other",
+        None,
+    ),
+    LossInfo(
+        "mean_squared_logarithmic_error",
+        "MeanSquaredLogarithmicError",
+        ("msle", "MSLE"),
+        "other",
+        None,
+    ),
+    LossInfo("kl_divergence", "KLDivergence", ("kld", "KLD"), "other", None),
+    LossInfo("huber", "Huber", (), "other", None),
+    LossInfo("log_cosh", "LogCosh", (), "other", None),
+    LossInfo("poisson", "Poisson", (), "other", None),
+    LossInfo("hinge", "Hinge", (), "other", None),
+    LossInfo("squared_hinge", "SquaredHinge", (), "other", None),
+    LossInfo("categorical_hinge", "CategoricalHinge", (), "other", None),
+    LossInfo("cosine_similarity", "CosineSimilarity", (), "other", None),
+    LossInfo(
+        "categorical_generalized_cross_entropy",
+        "CategoricalGeneralizedCrossEntropy",
+        (),
+        "other",
+        None,
+    ),
+    LossInfo("ctc", "CTC", (), "other", None),
+    LossInfo("dice", "Dice", (), "other", None),
+    LossInfo("tversky", "Tversky", (), "other", None),
+    LossInfo("circle", "Circle", (), "other", None),
+)
+# Keras 2 names that Keras 3 still accepts as strings in compile().
+LEGACY_LOSS_ALIASES: dict[str, str] = {
+    "kullback_leibler_divergence": "kl_divergence",
+    "logcosh": "log_cosh",
+    "cosine_proximity": "cosine_similarity",
+}
+
+
+def _loss_index() -> tuple[dict[str, LossInfo], dict[str, LossInfo], dict[str, LossInfo]]:
+    by_string: dict[str, LossInfo] = {}
+    by_function: dict[str, LossInfo] = {}
+    by_class: dict[str, LossInfo] = {}
+    for info in LOSSES:
+        by_function[info.function] = info
+        by_string[info.function] = info
+        for alias in info.aliases:
+            by_string[alias] = info
+        if info.cls:
+            by_class[info.cls] = info
+            by_string[info.cls] = info
+    for old, new in LEGACY_LOSS_ALIASES.items():
+        by_string[old] = by_function[new]
+    return by_string, by_function, by_class
+
+
+LOSS_BY_STRING, LOSS_BY_FUNCTION, LOSS_BY_CLASS = _loss_index()
+
+# --- non-Keras libraries ------------------------------------------------------
+
+# Top-level packages whose objects are never Keras models, even when they
+# have predict_proba (scikit-learn estimators, wrappers, boosters ...).
+NON_KERAS_PACKAGES: frozenset[str] = frozenset(
+    {
+        "sklearn",
+        "scikeras",
+        "xgboost",
+        "lightgbm",
+        "catboost",
+        "imblearn",
+        "torch",
+        "skorch",
+        "statsmodels",
+        "pandas",
+        "numpy",
+        "joblib",
+        "pickle",
+        "dill",
+        "cloudpickle",
+        "mlflow",
+    }
+)
+# Keras namespaces whose objects are never Keras models.
+NON_MODEL_NAMESPACES: frozenset[str] = frozenset({"wrappers"})
+
+
+def keras_path(qualified_name: str) -> str | None:
+    """Canonical API path of a qualified name, or None if it is not Keras.
+
+    ``tensorflow.keras.layers.core.Dense`` → ``layers.Dense``;
+    ``keras.Sequential`` → ``models.Sequential``; ``tf_keras.losses.mse`` →
+    ``losses.mse``; ``keras`` itself → ``""``.
+    """
+    for prefix in KERAS_PREFIXES:
+        if qualified_name == prefix:
+            return ""
+        if qualified_name.startswith(prefix + "."):
+            tail = qualified_name[len(prefix) + 1 :]
+            break
+    else:
+        return None
+    parts = tail.split(".")
+    if parts[0] == "src":  # keras.src.*
+        parts = parts[1:]
+        if not parts:
+            return ""
+    if parts[0] == "api":  # keras.api._v2.keras.*: take what follows "keras"
+        if "keras" in parts:
+            parts = parts[parts.index("keras") + 1 :]
+        if not parts:
+            return ""
+    head, leaf = parts[0], parts[-1]
+    if head in NAMESPACES:
+        if head in ("layers", "models", "losses", "activations", "optimizers"):
+            if len(parts) > 2 and parts[1] in ("legacy", "schedules", "experimental"):
+                return f"{head}.{parts[1]}.{leaf}" if len(parts) > 1 else head
+            return f"{head}.{leaf}" if len(parts) > 1 else head
+        return ".".join(parts)
+    if len(parts) == 1 or head == "engine":
+        if leaf in TOP_LEVEL:
+            return f"{TOP_LEVEL[leaf]}.{leaf}"
+    return ".".join(parts)
+
+
+def activation_name(qualified_name: str) -> str | None:
+    """The activation a function's qualified name stands for, if any."""
+    if qualified_name in FOREIGN_ACTIVATIONS:
+        return FOREIGN_ACTIVATIONS[qualified_name]
+    path = keras_path(qualified_name)
+    if path is None:
+        return None
+    if path.startswith("activations."):
+        return path.split(".", 1)[1]
+    return BACKEND_ACTIVATIONS.get(path)
+
+
+def is_non_keras(qualified_name: str) -> bool:
+    """True for names from a library whose objects are never Keras models."""
+    path = keras_path(qualified_name)
+    if path is not None:
+        return path.split(".", 1)[0] in NON_MODEL_NAMESPACES
+    return qualified_name.split(".", 1)[0] in NON_KERAS_PACKAGES

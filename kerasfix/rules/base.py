@@ -1,0 +1,33 @@
+"""The shape of a rule.
+
+A rule is a small class: its code (``KF001``), its name, the words that must
+appear in a file for it to possibly fire (the engine skips files without
+them, before parsing), a docstring that is its user documentation, and
+``check``, which reads the shared :class:`~kerasfix.context.Context` and
+yields diagnostics with their fixes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from kerasfix.context import Context
+from kerasfix.diagnostic import Diagnostic
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    # Any of these substrings must be in the file's text for the rule to fire.
+    triggers: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        """Yield this rule's diagnostics for one file (each rule overrides it)."""
+        return iter(())
+
+    @classmethod
+    def url(cls) -> str | None:
+        return None
