@@ -33,6 +33,7 @@ class FileResult:
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     fixed: int = 0  # fixes applied
+    fixed_codes: dict[str, int] = field(default_factory=dict)
     original: str | None = None
     new_text: str | None = None  # set when fixes changed the text
     decoded: DecodedSource | None = None
@@ -183,11 +184,12 @@ def _conflicts(edit: Edit, other: Edit) -> bool:
 
 def apply_fixes(
     text: str, diagnostics: Iterable[Diagnostic], allowed: frozenset[Applicability]
-) -> tuple[str, int]:
-    """Apply every non-conflicting allowed fix; return the new text and the count."""
+) -> tuple[str, list[str]]:
+    """Apply every non-conflicting allowed fix; return the new text and the
+    codes of the fixes applied."""
     accepted: list[Edit] = []
     accepted_set: set[Edit] = set()
-    count = 0
+    applied: list[str] = []
     for diagnostic in diagnostics:
         fix = diagnostic.fix
         if fix is None or fix.applicability not in allowed or not fix.edits:
@@ -197,9 +199,9 @@ def apply_fixes(
             continue  # left for the next pass
         accepted.extend(new)
         accepted_set.update(new)
-        count += 1
-    if not count:
-        return text, 0
+        applied.append(diagnostic.code)
+    if not applied:
+        return text, applied
     accepted.sort()
     pieces = []
     cursor = 0
@@ -208,7 +210,7 @@ def apply_fixes(
         pieces.append(edit.content)
         cursor = edit.end
     pieces.append(text[cursor:])
-    return "".join(pieces), count
+    return "".join(pieces), applied
 
 
 def verify(text: str) -> None:
@@ -222,21 +224,21 @@ def verify(text: str) -> None:
 
 def fix_text(
     text: str, path: str, settings: Settings
-) -> tuple[str, int, list[Diagnostic], bool]:
-    """Fix until nothing more applies. Returns new text, fixes applied, the
-    diagnostics left, and whether the text was parsed."""
+) -> tuple[str, list[str], list[Diagnostic], bool]:
+    """Fix until nothing more applies. Returns the new text, the codes of the
+    fixes applied, the diagnostics left, and whether the text was parsed."""
     allowed = applicable(settings)
-    total = 0
+    fixed: list[str] = []
     diagnostics, parsed = lint_text(text, path, settings)
     for _ in range(MAX_FIX_PASSES):
-        new_text, count = apply_fixes(text, diagnostics, allowed)
-        if not count:
+        new_text, applied = apply_fixes(text, diagnostics, allowed)
+        if not applied:
             break
         verify(new_text)
         text = new_text
-        total += count
+        fixed.extend(applied)
         diagnostics, parsed = lint_text(text, path, settings)
-    return text, total, diagnostics, parsed
+    return text, fixed, diagnostics, parsed
 
 
 def process_text(
@@ -245,9 +247,11 @@ def process_text(
     result = FileResult(path, original=text)
     try:
         if fix:
-            new_text, count, diagnostics, parsed = fix_text(text, path, settings)
-            result.new_text = new_text if count else None
-            result.fixed = count
+            new_text, fixed, diagnostics, parsed = fix_text(text, path, settings)
+            result.new_text = new_text if fixed else None
+            result.fixed = len(fixed)
+            for code in fixed:
+                result.fixed_codes[code] = result.fixed_codes.get(code, 0) + 1
         else:
             diagnostics, parsed = lint_text(text, path, settings)
         result.diagnostics = diagnostics
@@ -256,6 +260,7 @@ def process_text(
         result.diagnostics = [error_diagnostic(path, f"internal error: {exc}")]
         result.new_text = None
         result.fixed = 0
+        result.fixed_codes = {}
     except RecursionError as exc:
         result.diagnostics = [_internal_error(path, exc)]
     except Exception as exc:  # noqa: BLE001 - never a traceback for one bad file
@@ -284,6 +289,7 @@ def process_path(path: str, settings: Settings, fix: bool, write: bool) -> FileR
             result.diagnostics.append(error_diagnostic(path, f"cannot write file: {reason}"))
             result.new_text = None
             result.fixed = 0
+            result.fixed_codes = {}
     return result
 
 

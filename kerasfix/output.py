@@ -1,0 +1,265 @@
+"""Output formats: full, concise, json (Ruff's shape), github, sarif."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Sequence
+from typing import IO, Any
+
+from kerasfix import __version__
+from kerasfix.diagnostic import Applicability, Diagnostic
+
+FORMATS = ("full", "concise", "json", "github", "sarif")
+
+
+def rule_url(code: str) -> str | None:
+    """Rule documentation is shipped with the tool (`kerasfix rule CODE`), not hosted."""
+    return None
+
+
+def _location(row: int, column: int) -> dict[str, int]:
+    return {"row": row, "column": column}
+
+
+def _display_path(diagnostic: Diagnostic) -> str:
+    if diagnostic.cell is not None:
+        return f"{diagnostic.path}:cell {diagnostic.cell}"
+    return diagnostic.path
+
+
+def to_json_object(d: Diagnostic) -> dict[str, Any]:
+    fix = None
+    if d.fix is not None:
+        fix = {
+            "applicability": d.fix.applicability.value,
+            "message": d.fix.message,
+            "edits": [
+                {
+                    "content": edit.content,
+                    "location": _location(*start),
+                    "end_location": _location(*end),
+                }
+                for edit, (start, end) in zip(d.fix.edits, d.edit_positions)
+            ],
+        }
+    return {
+        "cell": d.cell,
+        "code": d.code,
+        "end_location": _location(d.end_row, d.end_column),
+        "filename": os.path.abspath(d.path) if not d.path.startswith("<") else d.path,
+        "fix": fix,
+        "location": _location(d.row, d.column),
+        "message": d.message,
+        "noqa_row": d.row,
+        "url": rule_url(d.code),
+    }
+
+
+def fix_marker(d: Diagnostic, unsafe: bool) -> str:
+    if d.fix is None:
+        return ""
+    if d.fix.applicability is Applicability.SAFE:
+        return "[*] "
+    if d.fix.applicability is Applicability.UNSAFE and unsafe:
+        return "[*] "
+    return ""
+
+
+def write_concise(out: IO[str], diagnostics: Sequence[Diagnostic], unsafe: bool) -> None:
+    for d in diagnostics:
+        out.write(f"{_display_path(d)}:{d.row}:{d.column}: {d.code} {fix_marker(d, unsafe)}{d.message}\n")
+
+
+def write_full(
+    out: IO[str], diagnostics: Sequence[Diagnostic], unsafe: bool, color: bool
+) -> None:
+    if color:
+        _write_full_rich(out, diagnostics, unsafe)
+        return
+    for d in diagnostics:
+        out.write(f"{_display_path(d)}:{d.row}:{d.column}: {d.code} {fix_marker(d, unsafe)}{d.message}\n")
+        if d.source_line:
+            gutter = f"{d.row} | "
+            out.write(f"  {gutter}{d.source_line}\n")
+            width = max(1, (d.end_column - d.column) if d.end_row == d.row else 1)
+            out.write(f"  {' ' * len(gutter)}{' ' * (d.column - 1)}{'^' * width}\n")
+        if d.fix is not None:
+            label = {
+                Applicability.SAFE: "fix",
+                Applicability.UNSAFE: "unsafe fix",
+                Applicability.DISPLAY_ONLY: "suggestion",
+            }[d.fix.applicability]
+            out.write(f"  = {label}: {d.fix.message}\n")
+        out.write("\n")
+
+
+def _write_full_rich(out: IO[str], diagnostics: Sequence[Diagnostic], unsafe: bool) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(file=out, highlight=False, soft_wrap=True)
+    for d in diagnostics:
+        marker = fix_marker(d, unsafe)
+        console.print(
+            f"[bold]{escape(_display_path(d))}[/]:{d.row}:{d.column}: "
+            f"[bold red]{d.code}[/] {'[cyan]' + escape(marker) + '[/]' if marker else ''}"
+            f"{escape(d.message)}"
+        )
+        if d.source_line:
+            gutter = f"{d.row} │ "
+            console.print(f"  [blue]{gutter}[/]{escape(d.source_line)}")
+            width = max(1, (d.end_column - d.column) if d.end_row == d.row else 1)
+            console.print(f"  {' ' * len(gutter)}{' ' * (d.column - 1)}[bold red]{'^' * width}[/]")
+        if d.fix is not None:
+            label = {
+                Applicability.SAFE: "[green]fix[/]",
+                Applicability.UNSAFE: "[yellow]unsafe fix[/]",
+                Applicability.DISPLAY_ONLY: "[blue]suggestion[/]",
+            }[d.fix.applicability]
+            console.print(f"  = {label}: {escape(d.fix.message)}")
+        console.print()
+
+
+def write_json(out: IO[str], diagnostics: Sequence[Diagnostic]) -> None:
+    json.dump([to_json_object(d) for d in diagnostics], out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def _github_escape(value: str, property_: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def write_github(out: IO[str], diagnostics: Sequence[Diagnostic]) -> None:
+    for d in diagnostics:
+        props = ",".join(
+            [
+                f"file={_github_escape(d.path, True)}",
+                f"line={d.row}",
+                f"col={d.column}",
+                f"endLine={d.end_row}",
+                f"endColumn={d.end_column}",
+                f"title={d.code}",
+            ]
+        )
+        message = _github_escape(f"{_display_path(d)}:{d.row}:{d.column}: {d.code} {d.message}")
+        out.write(f"::error {props}::{message}\n")
+
+
+def write_sarif(out: IO[str], diagnostics: Sequence[Diagnostic]) -> None:
+    from kerasfix.rules import ALL_RULES, PARSE_ERROR_CODE, PARSE_ERROR_DOC, PARSE_ERROR_NAME
+
+    rules = [
+        {
+            "id": PARSE_ERROR_CODE,
+            "name": PARSE_ERROR_NAME,
+            "shortDescription": {"text": "File could not be read or parsed"},
+            "fullDescription": {"text": PARSE_ERROR_DOC},
+            "help": {"text": PARSE_ERROR_DOC},
+            "defaultConfiguration": {"level": "error"},
+        }
+    ]
+    for rule in ALL_RULES:
+        doc = rule_doc(rule)
+        entry: dict[str, Any] = {
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": doc},
+            "help": {"text": doc},
+            "defaultConfiguration": {"level": "error"},
+        }
+        url = rule_url(rule.code)
+        if url:
+            entry["helpUri"] = url
+        rules.append(entry)
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
+    results = []
+    for d in diagnostics:
+        uri = d.path.replace(os.sep, "/")
+        region = {
+            "startLine": d.row,
+            "startColumn": d.column,
+            "endLine": d.end_row,
+            "endColumn": max(d.end_column, d.column),
+        }
+        result: dict[str, Any] = {
+            "ruleId": d.code,
+            "ruleIndex": index.get(d.code, 0),
+            "level": "error",
+            "message": {"text": d.message},
+            "locations": [
+                {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}
+            ],
+        }
+        if d.fix is not None and d.fix.edits and d.fix.applicability is not Applicability.DISPLAY_ONLY:
+            replacements = []
+            for edit, (start, end) in zip(d.fix.edits, d.edit_positions):
+                replacements.append(
+                    {
+                        "deletedRegion": {
+                            "startLine": start[0],
+                            "startColumn": start[1],
+                            "endLine": end[0],
+                            "endColumn": end[1],
+                        },
+                        "insertedContent": {"text": edit.content},
+                    }
+                )
+            result["fixes"] = [
+                {
+                    "description": {"text": d.fix.message},
+                    "artifactChanges": [
+                        {"artifactLocation": {"uri": uri}, "replacements": replacements}
+                    ],
+                }
+            ]
+        results.append(result)
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "kerasfix",
+                        "version": __version__,
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def rule_doc(rule: type) -> str:
+    import inspect
+
+    return inspect.cleandoc(rule.__doc__ or "")
+
+
+def write_statistics(
+    out: IO[str], diagnostics: Sequence[Diagnostic], fixed: Counter[str], unsafe: bool
+) -> None:
+    from kerasfix.rules import PARSE_ERROR_NAME, rule_by_code
+
+    counts = Counter(d.code for d in diagnostics)
+    fixable = Counter(d.code for d in diagnostics if fix_marker(d, unsafe))
+    codes = sorted(set(counts) | set(fixed))
+    width = max([len(str(counts[c] + fixed[c])) for c in codes] + [5])
+    out.write(f"{'found':>{width}}  {'fixed':>5}  {'left':>5}  code   rule\n")
+    for code in codes:
+        rule = rule_by_code(code)
+        name = rule.name if rule is not None else PARSE_ERROR_NAME
+        marker = "[*] " if fixable[code] else ""
+        out.write(
+            f"{counts[code] + fixed[code]:>{width}}  {fixed[code]:>5}  {counts[code]:>5}  "
+            f"{code}  {marker}{name}\n"
+        )
