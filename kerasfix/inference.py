@@ -243,6 +243,7 @@ class ModelInference:
             for access in scope.accesses:
                 self._access_of[id(access.node)] = access
         self._classes: dict[int, _ClassInfo] = {}
+        self._class_nodes: list[cst.ClassDef] | None = None
         self._memo: dict[tuple[int, int], Value] = {}
         self._active: set[tuple[int, int]] = set()
 
@@ -271,6 +272,21 @@ class ModelInference:
             return False
         cls = self.enclosing_class(receiver)
         return cls is not None and self._class_defines(cls, method, deep=True)
+
+    def module_defines_method(self, method: str) -> bool:
+        """True if a class in this module, other than a Keras model subclass,
+        defines ``method``."""
+        for node in self._all_classes():
+            if method in self._class_info(node).methods and not self._class_is_keras_model(node):
+                return True
+        return False
+
+    def _all_classes(self) -> list[cst.ClassDef]:
+        if self._class_nodes is None:
+            collector = _Classes()
+            self.module.visit(collector)
+            self._class_nodes = collector.found
+        return self._class_nodes
 
     def enclosing_class(self, node: cst.CSTNode) -> cst.ClassDef | None:
         for ancestor in self.ancestors(node):
@@ -540,6 +556,8 @@ class ModelInference:
         if not isinstance(node, cst.Name):
             return UNKNOWN
         parent = self.parents.get(node)
+        if isinstance(parent, cst.Element):
+            return self._eval_unpacked(node, parent, env, depth)
         if isinstance(parent, cst.AssignTarget):
             assign = self.parents.get(parent)
             if not isinstance(assign, cst.Assign):
@@ -550,8 +568,31 @@ class ModelInference:
         else:
             return UNKNOWN  # for-loop targets, unpacking, augmented ...
         if isinstance(value, Model) and value.sequential and value.heads is not None:
-            value = self._with_adds(value, assignment, use, depth)
+            value = self._with_adds(value, assignment, use, env, depth)
         return value
+
+    def _eval_unpacked(
+        self, node: cst.Name, element: cst.Element, env: Env, depth: int
+    ) -> Value:
+        """``a, b = 1, 2``: the value at the same index of a literal tuple."""
+        target = self.parents.get(element)
+        holder = self.parents.get(target) if target is not None else None
+        assign = self.parents.get(holder) if holder is not None else None
+        if not (
+            isinstance(target, (cst.Tuple, cst.List))
+            and isinstance(holder, cst.AssignTarget)
+            and isinstance(assign, cst.Assign)
+            and isinstance(assign.value, (cst.Tuple, cst.List))
+        ):
+            return UNKNOWN
+        targets = target.elements
+        values = assign.value.elements
+        if len(targets) != len(values) or any(
+            isinstance(e, cst.StarredElement) for e in (*targets, *values)
+        ):
+            return UNKNOWN
+        index = next(i for i, e in enumerate(targets) if e is element)
+        return self._eval(values[index].value, env, depth)
 
     def _eval_param(self, param: cst.Param, env: Env, depth: int) -> Value:
         function = next(
@@ -656,7 +697,7 @@ class ModelInference:
                 continue  # assigned after this use in the same method
             value = self._eval(value_expr, env, depth)
             if isinstance(value, Model) and value.sequential and value.heads is not None:
-                value = self._with_attr_adds(value, info, attr, method, stmt, expr, depth)
+                value = self._with_attr_adds(value, info, attr, method, stmt, expr, env, depth)
             values.append(value)
         return _merge(values)
 
@@ -888,7 +929,7 @@ class ModelInference:
     # Sequential.add() -------------------------------------------------------
 
     def _with_adds(
-        self, model: Model, assignment: Assignment, use: cst.CSTNode, depth: int
+        self, model: Model, assignment: Assignment, use: cst.CSTNode, env: Env, depth: int
     ) -> Model:
         """Fold the ``.add(layer)`` calls made on this binding before ``use``."""
         if not isinstance(model.node, cst.Call):
@@ -915,7 +956,7 @@ class ModelInference:
         if not adds:
             return model
         adds.sort(key=lambda item: self._start(item[0]))
-        return self._model_plus(model, adds, depth)
+        return self._model_plus(model, adds, env, depth)
 
     def _with_attr_adds(
         self,
@@ -925,6 +966,7 @@ class ModelInference:
         method: cst.FunctionDef,
         assign_stmt: cst.CSTNode,
         use: cst.CSTNode,
+        env: Env,
         depth: int,
     ) -> Model:
         if attr in info.attr_tainted:
@@ -943,17 +985,17 @@ class ModelInference:
         if not adds:
             return model
         adds.sort(key=lambda item: self._start(item[0]))
-        return self._model_plus(model, adds, depth)
+        return self._model_plus(model, adds, env, depth)
 
     def _model_plus(
-        self, model: Model, adds: Sequence[tuple[cst.Call, bool]], depth: int
+        self, model: Model, adds: Sequence[tuple[cst.Call, bool]], env: Env, depth: int
     ) -> Model:
         assert isinstance(model.node, cst.Call)
         layers: list[Value] = []
         conditional: list[bool] = []
         initial = arg(model.node, 0, "layers")
         if initial is not None:
-            seq = self._eval(initial, {}, depth)
+            seq = self._eval(initial, env, depth)
             if not isinstance(seq, Seq):
                 return Model(model.node, None)
             layers.extend(seq.items)
@@ -962,7 +1004,7 @@ class ModelInference:
             layer_expr = arg(call, 0, "layer")
             if layer_expr is None:
                 return Model(model.node, None)
-            layers.append(self._eval(layer_expr, {}, depth))
+            layers.append(self._eval(layer_expr, env, depth))
             conditional.append(is_conditional)
         return Model(model.node, (self._fold_all(layers, conditional),))
 
@@ -1060,6 +1102,14 @@ def _merge(values: Sequence[Value]) -> Value:
     if all(isinstance(v, Const) and v == first for v in values):
         return first
     return UNKNOWN
+
+
+class _Classes(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[cst.ClassDef] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.found.append(node)
 
 
 class _Mutations(cst.CSTVisitor):

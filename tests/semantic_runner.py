@@ -1,0 +1,80 @@
+"""Run fixture scripts under real Keras and save every array they leave behind.
+
+    python semantic_runner.py MODE OUT.pkl SCRIPT...
+
+MODE "removed" attaches the exact bodies of the removed Sequential methods
+(TensorFlow 2.5) to keras.Model first, so the original scripts run as they
+did; MODE "plain" runs with nothing attached (the fixed scripts must not need
+them). Each script runs with the same seeds, so the same weights.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import runpy
+import sys
+import traceback
+import warnings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+
+def predict_classes(self, x, batch_size=32, verbose=0):
+    proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+    if proba.shape[-1] > 1:
+        return proba.argmax(axis=-1)
+    else:
+        return (proba > 0.5).astype("int32")
+
+
+def predict_proba(self, x, batch_size=32, verbose=0):
+    preds = self.predict(x, batch_size, verbose)
+    if preds.min() < 0.0 or preds.max() > 1.0:
+        warnings.warn("Network returning invalid probability values.", stacklevel=2)
+    return preds
+
+
+def collect(namespace: dict) -> dict:
+    import numpy as np
+
+    arrays = {}
+    for name, value in namespace.items():
+        if name.startswith("_"):
+            continue
+        if isinstance(value, np.ndarray):
+            arrays[name] = value
+        elif isinstance(value, tuple) and value and all(isinstance(v, np.ndarray) for v in value):
+            arrays[name] = value
+    return arrays
+
+
+def main() -> None:
+    mode, out, *scripts = sys.argv[1:]
+    import keras
+    import tensorflow as tf
+
+    tf.config.experimental.enable_op_determinism()
+    if mode == "removed":
+        keras.Model.predict_classes = predict_classes
+        keras.Model.predict_proba = predict_proba
+    results = {}
+    for script in scripts:
+        keras.utils.set_random_seed(1234)
+        keras.backend.clear_session()
+        cwd = os.getcwd()
+        os.chdir(os.path.dirname(os.path.abspath(script)))
+        try:
+            namespace = runpy.run_path(script, run_name="__main__")
+            results[os.path.basename(script)] = ("ok", collect(namespace))
+        except BaseException:  # noqa: BLE001 - reported to the test
+            results[os.path.basename(script)] = ("error", traceback.format_exc())
+        finally:
+            os.chdir(cwd)
+    with open(out, "wb") as handle:
+        pickle.dump(results, handle)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""One test walks every fixture: diagnostics, safe fix, unsafe fix, idempotence.
+
+Set KERASFIX_UPDATE_FIXTURES=1 to (re)write the expected files, then review
+them with `git diff` before committing.
+"""
+
+from __future__ import annotations
+
+import os
+
+import libcst as cst
+import pytest
+
+from fixture_cases import Case, cases
+from kerasfix.engine import lint_text, process_text
+from kerasfix.settings import Settings
+
+UPDATE = bool(os.environ.get("KERASFIX_UPDATE_FIXTURES"))
+
+
+def _describe(text: str, path: str) -> str:
+    diagnostics, _ = lint_text(text, path, Settings())
+    lines = []
+    for d in diagnostics:
+        fix = d.fix.applicability.value if d.fix is not None else "none"
+        lines.append(f"{d.row}:{d.column} {d.code} {fix}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _fixed(text: str, unsafe: bool) -> str:
+    result = process_text(text, "case.py", Settings(unsafe_fixes=unsafe), fix=True)
+    assert not any(d.message.startswith("internal error") for d in result.diagnostics)
+    return result.new_text if result.new_text is not None else text
+
+
+def _compare(path, actual: str, default: str) -> None:  # noqa: ANN001
+    if UPDATE:
+        if actual != default:
+            path.write_text(actual, encoding="utf-8", newline="")
+        elif path.exists():
+            path.unlink()
+        return
+    expected = path.read_text(encoding="utf-8") if path.exists() else default
+    assert actual == expected
+
+
+@pytest.mark.parametrize("case", cases(), ids=lambda c: c.id)
+def test_fixture(case: Case) -> None:
+    source = case.source.read_text(encoding="utf-8")
+    described = _describe(source, str(case.source))
+    if UPDATE:
+        case.expected.write_text(described, encoding="utf-8")
+    else:
+        assert case.expected.exists(), f"{case.expected} is missing"
+        assert described == case.expected.read_text(encoding="utf-8")
+
+    fixed = _fixed(source, unsafe=False)
+    _compare(case.fixed, fixed, source)
+    unsafe = _fixed(source, unsafe=True)
+    _compare(case.unsafe, unsafe, fixed)
+
+    for output in {fixed, unsafe}:
+        cst.parse_module(output)  # fixes always parse
+        assert _fixed(output, unsafe=output is unsafe) == output, "a second run changed it"
+    # after --fix, no finding with a safe fix is left
+    diagnostics, _ = lint_text(fixed, "case.py", Settings())
+    assert not [d for d in diagnostics if d.fix is not None and d.fix.applicability.value == "safe"]
