@@ -164,8 +164,11 @@ def main() -> None:
     default=None,
     help="Which KF003 fix to apply: add the activation, or set from_logits=True.",
 )
+@click.option("--jobs", "-j", type=int, default=0, help="Worker processes (default: all cores).")
 @click.option(
-    "--jobs", "-j", type=int, default=0, help="Worker processes (default: all cores)."
+    "--force-exclude",
+    is_flag=True,
+    help="Apply extend-exclude to files named on the command line too (for pre-commit).",
 )
 @click.option("--no-prefilter", is_flag=True, hidden=True)
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of internal errors.")
@@ -187,6 +190,7 @@ def check(
     argmax_axis: Optional[str],
     kf003_fix: Optional[str],
     jobs: int,
+    force_exclude: bool,
     no_prefilter: bool,
     verbose: bool,
     quiet: bool,
@@ -225,7 +229,7 @@ def check(
     from kerasfix.discovery import find_files
     from kerasfix.runner import run
 
-    files = list(find_files(paths, settings.extend_exclude))
+    files = list(find_files(paths, settings.extend_exclude, force_exclude=force_exclude))
     results = run(files, settings, fix=fix or diff, write=fix and not diff, jobs=jobs)
     diagnostics = [d for r in results for d in r.diagnostics]
     diagnostics.sort(key=lambda d: d.sort_key)
@@ -297,7 +301,8 @@ def _summary(
     )
     if diff:
         changed = sum(1 for r in results if r.changed)
-        err.write(f"Would fix {fixed} finding{'s' * (fixed != 1)} in {changed} file{'s' * (changed != 1)}.\n")
+        findings = f"{fixed} finding{'s' * (fixed != 1)}"
+        err.write(f"Would fix {findings} in {changed} file{'s' * (changed != 1)}.\n")
         return
     if fix and fixed:
         err.write(
@@ -306,8 +311,6 @@ def _summary(
         )
     elif remaining:
         err.write(f"Found {remaining} finding{'s' * (remaining != 1)}.\n")
-    elif not fix:
-        err.write("All checks passed!\n")
     else:
         err.write("All checks passed!\n")
     if fixable and not fix:
@@ -342,8 +345,12 @@ def _check_stdin(
     except SourceError as exc:
         from kerasfix.engine import error_diagnostic
 
-        _write(sys.stdout, [error_diagnostic(filename, exc.message, exc.row, exc.column)],
-               output_format, settings.unsafe_fixes)
+        _write(
+            sys.stdout,
+            [error_diagnostic(filename, exc.message, exc.row, exc.column)],
+            output_format,
+            settings.unsafe_fixes,
+        )
         return EXIT_FINDINGS if not exit_zero else EXIT_CLEAN
     result = process_text(decoded.text, filename, settings, fix=fix or diff)
     if diff:

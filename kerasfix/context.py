@@ -40,9 +40,7 @@ class _CallIndex(cst.CSTVisitor):
 class Context:
     """One file, parsed once; every rule reads the same facts."""
 
-    def __init__(
-        self, path: str, text: str, module: cst.Module, settings: Settings
-    ) -> None:
+    def __init__(self, path: str, text: str, module: cst.Module, settings: Settings) -> None:
         self.path = path
         self.text = text
         self.module = module

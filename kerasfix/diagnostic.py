@@ -44,9 +44,7 @@ class Diagnostic:
     cell: int | None = None  # notebook cell, 1-based
     source_line: str = ""
     # Filled by the engine once the rule has run, for output.
-    edit_positions: list[tuple[tuple[int, int], tuple[int, int]]] = field(
-        default_factory=list
-    )
+    edit_positions: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
     @property
     def sort_key(self) -> tuple[str, int, int, int, str]:

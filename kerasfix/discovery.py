@@ -42,9 +42,7 @@ class _Ignores:
         self._pathspec = pathspec
         self.specs: list[tuple[str, object]] = []
         if extra_patterns:
-            self.specs.append(
-                (root, pathspec.GitIgnoreSpec.from_lines(list(extra_patterns)))
-            )
+            self.specs.append((root, pathspec.GitIgnoreSpec.from_lines(list(extra_patterns))))
 
     def add_dir(self, directory: str) -> None:
         path = os.path.join(directory, ".gitignore")
@@ -84,12 +82,18 @@ def find_files(
     paths: Sequence[str],
     extend_exclude: Sequence[str] = (),
     suffixes: Sequence[str] = SOURCE_SUFFIXES,
+    force_exclude: bool = False,
 ) -> Iterator[str]:
-    """Files to check, in a stable order. Files named explicitly are always
-    checked; directories are walked."""
+    """Files to check, in a stable order. Directories are walked; files named
+    explicitly are always checked, unless ``force_exclude`` and an
+    extend-exclude pattern matches them."""
     seen: set[str] = set()
+    explicit = _Ignores(extend_exclude, os.getcwd()) if force_exclude else None
     for path in paths:
         if not os.path.isdir(path):
+            path = os.path.normpath(path)
+            if explicit is not None and explicit.ignored(os.path.abspath(path), False):
+                continue
             if path not in seen:
                 seen.add(path)
                 yield path
@@ -133,9 +137,10 @@ def _walk(top: str, ignores: _Ignores, suffixes: Sequence[str], seen: set[str]) 
         elif is_file and entry.name.endswith(tuple(suffixes)):
             if ignores.ignored(full, False):
                 continue
-            if entry.path not in seen:
-                seen.add(entry.path)
-                yield entry.path
+            path = os.path.normpath(entry.path)
+            if path not in seen:
+                seen.add(path)
+                yield path
     for directory in dirs:
         saved = len(ignores.specs)
         yield from _walk(directory, ignores, suffixes, seen)

@@ -241,9 +241,7 @@ def fix_text(
     return text, fixed, diagnostics, parsed
 
 
-def process_text(
-    text: str, path: str, settings: Settings, fix: bool
-) -> FileResult:
+def process_text(text: str, path: str, settings: Settings, fix: bool) -> FileResult:
     result = FileResult(path, original=text)
     try:
         if fix:

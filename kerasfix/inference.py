@@ -165,9 +165,7 @@ _SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _HARMLESS_CONSUMERS = frozenset({"print", "len", "id", "type", "repr", "str", "isinstance"})
 
 
-def arg(
-    call: cst.Call, position: int | None, *keywords: str
-) -> cst.BaseExpression | None:
+def arg(call: cst.Call, position: int | None, *keywords: str) -> cst.BaseExpression | None:
     """The expression passed to a parameter, by position or keyword."""
     for a in call.args:
         if a.keyword is not None and a.keyword.value in keywords:
@@ -221,8 +219,8 @@ class _ClassInfo:
     node: cst.ClassDef
     methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
     # self.<attr> = value, in the method that assigns it
-    attr_assigns: dict[str, list[tuple[cst.BaseExpression, cst.FunctionDef, cst.CSTNode]]] = (
-        field(default_factory=dict)
+    attr_assigns: dict[str, list[tuple[cst.BaseExpression, cst.FunctionDef, cst.CSTNode]]] = field(
+        default_factory=dict
     )
     # self.<attr>.add(layer) calls, with their method
     attr_adds: dict[str, list[tuple[cst.Call, cst.FunctionDef]]] = field(default_factory=dict)
@@ -465,11 +463,7 @@ class ModelInference:
         if any(isinstance(r, BuiltinAssignment) for r in referents):
             return Ref(f"builtins.{name.value}") if len(referents) == 1 else UNKNOWN
         if all(isinstance(r, ImportAssignment) for r in referents):
-            quals = {
-                q.name
-                for r in referents
-                for q in access.scope.get_qualified_names_for(name)
-            }
+            quals = {q.name for r in referents for q in access.scope.get_qualified_names_for(name)}
             quals = {q for q in quals if "<locals>" not in q}
             if len(quals) == 1:
                 return Ref(quals.pop())
@@ -541,9 +535,7 @@ class ModelInference:
     def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
         return any(a is container for a in self.ancestors(node))
 
-    def _eval_assignment(
-        self, assignment: object, use: cst.CSTNode, env: Env, depth: int
-    ) -> Value:
+    def _eval_assignment(self, assignment: object, use: cst.CSTNode, env: Env, depth: int) -> Value:
         if not isinstance(assignment, Assignment):
             return UNKNOWN
         node = assignment.node
@@ -571,9 +563,7 @@ class ModelInference:
             value = self._with_adds(value, assignment, use, env, depth)
         return value
 
-    def _eval_unpacked(
-        self, node: cst.Name, element: cst.Element, env: Env, depth: int
-    ) -> Value:
+    def _eval_unpacked(self, node: cst.Name, element: cst.Element, env: Env, depth: int) -> Value:
         """``a, b = 1, 2``: the value at the same index of a literal tuple."""
         target = self.parents.get(element)
         holder = self.parents.get(target) if target is not None else None
@@ -824,9 +814,17 @@ class ModelInference:
             inner = arg(call, 0, "layer")
             value = self._eval(inner, env, depth) if inner is not None else UNKNOWN
             return Layer("wrapper", name, call, inner=value)
-        if name in ("Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-                    "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
-                    "GlobalMaxPooling3D", "GlobalAvgPool2D", "GlobalMaxPool2D"):
+        if name in (
+            "Flatten",
+            "GlobalAveragePooling1D",
+            "GlobalAveragePooling2D",
+            "GlobalAveragePooling3D",
+            "GlobalMaxPooling1D",
+            "GlobalMaxPooling2D",
+            "GlobalMaxPooling3D",
+            "GlobalAvgPool2D",
+            "GlobalMaxPool2D",
+        ):
             return Layer("flatten", name, call)
         return Layer("other", name, call)
 
@@ -860,16 +858,27 @@ class ModelInference:
             return None, False
         if layer.kind == "units":
             return (
-                Head(layer.units, layer.activation, layer.node, layer.activation_arg,
-                     rank2=rank2 and layer.name == "Dense"),
+                Head(
+                    layer.units,
+                    layer.activation,
+                    layer.node,
+                    layer.activation_arg,
+                    rank2=rank2 and layer.name == "Dense",
+                ),
                 rank2 and layer.name == "Dense",
             )
         if layer.kind == "activation":
             units = head.units if head is not None else None
             base = head.layer if head is not None else None
             return (
-                Head(units, layer.activation, base, None, layer.node,
-                     rank2=head.rank2 if head is not None else False),
+                Head(
+                    units,
+                    layer.activation,
+                    base,
+                    None,
+                    layer.node,
+                    rank2=head.rank2 if head is not None else False,
+                ),
                 rank2,
             )
         if layer.kind == "pass":
@@ -1052,7 +1061,9 @@ class ModelInference:
             for alias in node.names:
                 full = cst.helpers.get_full_name_for_node(alias.name)
                 bound = alias.evaluated_alias or (full or "").split(".", 1)[0]
-                if bound == name and (alias.evaluated_alias and full == qualname or full == qualname):
+                if bound == name and (
+                    alias.evaluated_alias and full == qualname or full == qualname
+                ):
                     return True
                 if bound == name and alias.evaluated_alias is None and qualname == bound:
                     return True
@@ -1172,9 +1183,7 @@ class _SelfAttributeCollector(cst.CSTVisitor):
             attr = self._self_attr(target.target)
             if attr is not None and self.method is not None:
                 stmt = self.inference._statement(node) or node
-                self.info.attr_assigns.setdefault(attr, []).append(
-                    (node.value, self.method, stmt)
-                )
+                self.info.attr_assigns.setdefault(attr, []).append((node.value, self.method, stmt))
             elif isinstance(target.target, (cst.Tuple, cst.List)):
                 for element in target.target.elements:
                     attr = self._self_attr(element.value)

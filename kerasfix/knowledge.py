@@ -190,9 +190,7 @@ LOSSES: tuple[LossInfo, ...] = (
         "categorical",
         2,
     ),
-    LossInfo(
-        "binary_focal_crossentropy", "BinaryFocalCrossentropy", (), "binary", 3
-    ),
+    LossInfo("binary_focal_crossentropy", "BinaryFocalCrossentropy", (), "binary", 3),
     LossInfo("mean_squared_error", "MeanSquaredError", ("mse", "MSE"), "other", None),
     LossInfo("mean_absolute_error", "MeanAbsoluteError", ("mae", "MAE"), "other", None),
     LossInfo(

@@ -69,17 +69,19 @@ def fix_marker(d: Diagnostic, unsafe: bool) -> str:
 
 def write_concise(out: IO[str], diagnostics: Sequence[Diagnostic], unsafe: bool) -> None:
     for d in diagnostics:
-        out.write(f"{_display_path(d)}:{d.row}:{d.column}: {d.code} {fix_marker(d, unsafe)}{d.message}\n")
+        out.write(
+            f"{_display_path(d)}:{d.row}:{d.column}: {d.code} {fix_marker(d, unsafe)}{d.message}\n"
+        )
 
 
-def write_full(
-    out: IO[str], diagnostics: Sequence[Diagnostic], unsafe: bool, color: bool
-) -> None:
+def write_full(out: IO[str], diagnostics: Sequence[Diagnostic], unsafe: bool, color: bool) -> None:
     if color:
         _write_full_rich(out, diagnostics, unsafe)
         return
     for d in diagnostics:
-        out.write(f"{_display_path(d)}:{d.row}:{d.column}: {d.code} {fix_marker(d, unsafe)}{d.message}\n")
+        out.write(
+            f"{_display_path(d)}:{d.row}:{d.column}: {d.code} {fix_marker(d, unsafe)}{d.message}\n"
+        )
         if d.source_line:
             gutter = f"{d.row} | "
             out.write(f"  {gutter}{d.source_line}\n")
@@ -196,7 +198,11 @@ def write_sarif(out: IO[str], diagnostics: Sequence[Diagnostic]) -> None:
                 {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}
             ],
         }
-        if d.fix is not None and d.fix.edits and d.fix.applicability is not Applicability.DISPLAY_ONLY:
+        if (
+            d.fix is not None
+            and d.fix.edits
+            and d.fix.applicability is not Applicability.DISPLAY_ONLY
+        ):
             replacements = []
             for edit, (start, end) in zip(d.fix.edits, d.edit_positions):
                 replacements.append(

@@ -56,9 +56,7 @@ def decode(data: bytes) -> DecodedSource:
         before = data[: exc.start]
         row = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise SourceError(
-            f"bytes are not valid {encoding} ({exc.reason})", row, column
-        ) from None
+        raise SourceError(f"bytes are not valid {encoding} ({exc.reason})", row, column) from None
     except LookupError:
         raise SourceError(f"unknown encoding {encoding!r}") from None
     if "\x00" in text:

@@ -10,8 +10,8 @@ import os
 
 import libcst as cst
 import pytest
-
 from fixture_cases import Case, cases
+
 from kerasfix.engine import lint_text, process_text
 from kerasfix.settings import Settings
 

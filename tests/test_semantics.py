@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from fixture_cases import Case, cases
 
 pytestmark = pytest.mark.tensorflow
@@ -58,8 +57,12 @@ def _same(a: object, b: object) -> bool:
 def test_there_are_semantic_cases() -> None:
     kinds = {c.id for c in _runnable()}
     # multi-class, one sigmoid unit, logits head and a 3-D output are all covered
-    assert {"KF001/mnist_mlp_sequential_add", "KF001/imdb_binary_sentiment",
-            "KF001/logits_head", "KF001/sequence_tagging_3d"} <= kinds
+    assert {
+        "KF001/mnist_mlp_sequential_add",
+        "KF001/imdb_binary_sentiment",
+        "KF001/logits_head",
+        "KF001/sequence_tagging_3d",
+    } <= kinds
 
 
 @pytest.mark.parametrize("case", _runnable(), ids=lambda c: c.id)

@@ -65,9 +65,7 @@ class PredictClasses(Rule):
             model = inference.model_of(receiver)
             if isinstance(model, NonKeras):
                 continue
-            if not isinstance(model, Model) and inference.module_defines_method(
-                "predict_classes"
-            ):
+            if not isinstance(model, Model) and inference.module_defines_method("predict_classes"):
                 continue  # an unknown receiver, and the module has its own predict_classes
             head = model.head if isinstance(model, Model) else None
             yield cls._diagnose(ctx, call, head)
