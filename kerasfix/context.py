@@ -10,9 +10,24 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix
-from kerasfix.inference import ModelInference
+from kerasfix.inference import Head, Model, ModelInference, Value
 from kerasfix.settings import Settings
 from kerasfix.source import LineIndex
+
+
+# Methods whose receiver is a model: where to look for the models a module uses.
+MODEL_METHODS = (
+    "compile",
+    "fit",
+    "predict",
+    "evaluate",
+    "summary",
+    "fit_generator",
+    "train_on_batch",
+    "predict_classes",
+    "predict_proba",
+    "save",
+)
 
 
 class _CallIndex(cst.CSTVisitor):
@@ -68,6 +83,25 @@ class Context:
         if len(names) > 1:
             found.sort(key=lambda c: self.span(c)[0])
         return found
+
+    def model_heads(self) -> list[Head]:
+        """The output heads of the Keras models this module builds and uses,
+        each once, in source order."""
+        seen: dict[int, Head] = {}
+        candidates: list[Value] = []
+        for method in MODEL_METHODS:
+            for call in self.calls.by_attr.get(method, ()):
+                assert isinstance(call.func, cst.Attribute)
+                candidates.append(self.inference.model_of(call.func.value))
+        for name in ("Sequential", "Model"):
+            for call in (*self.calls.by_name.get(name, ()), *self.calls.by_attr.get(name, ())):
+                candidates.append(self.inference.value_of(call))
+        for value in candidates:
+            if isinstance(value, Model) and value.heads is not None:
+                for head in value.heads:
+                    if head is not None and head.layer is not None:
+                        seen.setdefault(id(head.layer), head)
+        return sorted(seen.values(), key=lambda h: self.span(h.layer)[0])  # type: ignore[arg-type]
 
     # -- positions and edits ----------------------------------------------------
 

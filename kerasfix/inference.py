@@ -22,8 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Union
-
 import libcst as cst
 from libcst.metadata import (
     Access,
@@ -150,6 +148,30 @@ class Model(Value):
         if self.heads is None or len(self.heads) != 1:
             return None
         return self.heads[0]
+
+
+@dataclass(frozen=True, eq=False)
+class LossSpec:
+    """A loss as given to ``compile``: which loss, and what it assumes."""
+
+    info: kb.LossInfo
+    form: str  # "string", "function" or "class"
+    node: cst.BaseExpression = field(repr=False)  # where it is written
+    from_logits: bool  # the value in force (the default when not given)
+    from_logits_arg: cst.Arg | None = field(default=None, repr=False)
+
+    @property
+    def label(self) -> str:
+        if self.form == "string":
+            return repr(_string(self.node))
+        if self.form == "function":
+            return self.info.function
+        return f"{self.info.cls}(from_logits={self.from_logits})"
+
+
+def _string(node: cst.BaseExpression) -> str:
+    value = _const(node)
+    return value.value if isinstance(value, Const) and isinstance(value.value, str) else ""
 
 
 # ---------------------------------------------------------------------------
@@ -407,6 +429,123 @@ class ModelInference:
         if not candidates:
             return None
         return max(candidates)[1]
+
+    def origin(self, expr: cst.BaseExpression, depth: int = 0) -> cst.BaseExpression | None:
+        """The expression a name stands for, following the assignment that
+        reaches it (``loss = "mse"; compile(loss=loss)`` → ``"mse"``). None
+        when that cannot be known."""
+        if depth > _MAX_DEPTH:
+            return None
+        if not isinstance(expr, cst.Name) or expr.value in ("None", "True", "False"):
+            return expr
+        access = self._access_of.get(id(expr))
+        if access is None:
+            return None
+        referents = list(access.referents)
+        if not referents or not all(isinstance(r, Assignment) for r in referents):
+            if referents and all(isinstance(r, ImportAssignment) for r in referents):
+                return expr
+            return None
+        if all(r.scope is not access.scope for r in referents):
+            if len(referents) != 1:
+                return None
+            assignment = referents[0]
+        else:
+            assignment = self._reaching(expr, referents)
+        if assignment is None or not isinstance(assignment.node, cst.Name):
+            return None
+        target = self.parents.get(assignment.node)
+        assign = self.parents.get(target) if target is not None else None
+        if isinstance(target, cst.AssignTarget) and isinstance(assign, cst.Assign):
+            return self.origin(assign.value, depth + 1)
+        return None
+
+    def loss_of(self, expr: cst.BaseExpression) -> LossSpec | None:
+        """The Keras loss ``expr`` names, or None if it is not one or not known."""
+        node = self.origin(expr)
+        if node is None:
+            return None
+        if isinstance(node, cst.SimpleString):
+            name = _string(node)
+            info = kb.LOSS_BY_STRING.get(name)
+            return LossSpec(info, "string", node, False) if info is not None else None
+        if isinstance(node, cst.Call):
+            func = self.value_of(node.func)
+            path = func.keras if isinstance(func, Ref) else None
+            if path is None or not path.startswith("losses."):
+                return None
+            info = kb.LOSS_BY_CLASS.get(path.split(".", 1)[1])
+            if info is None:
+                return None
+            if info.from_logits_position is None:
+                return LossSpec(info, "class", node, False)
+            if any(a.star for a in node.args):
+                return None
+            given = arg_node(node, info.from_logits_position, "from_logits")
+            if given is None:
+                return LossSpec(info, "class", node, False)
+            value = self.value_of(given.value)
+            if not (isinstance(value, Const) and isinstance(value.value, bool)):
+                return None
+            return LossSpec(info, "class", node, value.value, given)
+        value = self.value_of(node)
+        if isinstance(value, Ref):
+            path = value.keras
+            if path is not None and path.startswith("losses."):
+                info = kb.LOSS_BY_FUNCTION.get(path.split(".", 1)[1])
+                if info is not None:
+                    return LossSpec(info, "function", node, False)
+        return None
+
+    def compiled_outputs(self, compile_call: cst.Call) -> list[tuple[Head, LossSpec]]:
+        """For ``model.compile(...)``: each output head with the loss it is
+        trained with, where both are known."""
+        func = compile_call.func
+        if not isinstance(func, cst.Attribute):
+            return []
+        model = self.model_of(func.value)
+        if not isinstance(model, Model) or model.heads is None:
+            return []
+        if any(a.star for a in compile_call.args):
+            return []
+        loss_expr = arg(compile_call, 1, "loss")
+        if loss_expr is None:
+            return []
+        heads = model.heads
+        node = self.origin(loss_expr)
+        if node is None:
+            return []
+        pairs: list[tuple[Head | None, cst.BaseExpression]] = []
+        if isinstance(node, (cst.List, cst.Tuple)):
+            if len(node.elements) != len(heads):
+                return []
+            pairs = [(h, e.value) for h, e in zip(heads, node.elements)]
+        elif isinstance(node, cst.Dict):
+            names = {self._output_name(h): h for h in heads if h is not None}
+            for element in node.elements:
+                if not isinstance(element, cst.DictElement):
+                    return []
+                key = _const(element.key)
+                if isinstance(key, Const) and key.value in names:
+                    pairs.append((names[key.value], element.value))  # type: ignore[index]
+        else:
+            pairs = [(h, node) for h in heads]  # one loss for every output
+        result = []
+        for head, expr in pairs:
+            if head is None:
+                continue
+            loss = self.loss_of(expr)
+            if loss is not None:
+                result.append((head, loss))
+        return result
+
+    def _output_name(self, head: Head) -> str | None:
+        layer = head.activation_layer or head.layer
+        if layer is None:
+            return None
+        name = arg(layer, None, "name")
+        value = _const(name) if name is not None else UNKNOWN
+        return value.value if isinstance(value, Const) and isinstance(value.value, str) else None
 
     # -- evaluation -----------------------------------------------------------
 
@@ -1208,6 +1347,3 @@ class _SelfAttributeCollector(cst.CSTVisitor):
                 callee = node.func
                 if not (isinstance(callee, cst.Name) and callee.value in _HARMLESS_CONSUMERS):
                     self.info.attr_tainted.add(attr)
-
-
-Receiver = Union[cst.Name, cst.Attribute, cst.Call]

@@ -5,10 +5,18 @@ from __future__ import annotations
 from kerasfix.rules.base import Rule
 from kerasfix.rules.kf001_predict_classes import PredictClasses
 from kerasfix.rules.kf002_predict_proba import PredictProba
+from kerasfix.rules.kf003_missing_output_activation import MissingOutputActivation
+from kerasfix.rules.kf004_activation_with_logits_loss import ActivationWithLogitsLoss
+from kerasfix.rules.kf005_single_unit_softmax import SingleUnitSoftmax
+from kerasfix.rules.kf006_activation_loss_mismatch import ActivationLossMismatch
 
 ALL_RULES: tuple[type[Rule], ...] = (
     PredictClasses,
     PredictProba,
+    MissingOutputActivation,
+    ActivationWithLogitsLoss,
+    SingleUnitSoftmax,
+    ActivationLossMismatch,
 )
 
 # KF000 is the engine's own: a file that cannot be read, parsed or checked.

@@ -1,0 +1,84 @@
+"""Shared pieces for the rules about a model's output head and its loss."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from kerasfix import knowledge as kb
+from kerasfix.context import Context
+from kerasfix.diagnostic import Edit
+from kerasfix.inference import Head, LossSpec, arg
+
+
+def layer_name(ctx: Context, call: cst.Call) -> str:
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return ctx.code(func)
+
+
+def describe(ctx: Context, head: Head) -> str:
+    """``Dense(10)``, ``Dense(n_classes, activation='softmax')`` …, as written."""
+    assert head.layer is not None
+    name = layer_name(ctx, head.layer)
+    units = arg(head.layer, 0, "units", "output_dim")
+    shown = ctx.code(units) if units is not None else "?"
+    if len(shown) > 30 or "\n" in shown:
+        shown = "…"
+    if head.activation_layer is not None:
+        return f"{name}({shown}) + {layer_name(ctx, head.activation_layer)}({head.activation!r})"
+    if head.activation_arg is not None and head.activation not in (None, "linear"):
+        return f"{name}({shown}, activation={head.activation!r})"
+    return f"{name}({shown})"
+
+
+def activation_edit(ctx: Context, head: Head, activation: str) -> Edit | None:
+    """Give the head's layer ``activation``: replace its activation argument,
+    or add one. None where that cannot be done exactly."""
+    layer = head.layer
+    if layer is None or any(a.star for a in layer.args):
+        return None
+    literal = f'"{activation}"'
+    if head.activation_layer is not None:
+        value = arg(head.activation_layer, 0, "activation")
+        if value is None or not isinstance(value, cst.SimpleString):
+            return None
+        return ctx.replace(value, literal)
+    if head.activation_arg is not None:
+        return ctx.replace(head.activation_arg.value, literal)
+    if not layer.args:
+        return None
+    return ctx.insert_after(layer.args[-1].value, f", activation={literal}")
+
+
+def from_logits_edit(ctx: Context, loss: LossSpec, value: bool, at: cst.CSTNode) -> Edit | None:
+    """Make the loss's from_logits ``value``: set the argument, or turn a
+    string/function loss into its class. None when the module cannot name
+    the class with the imports it has."""
+    text = "True" if value else "False"
+    if loss.form == "class":
+        assert isinstance(loss.node, cst.Call)
+        if loss.from_logits_arg is not None:
+            return ctx.replace(loss.from_logits_arg.value, text)
+        if loss.node.args:
+            return ctx.insert_after(loss.node.args[-1].value, f", from_logits={text}")
+        assert isinstance(loss.node, cst.Call)
+        _, end = ctx.span(loss.node)
+        return Edit(end - 1, end - 1, f"from_logits={text}")
+    if loss.info.cls is None or loss.info.from_logits_position is None:
+        return None
+    spelled = ctx.inference.keras_spelling(f"losses.{loss.info.cls}", at)
+    if spelled is None:
+        return None
+    return ctx.replace(loss.node, f"{spelled}(from_logits={text})")
+
+
+def probability_kind(head: Head) -> str | None:
+    """ "categorical", "binary", or None for a head that is not a probability."""
+    if head.activation is None:
+        return None
+    return kb.PROBABILITY_ACTIVATIONS.get(head.activation)
+
+
+def is_logits(head: Head) -> bool:
+    return head.activation in kb.LOGIT_ACTIVATIONS
