@@ -14,7 +14,6 @@ from kerasfix.inference import Head, Model, ModelInference, Value
 from kerasfix.settings import Settings
 from kerasfix.source import LineIndex
 
-
 # Methods whose receiver is a model: where to look for the models a module uses.
 MODEL_METHODS = (
     "compile",

@@ -10,7 +10,7 @@ from kerasfix.rules.base import Rule
 
 
 class MissingOutputActivation(Rule):
-    """KF003 missing-output-activation: the last layer emits logits, but the loss expects probabilities.
+    """KF003 missing-output-activation: a logits head with a loss that expects probabilities.
 
     What it does
         Finds models whose last layer is a `Dense(n)` with no activation

@@ -9,7 +9,7 @@ from kerasfix.rules.base import Rule
 
 
 class ActivationLossMismatch(Rule):
-    """KF006 activation-loss-mismatch: a sigmoid head with a categorical loss, or a wide softmax with a binary loss.
+    """KF006 activation-loss-mismatch: sigmoid with categorical loss, wide softmax with binary.
 
     What it does
         Finds a sigmoid output of several units compiled with a categorical
