@@ -92,10 +92,7 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        message = str(exc.message).splitlines()[0] if exc.message else "syntax error"
-        return [
-            error_diagnostic(path, f"syntax error: {message}", exc.raw_line, exc.raw_column + 1)
-        ], False
+        return [_syntax_error(text, path, exc)], False
     except RecursionError:
         return [error_diagnostic(path, "cannot parse: nesting too deep for the parser")], False
     except Exception as exc:  # noqa: BLE001 - the parser's own failures
@@ -114,6 +111,28 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
     for diagnostic in diagnostics:
         _fill_edit_positions(diagnostic, ctx.lines)
     return diagnostics, True
+
+
+def _syntax_error(text: str, path: str, exc: Exception) -> Diagnostic:
+    """KF000 for a file LibCST cannot parse, with CPython's message and
+    position when CPython agrees that it is invalid (they are more precise)."""
+    import ast
+
+    try:
+        compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        row = error.lineno or 1
+        column = error.offset or 1
+        return error_diagnostic(path, f"syntax error: {error.msg}", row, max(column, 1))
+    except (ValueError, RecursionError, MemoryError) as error:
+        return error_diagnostic(path, f"cannot parse: {error}")
+    message = str(getattr(exc, "message", exc)).splitlines()[0]
+    return error_diagnostic(
+        path,
+        f"cannot parse: {message}",
+        getattr(exc, "raw_line", 1),
+        getattr(exc, "raw_column", 0) + 1,
+    )
 
 
 def _ignored_for_path(code: str, path: str, settings: Settings) -> bool:

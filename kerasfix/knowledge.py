@@ -167,6 +167,7 @@ class LossInfo:
     family: str  # "categorical", "binary", or "other"
     # positional index of from_logits in the class constructor; None if it has none
     from_logits_position: int | None
+    accepted_as_string: bool = True  # compile(loss="<function or class name>") works
 
     @property
     def expects_probabilities(self) -> bool:
@@ -221,17 +222,18 @@ LOSSES: tuple[LossInfo, ...] = (
         (),
         "other",
         None,
+        accepted_as_string=False,
     ),
     LossInfo("ctc", "CTC", (), "other", None),
     LossInfo("dice", "Dice", (), "other", None),
     LossInfo("tversky", "Tversky", (), "other", None),
     LossInfo("circle", "Circle", (), "other", None),
 )
-# Keras 2 names that Keras 3 still accepts as strings in compile().
+# Keras 2 (tf-keras) names for losses that Keras 3 no longer accepts as strings.
 LEGACY_LOSS_ALIASES: dict[str, str] = {
     "kullback_leibler_divergence": "kl_divergence",
     "logcosh": "log_cosh",
-    "cosine_proximity": "cosine_similarity",
+    "huber_loss": "huber",
 }
 
 
@@ -241,11 +243,14 @@ def _loss_index() -> tuple[dict[str, LossInfo], dict[str, LossInfo], dict[str, L
     by_class: dict[str, LossInfo] = {}
     for info in LOSSES:
         by_function[info.function] = info
+        if info.cls:
+            by_class[info.cls] = info
+        if not info.accepted_as_string:
+            continue
         by_string[info.function] = info
         for alias in info.aliases:
             by_string[alias] = info
         if info.cls:
-            by_class[info.cls] = info
             by_string[info.cls] = info
     for old, new in LEGACY_LOSS_ALIASES.items():
         by_string[old] = by_function[new]

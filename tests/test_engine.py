@@ -1,0 +1,137 @@
+"""The engine: encodings, line endings, suppressions, fix settings, bad input."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from kerasfix.engine import lint_text, process_path, process_text
+from kerasfix.settings import Settings
+
+MODEL = (
+    "import numpy as np\n"
+    "from tensorflow import keras\n"
+    "model = keras.Sequential([keras.layers.Dense(4, activation='softmax')])\n"
+    "y = model.predict_classes(np.zeros((1, 3)))  # café\n"
+)
+FIXED_LINE = "y = np.argmax(model.predict(np.zeros((1, 3))), axis=-1)  # café"
+
+
+def fix_file(tmp_path: Path, data: bytes) -> bytes:
+    path = tmp_path / "m.py"
+    path.write_bytes(data)
+    result = process_path(str(path), Settings(), fix=True, write=True)
+    assert result.fixed == 1, result.diagnostics
+    return path.read_bytes()
+
+
+def test_crlf_kept(tmp_path: Path) -> None:
+    out = fix_file(tmp_path, MODEL.replace("\n", "\r\n").encode())
+    assert out == MODEL.replace("\n", "\r\n").encode().replace(
+        b"y = model.predict_classes(np.zeros((1, 3)))  # caf\xc3\xa9",
+        FIXED_LINE.encode(),
+    )
+
+
+def test_mixed_line_endings_and_no_final_newline_kept(tmp_path: Path) -> None:
+    source = MODEL.replace("\n", "\r\n", 1).rstrip("\n")
+    out = fix_file(tmp_path, source.encode()).decode()
+    assert out.count("\r\n") == 1 and not out.endswith("\n")
+    assert out.endswith(FIXED_LINE)
+
+
+def test_bom_kept(tmp_path: Path) -> None:
+    out = fix_file(tmp_path, codecs.BOM_UTF8 + MODEL.encode())
+    assert out.startswith(codecs.BOM_UTF8)
+    assert FIXED_LINE in out[3:].decode()
+
+
+def test_coding_cookie_honoured(tmp_path: Path) -> None:
+    source = "# -*- coding: latin-1 -*-\n" + MODEL
+    out = fix_file(tmp_path, source.encode("latin-1"))
+    assert FIXED_LINE.encode("latin-1") in out
+    assert out.decode("latin-1").startswith("# -*- coding: latin-1 -*-\n")
+
+
+def test_tabs_and_form_feeds_kept() -> None:
+    source = MODEL.replace("y = ", "\x0c\ny = ") + "if True:\n\tz = 1\n"
+    result = process_text(source, "m.py", Settings(), fix=True)
+    assert result.new_text is not None
+    assert "\x0c\n" + FIXED_LINE in result.new_text and "\tz = 1" in result.new_text
+
+
+def test_syntax_error_is_kf000() -> None:
+    [d] = lint_text("print 'python 2'\nmodel.predict_classes(x)\n", "old.py", Settings())[0]
+    assert d.code == "KF000" and d.row == 1 and "syntax error" in d.message
+
+
+def test_undecodable_bytes_are_kf000(tmp_path: Path) -> None:
+    path = tmp_path / "bad.py"
+    path.write_bytes(b"x = 1\ny = '\xff\xfe'\nmodel.predict_classes(x)\n")
+    [d] = process_path(str(path), Settings(), fix=False, write=False).diagnostics
+    assert d.code == "KF000" and d.row == 2 and "utf-8" in d.message
+
+
+def test_binary_junk_is_kf000(tmp_path: Path) -> None:
+    path = tmp_path / "junk.py"
+    path.write_bytes(b"\x00\x01predict_classes\x00")
+    [d] = process_path(str(path), Settings(), fix=False, write=False).diagnostics
+    assert d.code == "KF000"
+
+
+def test_files_without_trigger_words_are_not_parsed() -> None:
+    diagnostics, parsed = lint_text("this is not python (\n", "x.py", Settings())
+    assert diagnostics == [] and parsed is False
+
+
+def test_noqa() -> None:
+    base = MODEL.rstrip("\n").replace("  # café", "")
+    assert lint_text(base + "  # noqa: KF001\n", "m.py", Settings())[0] == []
+    assert lint_text(base + "  # noqa\n", "m.py", Settings())[0] == []
+    assert len(lint_text(base + "  # noqa: KF002\n", "m.py", Settings())[0]) == 1
+    assert lint_text("# kerasfix: noqa\n" + MODEL, "m.py", Settings())[0] == []
+
+
+def test_argmax_axis_one_is_safe_only_for_known_2d_output() -> None:
+    two_d = MODEL.replace(
+        "Dense(4, activation='softmax')", "Dense(4, activation='softmax', input_dim=3)"
+    )
+    settings = Settings(argmax_axis=1)
+    [d] = lint_text(two_d, "m.py", settings)[0]
+    assert d.fix is not None and d.fix.applicability.value == "safe"
+    assert "axis=1)" in process_text(two_d, "m.py", settings, fix=True).new_text
+    [d] = lint_text(MODEL, "m.py", settings)[0]  # output rank unknown
+    assert d.fix is not None and d.fix.applicability.value == "unsafe"
+
+
+KF003 = """import tensorflow as tf
+model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+model.compile(optimizer="adam", loss="categorical_crossentropy")
+"""
+
+
+def test_kf003_fix_choice() -> None:
+    by_activation = process_text(KF003, "m.py", Settings(unsafe_fixes=True), fix=True)
+    assert 'tf.keras.layers.Dense(10, activation="softmax")' in by_activation.new_text
+    by_loss = process_text(
+        KF003, "m.py", Settings(unsafe_fixes=True, kf003_fix="from-logits"), fix=True
+    )
+    assert "loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True)" in by_loss.new_text
+    assert process_text(KF003, "m.py", Settings(), fix=True).new_text is None
+
+
+def test_kf003_from_logits_on_a_class_loss_without_arguments() -> None:
+    source = KF003.replace('"categorical_crossentropy"', "tf.keras.losses.BinaryCrossentropy()")
+    source = source.replace("Dense(10)", "Dense(1)")
+    result = process_text(
+        source, "m.py", Settings(unsafe_fixes=True, kf003_fix="from-logits"), fix=True
+    )
+    assert "BinaryCrossentropy(from_logits=True)" in result.new_text
+
+
+def test_api() -> None:
+    import kerasfix
+
+    [d] = kerasfix.check_source(MODEL)
+    assert d.code == "KF001" and d.path == "<string>"
+    assert FIXED_LINE in kerasfix.fix_source(MODEL)

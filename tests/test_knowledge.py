@@ -1,0 +1,139 @@
+"""The Keras knowledge table, checked against the installed Keras.
+
+A Keras release that adds, renames or re-signs a loss, an activation or a
+layer the rules rely on fails here instead of silently weakening kerasfix.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+
+import pytest
+
+from kerasfix import knowledge as kb
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+keras = pytest.importorskip("keras")
+pytestmark = pytest.mark.tensorflow
+
+# Layers the tables know from Keras 2 that Keras 3 dropped.
+KERAS2_ONLY_LAYERS = {"CuDNNLSTM", "CuDNNGRU", "ThresholdedReLU"}
+NOT_LOSSES = {"Loss", "LossFunctionWrapper", "deserialize", "get", "serialize", "Reduction"}
+
+
+def _public_losses() -> set[str]:
+    return {n for n in dir(keras.losses) if not n.startswith("_") and n not in NOT_LOSSES}
+
+
+def test_every_keras_loss_is_in_the_table() -> None:
+    known = set(kb.LOSS_BY_FUNCTION) | set(kb.LOSS_BY_CLASS)
+    missing = _public_losses() - known
+    assert not missing, f"losses Keras has that the table lacks: {sorted(missing)}"
+
+
+def test_every_table_name_exists_in_keras() -> None:
+    for info in kb.LOSSES:
+        assert callable(getattr(keras.losses, info.function)), info.function
+        if info.cls:
+            assert inspect.isclass(getattr(keras.losses, info.cls)), info.cls
+
+
+def test_every_string_keras_accepts_is_known_and_agrees() -> None:
+    from keras.src import losses as internal
+
+    for name in internal.ALL_OBJECTS_DICT:
+        if name in NOT_LOSSES:
+            continue
+        assert name in kb.LOSS_BY_STRING, f"compile(loss={name!r}) is not in the table"
+    for name, info in kb.LOSS_BY_STRING.items():
+        if name in kb.LEGACY_LOSS_ALIASES:
+            continue
+        resolved = keras.losses.get(name)
+        resolved_name = getattr(resolved, "__name__", None) or resolved.fn.__name__
+        assert resolved_name == info.function, (name, resolved_name)
+
+
+def test_from_logits_positions_and_defaults() -> None:
+    for info in kb.LOSSES:
+        function = inspect.signature(getattr(keras.losses, info.function)).parameters
+        if info.from_logits_position is None:
+            assert "from_logits" not in function, info.function
+            continue
+        assert function["from_logits"].default is False, info.function
+        params = list(inspect.signature(getattr(keras.losses, info.cls).__init__).parameters)
+        assert params[1:].index("from_logits") == info.from_logits_position, info.cls
+
+
+def test_probability_families_match_the_losses() -> None:
+    for info in kb.LOSSES:
+        takes_logits = info.from_logits_position is not None
+        assert takes_logits == info.expects_probabilities, info.function
+        if info.expects_probabilities:
+            assert ("binary" in info.function) == (info.family == "binary")
+
+
+def test_activations_exist() -> None:
+    import tensorflow as tf
+
+    for name in (*kb.PROBABILITY_ACTIVATIONS, *kb.LOGIT_ACTIVATIONS):
+        assert callable(getattr(keras.activations, name))
+    for qualified, name in kb.FOREIGN_ACTIVATIONS.items():
+        obj = tf
+        for part in qualified.split(".")[1:]:
+            obj = getattr(obj, part)
+        assert callable(obj), qualified
+        assert callable(getattr(keras.activations, name))
+
+
+def test_layers_exist_with_the_signatures_the_rules_read() -> None:
+    names = {*kb.UNITS_LAYERS, *kb.ACTIVATION_LAYERS, *kb.PASS_THROUGH_LAYERS, *kb.WRAPPER_LAYERS}
+    for name in names - KERAS2_ONLY_LAYERS:
+        assert inspect.isclass(getattr(keras.layers, name)), name
+    for name, spec in kb.UNITS_LAYERS.items():
+        if name in KERAS2_ONLY_LAYERS:
+            continue
+        params = list(inspect.signature(getattr(keras.layers, name).__init__).parameters)[1:]
+        assert params[0] == spec.units_keywords[0], name
+        if spec.activation_position is not None:
+            assert params[spec.activation_position] == "activation", name
+    assert list(inspect.signature(keras.layers.Activation.__init__).parameters)[1] == "activation"
+
+
+def test_model_constructors_exist() -> None:
+    assert keras.models.Sequential is keras.Sequential
+    assert keras.models.Model is keras.Model
+    for path in kb.MODEL_FACTORIES:
+        namespace, name = path.split(".")
+        if name in ("model_from_yaml", "model_from_config", "multi_gpu_model"):
+            continue  # Keras 2 only
+        assert callable(getattr(getattr(keras, namespace), name)), path
+
+
+@pytest.mark.parametrize(
+    ("qualified", "expected"),
+    [
+        ("tensorflow.keras.layers.Dense", "layers.Dense"),
+        ("keras.layers.core.Dense", "layers.Dense"),
+        ("tensorflow.python.keras.layers.core.Dense", "layers.Dense"),
+        ("tf_keras.layers.Dense", "layers.Dense"),
+        ("keras.Sequential", "models.Sequential"),
+        ("keras.engine.sequential.Sequential", "models.Sequential"),
+        ("tensorflow.keras.Model", "models.Model"),
+        ("keras.src.models.sequential.Sequential", "models.Sequential"),
+        ("keras.optimizers.legacy.Adam", "optimizers.legacy.Adam"),
+        ("keras.losses.CategoricalCrossentropy", "losses.CategoricalCrossentropy"),
+        ("kerasfoo.layers.Dense", None),
+        ("tensorflow.nn.softmax", None),
+    ],
+)
+def test_keras_path(qualified: str, expected: str | None) -> None:
+    assert kb.keras_path(qualified) == expected
+
+
+def test_legacy_aliases_are_keras2_names() -> None:
+    tf_keras = pytest.importorskip("tf_keras")
+    for old, new in kb.LEGACY_LOSS_ALIASES.items():
+        with pytest.raises(ValueError):
+            keras.losses.get(old)
+        assert tf_keras.losses.get(old).__name__ in (new, old, f"{new}_loss")
