@@ -52,7 +52,9 @@ def _rules(settings: Settings) -> list[type]:
 
 def could_match(text: str, rules: Sequence[type]) -> bool:
     """The cheap test before parsing: can any rule fire in this text?"""
-    return any(trigger in text for rule in rules for trigger in rule.triggers)
+    return any(
+        all(any(word in text for word in group) for group in rule.triggers) for rule in rules
+    )
 
 
 def error_diagnostic(path: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:

@@ -649,6 +649,12 @@ class ModelInference:
         last = max(before, key=lambda a: self._start(a.node))
         stmt = self._statement(last.node)
         block = self.parents.get(stmt) if stmt is not None else None
+        # a `with` body always runs: look through it to the enclosing block
+        while isinstance(block, cst.IndentedBlock) and id(block) not in use_ancestors:
+            owner = self.parents.get(block)
+            if not isinstance(owner, cst.With):
+                break
+            block = self.parents.get(owner)
         if block is None or id(block) not in use_ancestors:
             return None  # assigned in a branch that may not have run
         return last

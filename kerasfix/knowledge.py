@@ -259,6 +259,20 @@ def _loss_index() -> tuple[dict[str, LossInfo], dict[str, LossInfo], dict[str, L
 
 LOSS_BY_STRING, LOSS_BY_FUNCTION, LOSS_BY_CLASS = _loss_index()
 
+# Words a file must contain for a rule to possibly fire (the engine's cheap
+# test before parsing). Any Keras model is built from a name that contains
+# "keras" (an import, tf.keras, tf_keras ...).
+KERAS_MARKERS: tuple[str, ...] = ("keras",)
+PROBABILITY_LOSS_MARKERS: tuple[str, ...] = tuple(
+    sorted(
+        {
+            name
+            for name, info in {**LOSS_BY_STRING, **LOSS_BY_FUNCTION, **LOSS_BY_CLASS}.items()
+            if info.expects_probabilities
+        }
+    )
+)
+
 # --- non-Keras libraries ------------------------------------------------------
 
 # Top-level packages whose objects are never Keras models, even when they

@@ -18,8 +18,8 @@ from kerasfix.settings import Settings
 UPDATE = bool(os.environ.get("KERASFIX_UPDATE_FIXTURES"))
 
 
-def _describe(text: str, path: str) -> str:
-    diagnostics, _ = lint_text(text, path, Settings())
+def _describe(text: str, path: str, settings: Settings | None = None) -> str:
+    diagnostics, _ = lint_text(text, path, settings or Settings())
     lines = []
     for d in diagnostics:
         fix = d.fix.applicability.value if d.fix is not None else "none"
@@ -53,6 +53,9 @@ def test_fixture(case: Case) -> None:
     else:
         assert case.expected.exists(), f"{case.expected} is missing"
         assert described == case.expected.read_text(encoding="utf-8")
+
+    # the cheap text test before parsing never hides a finding
+    assert _describe(source, str(case.source), Settings(prefilter=False)) == described
 
     fixed = _fixed(source, unsafe=False)
     _compare(case.fixed, fixed, source)

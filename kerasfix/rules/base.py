@@ -20,8 +20,10 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     summary: ClassVar[str]
-    # Any of these substrings must be in the file's text for the rule to fire.
-    triggers: ClassVar[tuple[str, ...]]
+    # For the rule to possibly fire, the file's text must contain a word of
+    # every group (AND of ORs). Checked before parsing; must never skip a
+    # file the rule would flag.
+    triggers: ClassVar[tuple[tuple[str, ...], ...]]
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

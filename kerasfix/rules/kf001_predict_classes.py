@@ -53,7 +53,7 @@ class PredictClasses(Rule):
     code = "KF001"
     name = "predict-classes"
     summary = "`predict_classes()` was removed in TensorFlow 2.6"
-    triggers = ("predict_classes",)
+    triggers = (("predict_classes",),)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

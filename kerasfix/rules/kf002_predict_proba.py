@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.inference import Model
@@ -39,7 +40,7 @@ class PredictProba(Rule):
     code = "KF002"
     name = "predict-proba"
     summary = "`predict_proba()` was removed from Keras models in TensorFlow 2.6"
-    triggers = ("predict_proba",)
+    triggers = (("predict_proba",), kb.KERAS_MARKERS)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

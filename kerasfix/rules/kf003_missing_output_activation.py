@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic, Fix
 from kerasfix.inference import Head, LossSpec
@@ -51,7 +52,7 @@ class MissingOutputActivation(Rule):
     code = "KF003"
     name = "missing-output-activation"
     summary = "the last layer emits logits, but the loss expects probabilities"
-    triggers = ("compile",)
+    triggers = (("compile",), kb.PROBABILITY_LOSS_MARKERS, kb.KERAS_MARKERS)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

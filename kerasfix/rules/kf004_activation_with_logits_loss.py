@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.rules._heads import describe, probability_kind
@@ -37,7 +38,7 @@ class ActivationWithLogitsLoss(Rule):
     code = "KF004"
     name = "activation-with-logits-loss"
     summary = "probabilities passed to a loss that expects logits (from_logits=True)"
-    triggers = ("from_logits",)
+    triggers = (("from_logits",), kb.KERAS_MARKERS)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.rules._heads import activation_edit, describe
@@ -35,7 +36,7 @@ class SingleUnitSoftmax(Rule):
     code = "KF005"
     name = "single-unit-softmax"
     summary = "softmax over a single unit is always 1.0"
-    triggers = ("softmax",)
+    triggers = (("softmax", "Softmax"), kb.KERAS_MARKERS)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kerasfix import knowledge as kb
 from kerasfix.context import Context
 from kerasfix.diagnostic import Diagnostic
 from kerasfix.rules._heads import describe, probability_kind
@@ -40,7 +41,7 @@ class ActivationLossMismatch(Rule):
     code = "KF006"
     name = "activation-loss-mismatch"
     summary = "output activation and loss disagree (sigmoid/categorical, softmax/binary)"
-    triggers = ("compile",)
+    triggers = (("compile",), kb.PROBABILITY_LOSS_MARKERS, kb.KERAS_MARKERS)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
