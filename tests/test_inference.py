@@ -374,6 +374,43 @@ CASES: dict[str, tuple[str, str]] = {
     ),
 }
 
+CASES.update(
+    {
+        "built-in-with-block": (
+            "argmax",
+            """
+            import tensorflow as tf
+            strategy = tf.distribute.MirroredStrategy()
+            with strategy.scope():
+                model = tf.keras.Sequential([tf.keras.layers.Dense(10, activation="softmax")])
+                model.compile(loss="categorical_crossentropy")
+            model.predict_classes(x)
+        """,
+        ),
+        "built-in-try-block": (
+            "unknown",
+            """
+            import tensorflow as tf
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            try:
+                model = tf.keras.Sequential([tf.keras.layers.Dense(10, activation="softmax")])
+            except ValueError:
+                pass
+            model.predict_classes(x)
+        """,
+        ),
+        "main-guard": (
+            "threshold",
+            """
+            import keras
+            if __name__ == "__main__":
+                model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+                print(model.predict_classes(x))
+        """,
+        ),
+    }
+)
+
 
 def outcome(source: str) -> str:
     diagnostics = [
