@@ -123,10 +123,18 @@ def build_settings(
     )
 
 
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="kerasfix")
 def main() -> None:
     """kerasfix: find and fix removed and misused Keras APIs."""
+    import signal
+
+    # SIGTERM unwinds like Ctrl-C, so a write in progress removes its temp file.
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
 
 
 @main.command()
@@ -230,7 +238,13 @@ def check(
     from kerasfix.runner import run
 
     files = list(find_files(paths, settings.extend_exclude, force_exclude=force_exclude))
-    results = run(files, settings, fix=fix or diff, write=fix and not diff, jobs=jobs)
+    try:
+        results = run(
+            files, settings, fix=fix or diff, write=fix and not diff, jobs=jobs, keep_original=diff
+        )
+    except KeyboardInterrupt:
+        click.echo("kerasfix: interrupted; files already written are complete", err=True)
+        sys.exit(130)
     diagnostics = [d for r in results for d in r.diagnostics]
     diagnostics.sort(key=lambda d: d.sort_key)
     fixed = Counter()  # type: Counter[str]

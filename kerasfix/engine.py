@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -87,6 +88,9 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
         return [], False
     if _FILE_NOQA.search(text):
         return [], False
+    problem = python_syntax_error(text, path)
+    if problem is not None:
+        return [problem], False
     import libcst as cst
 
     from kerasfix.context import Context
@@ -94,7 +98,7 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        return [_syntax_error(text, path, exc)], False
+        return [_libcst_error(path, exc)], False
     except RecursionError:
         return [error_diagnostic(path, "cannot parse: nesting too deep for the parser")], False
     except Exception as exc:  # noqa: BLE001 - the parser's own failures
@@ -115,19 +119,32 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
     return diagnostics, True
 
 
-def _syntax_error(text: str, path: str, exc: Exception) -> Diagnostic:
-    """KF000 for a file LibCST cannot parse, with CPython's message and
-    position when CPython agrees that it is invalid (they are more precise)."""
+def python_syntax_error(text: str, path: str) -> Diagnostic | None:
+    """KF000 if CPython rejects the text, else None.
+
+    CPython's parser runs first: its messages and positions are precise, and
+    it refuses nesting that would overflow LibCST's native parser's stack (a
+    crash, not an exception) long before that depth.
+    """
     import ast
+    import warnings
 
     try:
-        compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as error:
         row = error.lineno or 1
-        column = error.offset or 1
-        return error_diagnostic(path, f"syntax error: {error.msg}", row, max(column, 1))
-    except (ValueError, RecursionError, MemoryError) as error:
+        column = max(error.offset or 1, 1)
+        return error_diagnostic(path, f"syntax error: {error.msg}", row, column)
+    except (RecursionError, MemoryError):
+        return error_diagnostic(path, "cannot parse: nesting too deep for the parser")
+    except ValueError as error:
         return error_diagnostic(path, f"cannot parse: {error}")
+    return None
+
+
+def _libcst_error(path: str, exc: Exception) -> Diagnostic:
     message = str(getattr(exc, "message", exc)).splitlines()[0]
     return error_diagnostic(
         path,
@@ -203,11 +220,20 @@ def _conflicts(edit: Edit, other: Edit) -> bool:
     return edit.start == other.start and (edit.start == edit.end or other.start == other.end)
 
 
+@dataclass
+class AppliedFixes:
+    text: str
+    codes: list[str]
+    # (start, end) in the old text and (start, end) in the new text, per edit
+    old_spans: list[tuple[int, int]] = field(default_factory=list)
+    new_spans: list[tuple[int, int]] = field(default_factory=list)
+
+
 def apply_fixes(
     text: str, diagnostics: Iterable[Diagnostic], allowed: frozenset[Applicability]
-) -> tuple[str, list[str]]:
-    """Apply every non-conflicting allowed fix; return the new text and the
-    codes of the fixes applied."""
+) -> AppliedFixes:
+    """Apply every non-conflicting allowed fix (conflicting ones wait for the
+    next pass)."""
     accepted: list[Edit] = []
     accepted_set: set[Edit] = set()
     applied: list[str] = []
@@ -217,30 +243,75 @@ def apply_fixes(
             continue
         new = [e for e in fix.edits if e not in accepted_set]
         if any(_conflicts(e, a) for e in new for a in accepted):
-            continue  # left for the next pass
+            continue
         accepted.extend(new)
         accepted_set.update(new)
         applied.append(diagnostic.code)
+    result = AppliedFixes(text, applied)
     if not applied:
-        return text, applied
+        return result
     accepted.sort()
     pieces = []
     cursor = 0
+    length = 0
     for edit in accepted:
-        pieces.append(text[cursor : edit.start])
+        piece = text[cursor : edit.start]
+        pieces.append(piece)
+        length += len(piece)
         pieces.append(edit.content)
+        result.old_spans.append((edit.start, edit.end))
+        result.new_spans.append((length, length + len(edit.content)))
+        length += len(edit.content)
         cursor = edit.end
     pieces.append(text[cursor:])
-    return "".join(pieces), applied
+    result.text = "".join(pieces)
+    return result
 
 
-def verify(text: str) -> None:
+def verify(old: str, applied: AppliedFixes) -> None:
+    """A fix is written only if the new text parses (with LibCST and CPython)
+    and every statement that no edit touched is unchanged, in the same order."""
     import libcst as cst
 
+    new = applied.text
     try:
-        cst.parse_module(text)
+        cst.parse_module(new)
     except Exception as exc:  # noqa: BLE001
         raise FixVerificationError(f"a fix produced code that does not parse: {exc}") from None
+    if python_syntax_error(new, "<fixed>") is not None:
+        raise FixVerificationError("a fix produced code that CPython does not accept")
+    before = _untouched_statements(old, applied.old_spans)
+    after = _untouched_statements(new, applied.new_spans)
+    if before != after:
+        raise FixVerificationError("a fix changed code outside the nodes it meant to change")
+
+
+def _untouched_statements(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """ast dumps of the statements (at every depth) that no span overlaps."""
+    import ast
+
+    lines = LineIndex(text)
+    rows = [(lines.position(a)[0], lines.position(max(a, b - 1))[0]) for a, b in spans]
+    tree = ast.parse(text)
+    kept: list[str] = []
+
+    def visit(body: list[ast.stmt]) -> None:
+        for stmt in body:
+            first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
+            touched = any(first <= hi and lo <= last for lo, hi in rows)
+            if not touched:
+                kept.append(ast.dump(stmt))
+                continue
+            for field_name in ("body", "orelse", "finalbody", "handlers"):
+                child = getattr(stmt, field_name, None)
+                if isinstance(child, list):
+                    visit([c for c in child if isinstance(c, ast.stmt)])
+                    for handler in child:
+                        if isinstance(handler, ast.ExceptHandler):
+                            visit(handler.body)
+
+    visit(tree.body)
+    return kept
 
 
 def fix_text(
@@ -252,12 +323,12 @@ def fix_text(
     fixed: list[str] = []
     diagnostics, parsed = lint_text(text, path, settings)
     for _ in range(MAX_FIX_PASSES):
-        new_text, applied = apply_fixes(text, diagnostics, allowed)
-        if not applied:
+        applied = apply_fixes(text, diagnostics, allowed)
+        if not applied.codes:
             break
-        verify(new_text)
-        text = new_text
-        fixed.extend(applied)
+        verify(text, applied)
+        text = applied.text
+        fixed.extend(applied.codes)
         diagnostics, parsed = lint_text(text, path, settings)
     return text, fixed, diagnostics, parsed
 
@@ -290,26 +361,36 @@ def process_text(text: str, path: str, settings: Settings, fix: bool) -> FileRes
 def process_path(path: str, settings: Settings, fix: bool, write: bool) -> FileResult:
     """Read, check (and fix) one file; write it back if asked and changed."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return FileResult(path, [error_diagnostic(path, "not a regular file")])
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        return FileResult(path, [error_diagnostic(path, f"cannot read file: {exc.strerror}")])
+        reason = exc.strerror or type(exc).__name__
+        return FileResult(path, [error_diagnostic(path, f"cannot read file: {reason}")])
     try:
         decoded = decode(data)
     except SourceError as exc:
         return FileResult(path, [error_diagnostic(path, exc.message, exc.row, exc.column)])
     result = process_text(decoded.text, path, settings, fix)
     result.decoded = decoded
-    if write and result.changed and result.new_text is not None:
-        try:
-            write_atomic(path, decoded.encode(result.new_text))
-        except (OSError, UnicodeEncodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            result.diagnostics.append(error_diagnostic(path, f"cannot write file: {reason}"))
-            result.new_text = None
-            result.fixed = 0
-            result.fixed_codes = {}
+    if write:
+        write_result(result)
     return result
+
+
+def write_result(result: FileResult) -> None:
+    """Write a fixed file back atomically; report (not raise) a failure."""
+    if not result.changed or result.new_text is None or result.decoded is None:
+        return
+    try:
+        write_atomic(result.path, result.decoded.encode(result.new_text))
+    except (OSError, UnicodeEncodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        result.diagnostics.append(error_diagnostic(result.path, f"cannot write file: {reason}"))
+        result.new_text = None
+        result.fixed = 0
+        result.fixed_codes = {}
 
 
 # -- the Python API -----------------------------------------------------------

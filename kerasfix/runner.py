@@ -1,12 +1,19 @@
-"""Run the engine over many files: in-process for one file, a process pool
-across cores for more, results in a stable (input) order."""
+"""Run the engine over many files: in-process for a few files, a process pool
+across cores for more, results in a stable (input) order.
+
+Workers only read and compute; every write happens here, in the main process,
+one atomic rename at a time, so an interrupt (Ctrl-C, SIGTERM) leaves each
+file wholly old or wholly new and no temporary file behind.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import signal
+import sys
+from collections.abc import Iterator, Sequence
 
-from kerasfix.engine import FileResult, process_path
+from kerasfix.engine import FileResult, process_path, write_result
 from kerasfix.settings import Settings
 
 # Below this many files a pool costs more than it saves.
@@ -14,27 +21,71 @@ _POOL_THRESHOLD = 8
 
 
 def _work(args: tuple[str, Settings, bool, bool]) -> FileResult:
-    path, settings, fix, write = args
-    result = process_path(path, settings, fix, write)
-    # The original text travels back only when a diff needs it.
+    path, settings, fix, keep_original = args
+    result = process_path(path, settings, fix, write=False)
     if not result.changed:
         result.original = None
         result.new_text = None
-    result.decoded = None
+    elif not keep_original:
+        result.original = None
     return result
 
 
-def run(
-    files: Sequence[str], settings: Settings, fix: bool, write: bool, jobs: int = 0
-) -> list[FileResult]:
-    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
-    tasks = [(path, settings, fix, write) for path in files]
-    if jobs == 1 or len(files) < _POOL_THRESHOLD:
-        return [_work(task) for task in tasks]
+def _results(tasks: list[tuple[str, Settings, bool, bool]], jobs: int) -> Iterator[FileResult]:
+    if jobs == 1 or len(tasks) < _POOL_THRESHOLD:
+        for task in tasks:
+            yield _work(task)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    chunksize = max(1, min(64, len(tasks) // (jobs * 4)))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        return list(pool.map(_work, tasks, chunksize=chunksize))
+    chunksize = max(1, min(32, len(tasks) // (jobs * 8)))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_ignore_signals)
+    try:
+        yield from pool.map(_work, tasks, chunksize=chunksize)
+    except BaseException:
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            process.terminate()
+        raise
+    pool.shutdown()
+
+
+def _ignore_signals() -> None:
+    # Workers leave interrupts to the main process, which stops the run...
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # ...and die with it, even when it is killed outright (Linux).
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            if os.getppid() == 1:
+                os._exit(0)  # the parent is already gone
+        except (OSError, AttributeError):
+            pass
+
+
+def run(
+    files: Sequence[str],
+    settings: Settings,
+    fix: bool,
+    write: bool,
+    jobs: int = 0,
+    keep_original: bool = False,
+) -> list[FileResult]:
+    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    tasks = [(path, settings, fix, keep_original) for path in files]
+    results = []
+    for result in _results(tasks, jobs):
+        if write:
+            write_result(result)
+        result.decoded = None
+        if not keep_original:
+            result.new_text = None if not result.changed else result.new_text
+        results.append(result)
+    return results

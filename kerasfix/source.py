@@ -45,7 +45,9 @@ def decode(data: bytes) -> DecodedSource:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceError(f"cannot determine encoding: {exc}") from None
+        if "invalid or missing encoding declaration" not in str(exc):
+            raise SourceError(f"cannot determine encoding: {exc}") from None
+        encoding = "utf-8"  # no cookie and not UTF-8: decoding below says where
     bom = encoding == "utf-8-sig"
     if bom:
         encoding = "utf-8"
