@@ -291,14 +291,27 @@ def _untouched_statements(text: str, spans: list[tuple[int, int]]) -> list[str]:
     import ast
 
     lines = LineIndex(text)
-    rows = [(lines.position(a)[0], lines.position(max(a, b - 1))[0]) for a, b in spans]
+    # rows each span covers; an insertion at the start of a line touches only
+    # a statement that began on an earlier line
+    rows: list[tuple[int, int, bool]] = []
+    for a, b in spans:
+        row, column = lines.position(a)
+        if a == b:
+            rows.append((row, row, column == 1))
+        else:
+            rows.append((row, lines.position(b - 1)[0], False))
     tree = ast.parse(text)
     kept: list[str] = []
+
+    def touches(first: int, last: int, lo: int, hi: int, at_line_start: bool) -> bool:
+        if at_line_start:
+            return first < lo <= last
+        return first <= hi and lo <= last
 
     def visit(body: list[ast.stmt]) -> None:
         for stmt in body:
             first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
-            touched = any(first <= hi and lo <= last for lo, hi in rows)
+            touched = any(touches(first, last, *span) for span in rows)
             if not touched:
                 kept.append(ast.dump(stmt))
                 continue

@@ -1,0 +1,158 @@
+"""Property tests: generated Python programs (hypothesmith) and generated Keras
+scripts that mix the rules' patterns with arbitrary other code.
+
+For every input: no exception escapes, no internal error; a fixed file
+parses; fixing twice changes nothing; after --fix no finding with a safe fix
+is left.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import hypothesmith
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kerasfix.engine import lint_text, process_text
+from kerasfix.settings import Settings
+
+SETTINGS = settings(
+    max_examples=int(os.environ.get("KERASFIX_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=not os.environ.get("KERASFIX_EXAMPLES"),
+)
+
+
+def check_properties(source: str, unsafe: bool = False) -> None:
+    options = Settings(unsafe_fixes=unsafe)
+    diagnostics, _ = lint_text(source, "gen.py", options)
+    assert not [d for d in diagnostics if d.message.startswith("internal error")], diagnostics
+    result = process_text(source, "gen.py", options, fix=True)
+    assert not [d for d in result.diagnostics if d.message.startswith("internal error")]
+    fixed = result.new_text if result.new_text is not None else source
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(fixed, "fixed.py", "exec")
+    again = process_text(fixed, "gen.py", options, fix=True)
+    assert again.new_text is None, "a second --fix changed the file"
+    left = [
+        d for d in again.diagnostics if d.fix is not None and d.fix.applicability.value == "safe"
+    ]
+    assert not left, left
+
+
+@SETTINGS
+@given(hypothesmith.from_grammar(auto_target=False))
+def test_arbitrary_python_programs(source: str) -> None:
+    # hypothesmith's programs rarely mention Keras: check them with and without
+    # the prefilter, so the parser and every rule see them
+    check_properties(source)
+    for prefilter in (True, False):
+        lint_text(source, "gen.py", Settings(prefilter=prefilter))
+
+
+IMPORTS = [
+    ("import keras", "keras."),
+    ("from tensorflow import keras", "keras."),
+    ("import tensorflow as tf", "tf.keras."),
+    ("import keras as K", "K."),
+    ("import tf_keras", "tf_keras."),
+]
+NUMPY = ["import numpy as np", "import numpy", "import numpy as onp", ""]
+UNITS = ["1", "2", "3", "10", "n_classes", "len(labels)"]
+ACTIVATIONS = [
+    None,
+    '"softmax"',
+    '"sigmoid"',
+    '"relu"',
+    "None",
+    '"linear"',
+    "{k}activations.softmax",
+]
+LOSSES = [
+    '"categorical_crossentropy"',
+    '"sparse_categorical_crossentropy"',
+    '"binary_crossentropy"',
+    '"mse"',
+    "{k}losses.CategoricalCrossentropy(from_logits=True)",
+    "{k}losses.BinaryCrossentropy()",
+    "{k}losses.SparseCategoricalCrossentropy(from_logits=False)",
+    "loss_fn",
+]
+JUNK = [
+    "x = [i for i in range(3)]",
+    "if x:\n    y = 1\nelse:\n    y = 2",
+    "def helper(a, np=None):\n    return a",
+    "for model_i in range(2):\n    pass",
+    "np = 3",
+    "try:\n    import foo\nexcept ImportError:\n    foo = None",
+    "class Thing:\n    def predict_proba(self, x):\n        return x",
+    "print('predict_classes')",
+]
+
+
+@st.composite
+def keras_scripts(draw: st.DrawFn) -> str:
+    imp, k = draw(st.sampled_from(IMPORTS))
+    lines = [imp, draw(st.sampled_from(NUMPY)), "n_classes = 5", "labels = [0, 1]"]
+    lines += draw(st.lists(st.sampled_from(JUNK), max_size=3))
+    units = draw(st.sampled_from(UNITS))
+    activation = draw(st.sampled_from(ACTIVATIONS))
+    act = "" if activation is None else f", activation={activation.format(k=k)}"
+    hidden = [
+        f"{k}layers.Dense({u}, activation='relu')"
+        for u in draw(st.lists(st.sampled_from([8, 16]), max_size=2))
+    ]
+    head = f"{k}layers.Dense({units}{act})"
+    extra = draw(
+        st.sampled_from(["", f"{k}layers.Activation('softmax')", f"{k}layers.Dropout(0.5)"])
+    )
+    layers = hidden + [head] + ([extra] if extra else [])
+    style = draw(st.sampled_from(["list", "add", "function", "functional"]))
+    if style == "list":
+        lines.append(f"model = {k}Sequential([{', '.join(layers)}])")
+    elif style == "add":
+        lines.append(f"model = {k}Sequential()")
+        lines += [f"model.add({layer})" for layer in layers]
+    elif style == "function":
+        lines.append("def build():")
+        lines.append(f"    m = {k}Sequential([{', '.join(layers)}])")
+        lines.append("    return m")
+        lines.append("model = build()")
+    else:
+        lines.append(f"inp = {k}Input(shape=(4,))")
+        lines.append("h = inp")
+        lines += [f"h = {layer}(h)" for layer in layers]
+        lines.append(f"model = {k}Model(inp, h)")
+    lines.append("loss_fn = 'categorical_crossentropy'")
+    lines.append(
+        f"model.compile(optimizer='adam', loss={draw(st.sampled_from(LOSSES)).format(k=k)})"
+    )
+    lines += draw(st.lists(st.sampled_from(JUNK), max_size=2))
+    calls = draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    "pred = model.predict_classes(x_test)",
+                    "pred = model.predict_classes(x_test, 32, 0)",
+                    "proba = model.predict_proba(x_test, batch_size=8)",
+                    "print(model.predict_classes(x_test)[0])",
+                    "out = [model.predict_classes(b) for b in batches]",
+                    "def evaluate(model):\n    return model.predict_classes(x_test)",
+                ]
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    lines += calls
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+@SETTINGS
+@given(keras_scripts(), st.booleans())
+def test_generated_keras_scripts(source: str, unsafe: bool) -> None:
+    check_properties(source, unsafe=unsafe)
