@@ -178,6 +178,7 @@ def main() -> None:
     is_flag=True,
     help="Apply extend-exclude to files named on the command line too (for pre-commit).",
 )
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding.")
 @click.option("--no-prefilter", is_flag=True, hidden=True)
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
@@ -199,6 +200,7 @@ def check(
     kf003_fix: Optional[str],
     jobs: int,
     force_exclude: bool,
+    add_noqa: bool,
     no_prefilter: bool,
     verbose: bool,
     quiet: bool,
@@ -238,10 +240,20 @@ def check(
     from kerasfix.runner import run
 
     files = list(find_files(paths, settings.extend_exclude, force_exclude=force_exclude))
+    interactive = _interactive(output_format, quiet or statistics)
     try:
-        results = run(
-            files, settings, fix=fix or diff, write=fix and not diff, jobs=jobs, keep_original=diff
-        )
+        if add_noqa:
+            sys.exit(_add_noqa(files, settings, jobs))
+        with _progress(interactive, len(files)) as advance:
+            results = run(
+                files,
+                settings,
+                fix=fix or diff,
+                write=fix and not diff,
+                jobs=jobs,
+                keep_original=diff,
+                on_result=advance,
+            )
     except KeyboardInterrupt:
         click.echo("kerasfix: interrupted; files already written are complete", err=True)
         sys.exit(130)
@@ -253,7 +265,11 @@ def check(
     out = sys.stdout
     if diff:
         for r in results:
-            if r.changed and r.original is not None and r.new_text is not None:
+            if r.cells:
+                for index, (old, new) in sorted(r.cells.items()):
+                    label = f"{r.path}:cell {index + 1}"
+                    out.write(_unified_diff(label, old + "\n", new + "\n"))
+            elif r.changed and r.original is not None and r.new_text is not None:
                 out.write(_unified_diff(r.path, r.original, r.new_text))
     if statistics:
         from kerasfix.output import write_statistics
@@ -263,7 +279,107 @@ def check(
         _write(out, diagnostics, output_format, settings.unsafe_fixes)
     if not quiet and output_format in ("full", "concise") and not statistics:
         _summary(diagnostics, results, fix, diff, settings)
+        if interactive and len(files) > 1:
+            _closing_table(results, diagnostics, fixed, settings)
     sys.exit(_exit_code(diagnostics, exit_zero, diff and any(r.changed for r in results)))
+
+
+def _interactive(output_format: str, quiet: bool) -> bool:
+    """Progress and the closing table: only for people at a terminal."""
+    return (
+        not quiet
+        and output_format in ("full", "concise")
+        and sys.stderr.isatty()
+        and not os.environ.get("CI")
+    )
+
+
+class _progress:
+    """A rich progress bar on stderr while walking a large tree (terminals only)."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled = enabled and total > 20
+        self.total = total
+        self._progress = None
+
+    def __enter__(self):  # noqa: ANN204
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self._progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._progress.start()
+        task = self._progress.add_task("checking", total=self.total)
+
+        def advance(_: FileResult) -> None:
+            self._progress.advance(task)  # type: ignore[union-attr]
+
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def _closing_table(
+    results: Sequence[FileResult],
+    diagnostics: Sequence[Diagnostic],
+    fixed: Counter,  # type: ignore[type-arg]
+    settings: Settings,
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from kerasfix.output import fix_marker
+    from kerasfix.rules import PARSE_ERROR_NAME, rule_by_code
+
+    left = Counter(d.code for d in diagnostics)
+    fixable = Counter(d.code for d in diagnostics if fix_marker(d, settings.unsafe_fixes))
+    table = Table(title="kerasfix", title_justify="left")
+    table.add_column("rule")
+    table.add_column("name")
+    table.add_column("found", justify="right")
+    table.add_column("fixed", justify="right")
+    table.add_column("left for review", justify="right")
+    for code in sorted(set(left) | set(fixed)):
+        rule = rule_by_code(code)
+        name = rule.name if rule is not None else PARSE_ERROR_NAME
+        review = left[code] - fixable[code]
+        table.add_row(code, name, str(left[code] + fixed[code]), str(fixed[code]), str(review))
+    changed = sum(1 for r in results if r.changed)
+    table.caption = f"{len(results)} files scanned, {changed} changed"
+    Console(stderr=True).print(table)
+
+
+def _add_noqa(files: Sequence[str], settings: Settings, jobs: int) -> int:
+    from kerasfix.engine import add_noqa, write_result
+    from kerasfix.runner import run
+    from kerasfix.source import SourceError, read_source
+
+    results = run(files, settings, fix=False, write=False, jobs=jobs)
+    added = 0
+    for result in results:
+        if not result.diagnostics or result.path.endswith(".ipynb"):
+            continue
+        try:
+            result.decoded = read_source(result.path)
+        except SourceError:
+            continue
+        result.original = result.decoded.text
+        count = add_noqa(result)
+        if count:
+            write_result(result)
+            added += count if result.changed else 0
+    click.echo(f"Added {added} noqa directive{'s' * (added != 1)}.", err=True)
+    return EXIT_CLEAN
 
 
 def _exit_code(diagnostics: Sequence[Diagnostic], exit_zero: bool, diff_changes: bool) -> int:

@@ -39,6 +39,8 @@ class FileResult:
     new_text: str | None = None  # set when fixes changed the text
     decoded: DecodedSource | None = None
     parsed: bool = False
+    # notebooks: cell index -> (old source, new source) of the cells fixes changed
+    cells: dict[int, tuple[str, str]] | None = None
 
     @property
     def changed(self) -> bool:
@@ -385,10 +387,41 @@ def process_path(path: str, settings: Settings, fix: bool, write: bool) -> FileR
         decoded = decode(data)
     except SourceError as exc:
         return FileResult(path, [error_diagnostic(path, exc.message, exc.row, exc.column)])
-    result = process_text(decoded.text, path, settings, fix)
+    if path.endswith(".ipynb"):
+        result = process_notebook(decoded.text, path, settings, fix)
+    else:
+        result = process_text(decoded.text, path, settings, fix)
     result.decoded = decoded
     if write:
         write_result(result)
+    return result
+
+
+def process_notebook(raw: str, path: str, settings: Settings, fix: bool) -> FileResult:
+    """A notebook: its code cells checked (and fixed) as one module."""
+    from kerasfix.notebook import Notebook, NotebookError
+
+    try:
+        notebook = Notebook.parse(raw)
+    except NotebookError as exc:
+        return FileResult(path, [error_diagnostic(path, str(exc))])
+    result = process_text(notebook.virtual, path, settings, fix)
+    result.diagnostics = [
+        notebook.map_diagnostic(d) if not d.message.startswith("internal error") else d
+        for d in result.diagnostics
+    ]
+    virtual_new = result.new_text
+    result.original = raw
+    result.new_text = None
+    if fix and virtual_new is not None and virtual_new != notebook.virtual:
+        try:
+            changed = notebook.changed_cells(virtual_new)
+            result.new_text = notebook.render(changed) if changed else None
+            result.cells = changed
+        except NotebookError as exc:
+            result.diagnostics.append(error_diagnostic(path, f"not rewritten: {exc}"))
+            result.fixed = 0
+            result.fixed_codes = {}
     return result
 
 
@@ -404,6 +437,37 @@ def write_result(result: FileResult) -> None:
         result.new_text = None
         result.fixed = 0
         result.fixed_codes = {}
+
+
+def add_noqa(result: FileResult) -> int:
+    """Append ``# noqa: CODE`` to the lines of a file's findings (for adopting
+    kerasfix on a legacy repository in one step). Returns the lines changed."""
+    text = result.original if result.original is not None else None
+    wanted: dict[int, set[str]] = {}
+    for d in result.diagnostics:
+        if d.code != "KF000" and d.cell is None:
+            wanted.setdefault(d.row, set()).add(d.code)
+    if text is None or not wanted:
+        return 0
+    lines = LineIndex(text)
+    edits: list[Edit] = []
+    for row, codes in sorted(wanted.items()):
+        line = lines.line(row)
+        end = lines.offset(row, len(line))
+        match = _NOQA.search(line)
+        listed = ", ".join(sorted(codes))
+        if match is None:
+            edits.append(Edit(end, end, f"  # noqa: {listed}"))
+        elif match.group("codes") is not None:
+            position = lines.offset(row, match.end("codes"))
+            edits.append(Edit(position, position, f", {listed}"))
+    new = text
+    for edit in sorted(edits, reverse=True):
+        new = new[: edit.start] + edit.content + new[edit.end :]
+    if python_syntax_error(new, result.path) is not None:
+        return 0  # a line ended inside a string: leave the file alone
+    result.new_text = new
+    return len(edits)
 
 
 # -- the Python API -----------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from kerasfix.engine import FileResult, process_path, write_result
 from kerasfix.settings import Settings
@@ -77,6 +77,7 @@ def run(
     write: bool,
     jobs: int = 0,
     keep_original: bool = False,
+    on_result: Callable[[FileResult], None] | None = None,
 ) -> list[FileResult]:
     jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
     tasks = [(path, settings, fix, keep_original) for path in files]
@@ -88,4 +89,6 @@ def run(
         if not keep_original:
             result.new_text = None if not result.changed else result.new_text
         results.append(result)
+        if on_result is not None:
+            on_result(result)
     return results

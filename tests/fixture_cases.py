@@ -1,6 +1,6 @@
 """The fixture layout, shared by the data-driven tests.
 
-fixtures/<RULE>/<case>.py          input
+fixtures/<RULE>/<case>.py          input (or <case>.ipynb, with .fixed.ipynb / .unsafe.ipynb)
 fixtures/<RULE>/<case>.expected    one line a diagnostic: "row:col CODE fix", where
                                    fix is safe, unsafe, display-only or none
 fixtures/<RULE>/<case>.fixed.py    expected output of `--fix` (absent: no change)
@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-DERIVED = (".fixed.py", ".unsafe.py")
+DERIVED = (".fixed.py", ".unsafe.py", ".fixed.ipynb", ".unsafe.ipynb")
 SEMANTIC_MARKER = "# semantic-test: run"
 
 
@@ -34,22 +34,28 @@ class Case:
         return self.source.with_suffix(".expected")
 
     @property
+    def notebook(self) -> bool:
+        return self.source.suffix == ".ipynb"
+
+    @property
     def fixed(self) -> Path:
-        return self.source.with_name(self.source.stem + ".fixed.py")
+        return self.source.with_name(self.source.stem + ".fixed" + self.source.suffix)
 
     @property
     def unsafe(self) -> Path:
-        return self.source.with_name(self.source.stem + ".unsafe.py")
+        return self.source.with_name(self.source.stem + ".unsafe" + self.source.suffix)
 
     @property
     def runnable(self) -> bool:
+        if self.notebook:
+            return False
         with open(self.source, encoding="utf-8") as handle:
             return handle.readline().strip() == SEMANTIC_MARKER
 
 
 def cases() -> list[Case]:
     found = []
-    for path in sorted(FIXTURES.glob("KF*/*.py")):
+    for path in sorted([*FIXTURES.glob("KF*/*.py"), *FIXTURES.glob("KF*/*.ipynb")]):
         if path.name.endswith(DERIVED):
             continue
         found.append(Case(path))
