@@ -179,6 +179,7 @@ def main() -> None:
     help="Apply extend-exclude to files named on the command line too (for pre-commit).",
 )
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .kerasfix_cache/.")
 @click.option("--no-prefilter", is_flag=True, hidden=True)
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
@@ -201,6 +202,7 @@ def check(
     jobs: int,
     force_exclude: bool,
     add_noqa: bool,
+    no_cache: bool,
     no_prefilter: bool,
     verbose: bool,
     quiet: bool,
@@ -253,6 +255,7 @@ def check(
                 jobs=jobs,
                 keep_original=diff,
                 on_result=advance,
+                use_cache=not no_cache and not os.environ.get("KERASFIX_NO_CACHE"),
             )
     except KeyboardInterrupt:
         click.echo("kerasfix: interrupted; files already written are complete", err=True)

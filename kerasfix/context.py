@@ -3,16 +3,17 @@ computed once per file by the engine, plus helpers to report and edit."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Mapping
 from functools import cached_property
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix
 from kerasfix.inference import Head, Model, ModelInference, Value
 from kerasfix.settings import Settings
 from kerasfix.source import LineIndex
+from kerasfix.tree import TreeIndex
 
 # Methods whose receiver is a model: where to look for the models a module uses.
 MODEL_METHODS = (
@@ -27,28 +28,6 @@ MODEL_METHODS = (
     "predict_proba",
     "save",
 )
-
-
-class _CallIndex(cst.CSTVisitor):
-    """Every call, indexed by the attribute or name it calls (one pass)."""
-
-    def __init__(self) -> None:
-        self.by_attr: dict[str, list[cst.Call]] = defaultdict(list)
-        self.by_name: dict[str, list[cst.Call]] = defaultdict(list)
-        self.imports: list[cst.Import | cst.ImportFrom] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute):
-            self.by_attr[func.attr.value].append(node)
-        elif isinstance(func, cst.Name):
-            self.by_name[func.value].append(node)
-
-    def visit_Import(self, node: cst.Import) -> None:
-        self.imports.append(node)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self.imports.append(node)
 
 
 class Context:
@@ -67,20 +46,23 @@ class Context:
         return MetadataWrapper(self.module, unsafe_skip_copy=True)
 
     @cached_property
-    def inference(self) -> ModelInference:
-        return ModelInference(self.wrapper)
+    def tree(self) -> TreeIndex:
+        return TreeIndex(self.module)
 
     @cached_property
-    def calls(self) -> _CallIndex:
-        index = _CallIndex()
-        self.module.visit(index)
-        return index
+    def inference(self) -> ModelInference:
+        return ModelInference(self.wrapper, self.tree)
+
+    @cached_property
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        # Only needed to report and edit: resolved on the first finding.
+        return self.wrapper.resolve(PositionProvider)
 
     def method_calls(self, *names: str) -> list[cst.Call]:
         """Calls of the form ``receiver.<name>(…)``, in source order."""
-        found = [call for name in names for call in self.calls.by_attr.get(name, ())]
+        found = [call for name in names for call in self.tree.calls_by_attr.get(name, ())]
         if len(names) > 1:
-            found.sort(key=lambda c: self.span(c)[0])
+            found.sort(key=lambda c: self.tree.order[c])
         return found
 
     def model_heads(self) -> list[Head]:
@@ -89,24 +71,25 @@ class Context:
         seen: dict[int, Head] = {}
         candidates: list[Value] = []
         for method in MODEL_METHODS:
-            for call in self.calls.by_attr.get(method, ()):
+            for call in self.tree.calls_by_attr.get(method, ()):
                 assert isinstance(call.func, cst.Attribute)
                 candidates.append(self.inference.model_of(call.func.value))
         for name in ("Sequential", "Model"):
-            for call in (*self.calls.by_name.get(name, ()), *self.calls.by_attr.get(name, ())):
+            calls = (*self.tree.calls_by_name.get(name, ()), *self.tree.calls_by_attr.get(name, ()))
+            for call in calls:
                 candidates.append(self.inference.value_of(call))
         for value in candidates:
             if isinstance(value, Model) and value.heads is not None:
                 for head in value.heads:
                     if head is not None and head.layer is not None:
                         seen.setdefault(id(head.layer), head)
-        return sorted(seen.values(), key=lambda h: self.span(h.layer)[0])  # type: ignore[arg-type]
+        return sorted(seen.values(), key=lambda h: self.tree.order[h.layer])  # type: ignore[index]
 
     # -- positions and edits ----------------------------------------------------
 
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
         """Offsets of ``node`` in the text."""
-        pos = self.inference.position(node)
+        pos = self.positions[node]
         return (
             self.lines.offset(pos.start.line, pos.start.column),
             self.lines.offset(pos.end.line, pos.end.column),
@@ -161,7 +144,7 @@ class Context:
         free. None when neither is possible (``np`` bound to something else).
         """
         inference = self.inference
-        for node in self.calls.imports:
+        for node in self.tree.imports:
             if not isinstance(node, cst.Import):
                 continue
             for alias in node.names:

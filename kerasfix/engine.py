@@ -90,9 +90,16 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
         return [], False
     if _FILE_NOQA.search(text):
         return [], False
-    problem = python_syntax_error(text, path)
+    tree, problem = parse_python(text, path)
     if problem is not None:
         return [problem], False
+    if settings.prefilter and tree is not None:
+        from kerasfix.quick import facts
+
+        known = facts(tree)
+        rules = [rule for rule in rules if rule.may_fire(known)]
+        if not rules:
+            return [], False
     import libcst as cst
 
     from kerasfix.context import Context
@@ -122,7 +129,12 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
 
 
 def python_syntax_error(text: str, path: str) -> Diagnostic | None:
-    """KF000 if CPython rejects the text, else None.
+    """KF000 if CPython rejects the text, else None."""
+    return parse_python(text, path)[1]
+
+
+def parse_python(text: str, path: str) -> tuple[object | None, Diagnostic | None]:
+    """CPython's syntax tree, or the KF000 that says why it has none.
 
     CPython's parser runs first: its messages and positions are precise, and
     it refuses nesting that would overflow LibCST's native parser's stack (a
@@ -134,16 +146,16 @@ def python_syntax_error(text: str, path: str) -> Diagnostic | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as error:
         row = error.lineno or 1
         column = max(error.offset or 1, 1)
-        return error_diagnostic(path, f"syntax error: {error.msg}", row, column)
+        return None, error_diagnostic(path, f"syntax error: {error.msg}", row, column)
     except (RecursionError, MemoryError):
-        return error_diagnostic(path, "cannot parse: nesting too deep for the parser")
+        return None, error_diagnostic(path, "cannot parse: nesting too deep for the parser")
     except ValueError as error:
-        return error_diagnostic(path, f"cannot parse: {error}")
-    return None
+        return None, error_diagnostic(path, f"cannot parse: {error}")
+    return tree, None
 
 
 def _libcst_error(path: str, exc: Exception) -> Diagnostic:

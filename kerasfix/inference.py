@@ -28,16 +28,14 @@ from libcst.metadata import (
     Access,
     Assignment,
     BuiltinAssignment,
-    CodeRange,
     ImportAssignment,
     MetadataWrapper,
-    ParentNodeProvider,
-    PositionProvider,
     Scope,
     ScopeProvider,
 )
 
 from kerasfix import knowledge as kb
+from kerasfix.tree import TreeIndex
 
 # ---------------------------------------------------------------------------
 # Abstract values
@@ -254,17 +252,16 @@ class _ClassInfo:
 class ModelInference:
     """Answers questions about one module. Build once per file; cheap queries."""
 
-    def __init__(self, wrapper: MetadataWrapper) -> None:
+    def __init__(self, wrapper: MetadataWrapper, tree: TreeIndex | None = None) -> None:
         self.module = wrapper.module
+        self.tree = tree or TreeIndex(wrapper.module)
         self.scopes = wrapper.resolve(ScopeProvider)
-        self.parents = wrapper.resolve(ParentNodeProvider)
-        self.positions = wrapper.resolve(PositionProvider)
+        self.parents = self.tree.parents
         self._access_of: dict[int, Access] = {}
         for scope in {s for s in self.scopes.values() if s is not None}:
             for access in scope.accesses:
                 self._access_of[id(access.node)] = access
         self._classes: dict[int, _ClassInfo] = {}
-        self._class_nodes: list[cst.ClassDef] | None = None
         self._memo: dict[tuple[int, int], Value] = {}
         self._active: set[tuple[int, int]] = set()
 
@@ -303,11 +300,7 @@ class ModelInference:
         return False
 
     def _all_classes(self) -> list[cst.ClassDef]:
-        if self._class_nodes is None:
-            collector = _Classes()
-            self.module.visit(collector)
-            self._class_nodes = collector.found
-        return self._class_nodes
+        return self.tree.classes
 
     def enclosing_class(self, node: cst.CSTNode) -> cst.ClassDef | None:
         for ancestor in self.ancestors(node):
@@ -327,16 +320,13 @@ class ModelInference:
             node = parents[node]
             yield node
 
-    def position(self, node: cst.CSTNode) -> CodeRange:
-        return self.positions[node]
+    def _start(self, node: cst.CSTNode) -> int:
+        """Where ``node`` starts, as its rank in source order."""
+        return self.tree.order[node]
 
-    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
-        start = self.positions[node].start
-        return (start.line, start.column)
-
-    def _end(self, node: cst.CSTNode) -> tuple[int, int]:
-        end = self.positions[node].end
-        return (end.line, end.column)
+    def _end(self, node: cst.CSTNode) -> int:
+        """The rank of the last node inside ``node``."""
+        return self.tree.last[node]
 
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
         return self.scopes.get(node)
@@ -640,7 +630,7 @@ class ModelInference:
             stmt = self._statement(assignment.node)
             if stmt is None:
                 return None
-            if self._end(stmt) <= use_start and id(stmt) not in use_ancestors:
+            if self._end(stmt) < use_start and id(stmt) not in use_ancestors:
                 before.append(assignment)
             elif loops and any(self._inside(stmt, loop) for loop in loops):
                 return None  # may be assigned by an earlier iteration
@@ -1259,14 +1249,6 @@ def _merge(values: Sequence[Value]) -> Value:
     if all(isinstance(v, Const) and v == first for v in values):
         return first
     return UNKNOWN
-
-
-class _Classes(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found: list[cst.ClassDef] = []
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.found.append(node)
 
 
 class _Mutations(cst.CSTVisitor):

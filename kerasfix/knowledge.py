@@ -273,6 +273,13 @@ PROBABILITY_LOSS_MARKERS: tuple[str, ...] = tuple(
     )
 )
 
+# Names one of which any Keras model in a file is built from (a constructor,
+# a factory, keras.applications, or keras.Model as a base class).
+MODEL_MARKERS: frozenset[str] = frozenset(
+    {path.rsplit(".", 1)[1] for path in (SEQUENTIAL, *FUNCTIONAL, *MODEL_FACTORIES)}
+    | {APPLICATIONS_NAMESPACE}
+)
+
 # --- non-Keras libraries ------------------------------------------------------
 
 # Top-level packages whose objects are never Keras models, even when they

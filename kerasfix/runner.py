@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 
-from kerasfix.engine import FileResult, process_path, write_result
+from kerasfix.cache import Cache, content_hash
+from kerasfix.engine import FileResult, applicable, process_path, write_result
 from kerasfix.settings import Settings
+from kerasfix.source import DecodedSource
 
 # Below this many files a pool costs more than it saves.
 _POOL_THRESHOLD = 8
@@ -26,8 +29,12 @@ def _work(args: tuple[str, Settings, bool, bool]) -> FileResult:
     if not result.changed:
         result.original = None
         result.new_text = None
-    elif not keep_original:
-        result.original = None
+        result.decoded = None
+    else:
+        if not keep_original:
+            result.original = None
+        if result.decoded is not None:  # only the encoding travels back
+            result.decoded = DecodedSource("", result.decoded.encoding, result.decoded.bom)
     return result
 
 
@@ -78,17 +85,54 @@ def run(
     jobs: int = 0,
     keep_original: bool = False,
     on_result: Callable[[FileResult], None] | None = None,
+    use_cache: bool = False,
 ) -> list[FileResult]:
     jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
-    tasks = [(path, settings, fix, keep_original) for path in files]
+    cache = Cache.load(settings) if use_cache else None
+    done: dict[str, FileResult] = {}
+    digests: dict[str, str] = {}
+    if cache is not None:
+        allowed = applicable(settings)
+        for path in files:
+            digest = _digest(path)
+            if digest is None:
+                continue
+            digests[path] = digest
+            hit = cache.get(path, digest)
+            # with --fix, a hit is enough only if nothing in it can be fixed
+            if hit is not None and not (
+                fix and any(d.fix and d.fix.applicability in allowed for d in hit)
+            ):
+                done[path] = FileResult(path, list(hit))
+    tasks = [(path, settings, fix, keep_original) for path in files if path not in done]
+    computed = _results(tasks, jobs)
     results = []
-    for result in _results(tasks, jobs):
+    for path in files:
+        result = done.get(path) or next(computed)
         if write:
             write_result(result)
+        if cache is not None and path not in done and path in digests:
+            if result.changed and result.decoded is not None and result.new_text is not None:
+                new_digest = content_hash(result.decoded.encode(result.new_text))
+                cache.put(path, new_digest, result.diagnostics)
+            elif not result.changed:
+                cache.put(path, digests[path], result.diagnostics)
         result.decoded = None
         if not keep_original:
             result.new_text = None if not result.changed else result.new_text
         results.append(result)
         if on_result is not None:
             on_result(result)
+    if cache is not None:
+        cache.save()
     return results
+
+
+def _digest(path: str) -> str | None:
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as handle:
+            return content_hash(handle.read())
+    except OSError:
+        return None

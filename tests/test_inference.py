@@ -412,9 +412,10 @@ CASES.update(
 )
 
 
-def outcome(source: str) -> str:
+def outcome(source: str, prefilter: bool = True) -> str:
+    settings = Settings(prefilter=prefilter)
     diagnostics = [
-        d for d in lint_text(textwrap.dedent(source), "case.py", Settings())[0] if d.code == "KF001"
+        d for d in lint_text(textwrap.dedent(source), "case.py", settings)[0] if d.code == "KF001"
     ]
     if not diagnostics:
         return "none"
@@ -431,3 +432,4 @@ def outcome(source: str) -> str:
 def test_inference(name: str) -> None:
     expected, source = CASES[name]
     assert outcome(source) == expected
+    assert outcome(source, prefilter=False) == expected

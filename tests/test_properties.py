@@ -26,9 +26,16 @@ SETTINGS = settings(
 )
 
 
+def _summary(diagnostics: list) -> list[tuple]:
+    return [(d.code, d.row, d.column, d.message) for d in diagnostics]
+
+
 def check_properties(source: str, unsafe: bool = False) -> None:
     options = Settings(unsafe_fixes=unsafe)
     diagnostics, _ = lint_text(source, "gen.py", options)
+    # the cheap tests before LibCST never hide a finding
+    unfiltered, _ = lint_text(source, "gen.py", Settings(unsafe_fixes=unsafe, prefilter=False))
+    assert _summary(diagnostics) == _summary(unfiltered)
     assert not [d for d in diagnostics if d.message.startswith("internal error")], diagnostics
     result = process_text(source, "gen.py", options, fix=True)
     assert not [d for d in result.diagnostics if d.message.startswith("internal error")]

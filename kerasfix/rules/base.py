@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from kerasfix.context import Context
 from kerasfix.diagnostic import Diagnostic
+from kerasfix.quick import QuickFacts
 
 
 class Rule:
@@ -29,6 +30,13 @@ class Rule:
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
         """Yield this rule's diagnostics for one file (each rule overrides it)."""
         return iter(())
+
+    @classmethod
+    def may_fire(cls, facts: QuickFacts) -> bool:
+        """A necessary condition for the rule to fire, from CPython's tree
+        (checked before LibCST parses the file). Must never be False for a
+        file the rule would flag."""
+        return True
 
     @classmethod
     def url(cls) -> str | None:

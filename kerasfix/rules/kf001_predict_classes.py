@@ -7,6 +7,7 @@ import libcst as cst
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.inference import Head, Model, NonKeras
+from kerasfix.quick import QuickFacts
 from kerasfix.rules._calls import receiver_of, renamed_call_text
 from kerasfix.rules.base import Rule
 
@@ -54,6 +55,10 @@ class PredictClasses(Rule):
     name = "predict-classes"
     summary = "`predict_classes()` was removed in TensorFlow 2.6"
     triggers = (("predict_classes",),)
+
+    @classmethod
+    def may_fire(cls, facts: QuickFacts) -> bool:
+        return "predict_classes" in facts.called_methods
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

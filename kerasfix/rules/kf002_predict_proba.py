@@ -6,6 +6,7 @@ from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.inference import Model
+from kerasfix.quick import QuickFacts
 from kerasfix.rules._calls import receiver_of, renamed_call_text
 from kerasfix.rules.base import Rule
 
@@ -41,6 +42,10 @@ class PredictProba(Rule):
     name = "predict-proba"
     summary = "`predict_proba()` was removed from Keras models in TensorFlow 2.6"
     triggers = (("predict_proba",), kb.KERAS_MARKERS)
+
+    @classmethod
+    def may_fire(cls, facts: QuickFacts) -> bool:
+        return "predict_proba" in facts.called_methods and facts.builds_models
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

@@ -6,6 +6,7 @@ from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic, Fix
 from kerasfix.inference import Head, LossSpec
+from kerasfix.quick import QuickFacts
 from kerasfix.rules._heads import activation_edit, describe, from_logits_edit, is_logits
 from kerasfix.rules.base import Rule
 
@@ -53,6 +54,15 @@ class MissingOutputActivation(Rule):
     name = "missing-output-activation"
     summary = "the last layer emits logits, but the loss expects probabilities"
     triggers = (("compile",), kb.PROBABILITY_LOSS_MARKERS, kb.KERAS_MARKERS)
+
+    @classmethod
+    def may_fire(cls, facts: QuickFacts) -> bool:
+        return (
+            "compile" in facts.called_methods
+            and facts.builds_models
+            and facts.mentions(kb.PROBABILITY_LOSS_MARKERS)
+            and facts.mentions(tuple(kb.UNITS_LAYERS))
+        )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

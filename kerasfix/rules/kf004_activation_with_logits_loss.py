@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.quick import QuickFacts
 from kerasfix.rules._heads import describe, probability_kind
 from kerasfix.rules.base import Rule
 
@@ -39,6 +40,14 @@ class ActivationWithLogitsLoss(Rule):
     name = "activation-with-logits-loss"
     summary = "probabilities passed to a loss that expects logits (from_logits=True)"
     triggers = (("from_logits",), kb.KERAS_MARKERS)
+
+    @classmethod
+    def may_fire(cls, facts: QuickFacts) -> bool:
+        return (
+            facts.from_logits_maybe_true
+            and facts.builds_models
+            and facts.mentions(tuple(kb.PROBABILITY_ACTIVATIONS) + tuple(kb.ACTIVATION_LAYERS))
+        )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.quick import QuickFacts
 from kerasfix.rules._heads import activation_edit, describe
 from kerasfix.rules.base import Rule
 
@@ -37,6 +38,12 @@ class SingleUnitSoftmax(Rule):
     name = "single-unit-softmax"
     summary = "softmax over a single unit is always 1.0"
     triggers = (("softmax", "Softmax"), kb.KERAS_MARKERS)
+
+    @classmethod
+    def may_fire(cls, facts: QuickFacts) -> bool:
+        return (
+            facts.units_maybe_one and facts.builds_models and facts.mentions(("softmax", "Softmax"))
+        )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

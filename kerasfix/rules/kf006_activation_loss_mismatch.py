@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from kerasfix import knowledge as kb
 from kerasfix.context import Context
 from kerasfix.diagnostic import Diagnostic
+from kerasfix.quick import QuickFacts
 from kerasfix.rules._heads import describe, probability_kind
 from kerasfix.rules.base import Rule
 
@@ -42,6 +43,15 @@ class ActivationLossMismatch(Rule):
     name = "activation-loss-mismatch"
     summary = "output activation and loss disagree (sigmoid/categorical, softmax/binary)"
     triggers = (("compile",), kb.PROBABILITY_LOSS_MARKERS, kb.KERAS_MARKERS)
+
+    @classmethod
+    def may_fire(cls, facts: QuickFacts) -> bool:
+        return (
+            "compile" in facts.called_methods
+            and facts.builds_models
+            and facts.mentions(kb.PROBABILITY_LOSS_MARKERS)
+            and facts.mentions(tuple(kb.UNITS_LAYERS))
+        )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

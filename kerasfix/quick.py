@@ -1,0 +1,81 @@
+"""The second cheap test before LibCST: facts from CPython's own syntax tree.
+
+CPython parses about ten times faster than LibCST, and every file is parsed by
+it anyway (to reject what LibCST could crash on). From that tree one walk
+collects the words that matter: which methods are called, which names and
+strings occur, whether `from_logits` is passed something other than False.
+Each rule states, from these facts, a necessary condition for it to fire;
+files where no rule's condition holds are never handed to LibCST.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from kerasfix import knowledge as kb
+
+
+@dataclass
+class QuickFacts:
+    called_methods: set[str] = field(default_factory=set)  # x.<name>(...)
+    words: set[str] = field(default_factory=set)  # names, attributes, imported names
+    strings: set[str] = field(default_factory=set)  # short string literals
+    from_logits_maybe_true: bool = False
+    units_maybe_one: bool = False  # a units layer whose width is not a literal other than 1
+
+    def mentions(self, names: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
+        return any(n in self.words or n in self.strings for n in names)
+
+    @property
+    def builds_models(self) -> bool:
+        return any(n in self.words for n in kb.MODEL_MARKERS)
+
+
+def _units_arg(call: ast.Call) -> ast.expr | None:
+    if call.args and not isinstance(call.args[0], ast.Starred):
+        return call.args[0]
+    for keyword in call.keywords:
+        if keyword.arg in ("units", "output_dim") or keyword.arg is None:
+            return keyword.value
+    return None
+
+
+def facts(tree: ast.AST) -> QuickFacts:
+    result = QuickFacts()
+    words, strings = result.words, result.strings
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            words.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            words.add(node.attr)
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and len(node.value) < 64:
+                strings.add(node.value)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = None
+            if isinstance(func, ast.Attribute):
+                result.called_methods.add(func.attr)
+                name = func.attr
+            elif isinstance(func, ast.Name):
+                name = func.id
+            for keyword in node.keywords:
+                if keyword.arg == "from_logits" and not (
+                    isinstance(keyword.value, ast.Constant) and keyword.value.value in (False, None)
+                ):
+                    result.from_logits_maybe_true = True
+            if name in kb.UNITS_LAYERS and not result.units_maybe_one:
+                units = _units_arg(node)
+                literal = (
+                    isinstance(units, ast.Constant)
+                    and isinstance(units.value, int)
+                    and units.value != 1
+                )
+                result.units_maybe_one = not literal
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                words.update(node.module.split("."))
+            for alias in node.names:
+                words.update(alias.name.split("."))
+    return result
