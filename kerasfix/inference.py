@@ -346,18 +346,10 @@ class ModelInference:
         if scope is None or name not in scope:
             return False
         assignments = scope[name]
-        if not assignments:
-            return False
-        for assignment in assignments:
-            if not isinstance(assignment, ImportAssignment):
-                return False
-            names = {q.name for q in assignment.scope.get_qualified_names_for(assignment.node)}
-            found = {q for q in names if q == qualname}
-            if not found:
-                # the import binds several names; check the alias of this one
-                if not self._import_binds(assignment.node, name, qualname):
-                    return False
-        return True
+        return bool(assignments) and all(
+            isinstance(a, ImportAssignment) and _import_qualname(a.node, name) == qualname
+            for a in assignments
+        )
 
     def module_binding_for(self, qualname: str) -> str | None:
         """A module-level name bound by ``import`` to ``qualname`` exactly."""
@@ -593,10 +585,9 @@ class ModelInference:
         if any(isinstance(r, BuiltinAssignment) for r in referents):
             return Ref(f"builtins.{name.value}") if len(referents) == 1 else UNKNOWN
         if all(isinstance(r, ImportAssignment) for r in referents):
-            quals = {q.name for r in referents for q in access.scope.get_qualified_names_for(name)}
-            quals = {q for q in quals if "<locals>" not in q}
-            if len(quals) == 1:
-                return Ref(quals.pop())
+            quals = {_import_qualname(r.node, name.value) for r in referents}
+            if len(quals) == 1 and None not in quals:
+                return Ref(quals.pop())  # type: ignore[arg-type]
             return UNKNOWN
         if any(isinstance(r, ImportAssignment) for r in referents):
             return UNKNOWN
@@ -1192,26 +1183,29 @@ class ModelInference:
             current = current.parent
             yield current
 
-    def _import_binds(self, node: cst.CSTNode, name: str, qualname: str) -> bool:
-        if isinstance(node, cst.Import):
-            for alias in node.names:
-                full = cst.helpers.get_full_name_for_node(alias.name)
-                bound = alias.evaluated_alias or (full or "").split(".", 1)[0]
-                if bound == name and (
-                    alias.evaluated_alias and full == qualname or full == qualname
-                ):
-                    return True
-                if bound == name and alias.evaluated_alias is None and qualname == bound:
-                    return True
-        if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
-            if node.module is None or node.relative:
-                return False
-            module = cst.helpers.get_full_name_for_node(node.module)
-            for alias in node.names:
-                bound = alias.evaluated_alias or alias.evaluated_name
-                if bound == name and f"{module}.{alias.evaluated_name}" == qualname:
-                    return True
-        return False
+
+def _import_qualname(node: cst.CSTNode, bound: str) -> str | None:
+    """The qualified name an import statement binds to ``bound``:
+    ``import a.b`` binds ``a``; ``import a.b as c`` binds ``c`` to ``a.b``;
+    ``from a.b import c as d`` binds ``d`` to ``a.b.c``. None for relative
+    imports and star imports."""
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            full = cst.helpers.get_full_name_for_node(alias.name) or ""
+            if alias.asname is not None:
+                if alias.evaluated_alias == bound:
+                    return full
+            elif full.split(".", 1)[0] == bound:
+                return bound
+        return None
+    if isinstance(node, cst.ImportFrom):
+        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+            return None
+        module = cst.helpers.get_full_name_for_node(node.module)
+        for alias in node.names:
+            if (alias.evaluated_alias or alias.evaluated_name) == bound:
+                return f"{module}.{alias.evaluated_name}"
+    return None
 
 
 def _starts_rank2(first: Value) -> bool:
