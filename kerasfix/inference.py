@@ -425,9 +425,11 @@ class ModelInference:
         if access is None:
             return None
         referents = list(access.referents)
-        if not referents or not all(isinstance(r, Assignment) for r in referents):
-            if referents and all(isinstance(r, ImportAssignment) for r in referents):
-                return expr
+        if referents and all(isinstance(r, ImportAssignment) for r in referents):
+            return expr
+        if not referents or not all(
+            isinstance(r, Assignment) and not isinstance(r, ImportAssignment) for r in referents
+        ):
             return None
         if all(r.scope is not access.scope for r in referents):
             if len(referents) != 1:

@@ -364,3 +364,167 @@ def is_non_keras(qualified_name: str) -> bool:
     if path is not None:
         return path.split(".", 1)[0] in NON_MODEL_NAMESPACES
     return qualified_name.split(".", 1)[0] in NON_KERAS_PACKAGES
+
+
+# --- Keras 3 migration (KF101-KF107) ---------------------------------------------
+
+# Keras optimizers (keras.optimizers.<name>): `lr=` is `learning_rate=` on all.
+OPTIMIZERS: frozenset[str] = frozenset(
+    {
+        "SGD",
+        "RMSprop",
+        "Adam",
+        "AdamW",
+        "Adadelta",
+        "Adagrad",
+        "Adamax",
+        "Adafactor",
+        "Nadam",
+        "Ftrl",
+        "Lion",
+        "Lamb",
+    }
+)
+
+# The removed generator methods, with the positional parameters of their
+# Keras 2 signatures (after the generator), and what they became.
+GENERATOR_METHODS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "fit_generator": (
+        "fit",
+        (
+            "steps_per_epoch",
+            "epochs",
+            "verbose",
+            "callbacks",
+            "validation_data",
+            "validation_steps",
+            "validation_freq",
+            "class_weight",
+            "max_queue_size",
+            "workers",
+            "use_multiprocessing",
+            "shuffle",
+            "initial_epoch",
+        ),
+    ),
+    "evaluate_generator": (
+        "evaluate",
+        ("steps", "callbacks", "max_queue_size", "workers", "use_multiprocessing", "verbose"),
+    ),
+    "predict_generator": (
+        "predict",
+        ("steps", "callbacks", "max_queue_size", "workers", "use_multiprocessing", "verbose"),
+    ),
+}
+# Arguments Keras 3's fit/evaluate/predict reject; they never changed results
+# (in Keras 3 they belong to keras.utils.PyDataset).
+GENERATOR_DROPPED: frozenset[str] = frozenset({"workers", "use_multiprocessing", "max_queue_size"})
+# Keras 1 spellings that mean the call uses the Keras 1 signature.
+KERAS1_GENERATOR_ARGS: frozenset[str] = frozenset(
+    {"samples_per_epoch", "nb_epoch", "nb_val_samples", "nb_worker", "pickle_safe", "max_q_size"}
+)
+
+# Removed modules -> the public namespace that still has their names.
+# (module path relative to the Keras root, e.g. "layers.core").
+REMOVED_MODULES: dict[str, str] = {
+    **{
+        f"layers.{sub}": "layers"
+        for sub in (
+            "core",
+            "convolutional",
+            "convolutional_recurrent",
+            "recurrent",
+            "cudnn_recurrent",
+            "pooling",
+            "normalization",
+            "embeddings",
+            "merge",
+            "advanced_activations",
+            "wrappers",
+            "noise",
+            "local",
+        )
+    },
+    **{
+        f"utils.{sub}": "utils"
+        for sub in (
+            "np_utils",
+            "generic_utils",
+            "data_utils",
+            "vis_utils",
+            "layer_utils",
+            "io_utils",
+        )
+    },
+    "preprocessing.sequence": "utils",
+    "preprocessing.image": "utils",
+    "engine": "layers",
+    "engine.topology": "layers",
+    "engine.base_layer": "layers",
+    "engine.input_layer": "layers",
+    "engine.training": "models",
+    "engine.sequential": "models",
+    "engine.functional": "models",
+}
+# Names that live in keras.models rather than keras.layers (keras.engine.*).
+MODEL_MODULE_NAMES: frozenset[str] = frozenset({"Model", "Sequential"})
+# Family prefixes: old prefix -> the prefix the rewritten import uses.
+MODULE_FAMILIES: dict[str, str] = {
+    "keras": "keras",
+    "tensorflow.keras": "tensorflow.keras",
+    "tensorflow.python.keras": "tensorflow.keras",
+}
+
+# Keras 1 keyword arguments -> Keras 2/3 names, where the mapping is one to one.
+KERAS1_LAYER_KEYWORDS: dict[str, str] = {
+    "output_dim": "units",
+    "init": "kernel_initializer",
+    "border_mode": "padding",
+    "subsample": "strides",
+    "W_regularizer": "kernel_regularizer",
+    "b_regularizer": "bias_regularizer",
+    "W_constraint": "kernel_constraint",
+    "b_constraint": "bias_constraint",
+    "subsample_length": "strides",
+    "pool_length": "pool_size",
+    "filter_length": "kernel_size",
+    "nb_filter": "filters",
+}
+KERAS1_FIT_KEYWORDS: dict[str, str] = {"nb_epoch": "epochs"}
+DIM_ORDERING: dict[str, str] = {"th": "channels_first", "tf": "channels_last"}
+# Keras 1 convolution layers whose kernel was given as separate positionals.
+KERAS1_CONV_KERNEL_POSITIONALS: dict[str, int] = {
+    "Convolution2D": 2,
+    "Conv2D": 2,
+    "Convolution3D": 3,
+    "Conv3D": 3,
+    "Deconvolution2D": 2,
+    "Conv2DTranspose": 2,
+}
+
+# The scikit-learn wrappers moved out of Keras.
+SKLEARN_WRAPPER_MODULE = "wrappers.scikit_learn"
+SCIKERAS_MODULE = "scikeras.wrappers"
+SCIKERAS_GUIDE = "https://adriangb.com/scikeras/stable/migration.html"
+
+# Removed APIs with no exact replacement: reported with guidance.
+REMOVED_APIS: dict[str, str] = {
+    "backend.set_session": "use tf.compat.v1.keras.backend.set_session, or drop it (TF 2 runs eagerly)",
+    "backend.get_session": "use tf.compat.v1.keras.backend.get_session, or drop it (TF 2 runs eagerly)",
+    "backend.set_learning_phase": "pass training=True/False when calling the model instead",
+    "backend.learning_phase": "pass training=True/False when calling the model instead",
+    "backend.image_dim_ordering": "use keras.backend.image_data_format() ('channels_last'/'channels_first')",
+    "backend.set_image_dim_ordering": "use keras.backend.set_image_data_format()",
+    "utils.multi_gpu_model": "use tf.distribute.MirroredStrategy() and build the model in strategy.scope()",
+    "layers.CuDNNLSTM": "use keras.layers.LSTM, which uses cuDNN by itself when it can",
+    "layers.CuDNNGRU": "use keras.layers.GRU, which uses cuDNN by itself when it can",
+    "layers.Merge": "use the merge layers (keras.layers.Concatenate, Add, Multiply ...)",
+    "utils.ImageDataGenerator": (
+        "use keras.utils.image_dataset_from_directory with preprocessing layers "
+        "(keras.layers.RandomFlip, RandomRotation, Rescaling ...)"
+    ),
+    "preprocessing.image.ImageDataGenerator": (
+        "use keras.utils.image_dataset_from_directory with preprocessing layers "
+        "(keras.layers.RandomFlip, RandomRotation, Rescaling ...)"
+    ),
+}

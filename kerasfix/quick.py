@@ -21,6 +21,7 @@ class QuickFacts:
     called_methods: set[str] = field(default_factory=set)  # x.<name>(...)
     words: set[str] = field(default_factory=set)  # names, attributes, imported names
     strings: set[str] = field(default_factory=set)  # short string literals
+    keywords: set[str] = field(default_factory=set)  # f(<keyword>=...)
     from_logits_maybe_true: bool = False
     units_maybe_one: bool = False  # a units layer whose width is not a literal other than 1
 
@@ -61,6 +62,8 @@ def facts(tree: ast.AST) -> QuickFacts:
             elif isinstance(func, ast.Name):
                 name = func.id
             for keyword in node.keywords:
+                if keyword.arg is not None:
+                    result.keywords.add(keyword.arg)
                 if keyword.arg == "from_logits" and not (
                     isinstance(keyword.value, ast.Constant) and keyword.value.value in (False, None)
                 ):

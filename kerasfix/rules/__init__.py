@@ -9,6 +9,12 @@ from kerasfix.rules.kf003_missing_output_activation import MissingOutputActivati
 from kerasfix.rules.kf004_activation_with_logits_loss import ActivationWithLogitsLoss
 from kerasfix.rules.kf005_single_unit_softmax import SingleUnitSoftmax
 from kerasfix.rules.kf006_activation_loss_mismatch import ActivationLossMismatch
+from kerasfix.rules.kf101_optimizer_lr import OptimizerLr
+from kerasfix.rules.kf102_generator_methods import GeneratorMethods
+from kerasfix.rules.kf103_removed_module import RemovedModule
+from kerasfix.rules.kf104_keras1_arguments import Keras1Arguments
+from kerasfix.rules.kf105_sklearn_wrapper import SklearnWrapper
+from kerasfix.rules.kf107_removed_api import RemovedApi
 
 ALL_RULES: tuple[type[Rule], ...] = (
     PredictClasses,
@@ -17,6 +23,12 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ActivationWithLogitsLoss,
     SingleUnitSoftmax,
     ActivationLossMismatch,
+    OptimizerLr,
+    GeneratorMethods,
+    RemovedModule,
+    Keras1Arguments,
+    SklearnWrapper,
+    RemovedApi,
 )
 
 # KF000 is the engine's own: a file that cannot be read, parsed or checked.

@@ -1,0 +1,70 @@
+"""Shared pieces for the Keras 3 migration rules (KF101-KF107)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from kerasfix import knowledge as kb
+from kerasfix.context import Context
+from kerasfix.inference import Model, NonKeras, Ref, Value
+
+
+def keras_calls(ctx: Context, names: frozenset[str] | set[str]) -> Iterator[tuple[cst.Call, str]]:
+    """Calls to Keras API objects whose last name is in ``names``, with the
+    object's canonical path (``optimizers.Adam``), in source order."""
+    calls = [
+        call
+        for name in names
+        for call in (*ctx.tree.calls_by_name.get(name, ()), *ctx.tree.calls_by_attr.get(name, ()))
+    ]
+    calls.sort(key=lambda c: ctx.tree.order[c])
+    for call in calls:
+        value = ctx.inference.value_of(call.func)
+        if isinstance(value, Ref) and not value.qualname.startswith("tensorflow.compat.v1."):
+            path = value.keras
+            if path is not None:
+                yield call, path
+
+
+def receiver_kind(ctx: Context, call: cst.Call, method: str) -> str | None:
+    """ "keras", "unknown", or None (not Keras: skip) for ``receiver.method(…)``."""
+    assert isinstance(call.func, cst.Attribute)
+    receiver = call.func.value
+    inference = ctx.inference
+    if inference.defines_method(receiver, method):
+        return None
+    value: Value = inference.model_of(receiver)
+    if isinstance(value, NonKeras):
+        return None
+    if isinstance(value, Model):
+        return "keras"
+    if inference.module_defines_method(method):
+        return None
+    return "unknown"
+
+
+def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value == name:
+            return a
+    return None
+
+
+def has_star(call: cst.Call) -> bool:
+    return any(a.star for a in call.args)
+
+
+def dotted(node: cst.BaseExpression | None) -> str | None:
+    if node is None:
+        return None
+    return cst.helpers.get_full_name_for_node(node)
+
+
+def split_family(module: str) -> tuple[str, str] | None:
+    """``tensorflow.keras.layers.core`` -> (``tensorflow.keras``, ``layers.core``)."""
+    for prefix in sorted(kb.MODULE_FAMILIES, key=len, reverse=True):
+        if module.startswith(prefix + "."):
+            return prefix, module[len(prefix) + 1 :]
+    return None

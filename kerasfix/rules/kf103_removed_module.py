@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+from libcst.metadata import ImportAssignment
+
+from kerasfix import knowledge as kb
+from kerasfix.context import Context, fix
+from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.keras_names import PUBLIC_NAMES
+from kerasfix.quick import QuickFacts
+from kerasfix.rules._migration import dotted, split_family
+from kerasfix.rules.base import Rule
+
+
+class RemovedModule(Rule):
+    """KF103 removed-module: imports from Keras modules that no longer exist.
+
+    What it does
+        Rewrites imports from removed modules (`keras.layers.core`,
+        `keras.layers.convolutional`, `keras.utils.np_utils`,
+        `keras.preprocessing.sequence`, `keras.engine…`, the same under
+        `tensorflow.keras` and `tensorflow.python.keras`) to the public module
+        that still has the names (`keras.layers`, `keras.utils`,
+        `keras.models`).
+
+    Why is this bad?
+        The modules are gone: `ModuleNotFoundError: No module named
+        'keras.layers.core'`. `tensorflow.python.keras` is TensorFlow's private
+        copy of Keras 2, whose layers do not mix with Keras 3 models.
+
+    Example
+        from keras.layers.core import Dense, Dropout
+        from keras.utils import np_utils
+        y = np_utils.to_categorical(labels)
+
+    Use instead
+        from keras.layers import Dense, Dropout
+        from keras import utils as np_utils
+
+    Fix safety
+        Safe where every imported name exists in the public module (checked
+        against a table of Keras 3's public names); the spelling family is
+        kept (`tensorflow.keras…` stays `tensorflow.keras…`). A name that
+        no longer exists (`Merge`, `ImageDataGenerator`, `Tokenizer` …) is
+        reported with no fix.
+    """
+
+    code = "KF103"
+    name = "removed-module"
+    summary = "import from a Keras module that no longer exists"
+    triggers = (("keras",),)
+
+    @classmethod
+    def may_fire(cls, facts: QuickFacts) -> bool:
+        return "keras" in facts.words
+
+    @classmethod
+    def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        for node in ctx.tree.imports:
+            if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None:
+                continue
+            module = dotted(node.module)
+            split = split_family(module or "")
+            if split is None:
+                continue
+            family, rest = split
+            new_family = kb.MODULE_FAMILIES[family]
+            if rest in kb.REMOVED_MODULES:
+                yield from cls._from_removed(ctx, node, module, new_family, rest)
+            elif not isinstance(node.names, cst.ImportStar):
+                yield from cls._submodule_alias(ctx, node, module, new_family, rest)
+
+    @classmethod
+    def _from_removed(
+        cls, ctx: Context, node: cst.ImportFrom, module: str, new_family: str, rest: str
+    ) -> Iterator[Diagnostic]:
+        target = kb.REMOVED_MODULES[rest]
+        if isinstance(node.names, cst.ImportStar):
+            message = f"`{module}` no longer exists: import from `{new_family}.{target}`"
+            edit = ctx.replace(node.module, f"{new_family}.{target}")  # type: ignore[arg-type]
+            yield ctx.diagnostic(
+                cls,
+                node,
+                message + " (a star import from it brings in more names)",
+                fix(Applicability.UNSAFE, f"Import from `{new_family}.{target}`", edit),
+            )
+            return
+        names = [alias.evaluated_name for alias in node.names]
+        if rest.startswith("engine"):
+            targets = {"models" if n in kb.MODEL_MODULE_NAMES else "layers" for n in names}
+            if len(targets) != 1:
+                yield ctx.diagnostic(
+                    cls,
+                    node,
+                    f"`{module}` no longer exists: import "
+                    f"{', '.join(n for n in names if n in kb.MODEL_MODULE_NAMES)} from "
+                    f"`{new_family}.models` and the rest from `{new_family}.layers`",
+                )
+                return
+            target = targets.pop()
+        missing = [n for n in names if n not in PUBLIC_NAMES[target]]
+        new_module = f"{new_family}.{target}"
+        if missing:
+            yield ctx.diagnostic(
+                cls,
+                node,
+                f"`{module}` no longer exists, and Keras 3 has no {', '.join(missing)}"
+                f" in `{new_module}`: see `kerasfix rule KF107` for replacements",
+            )
+            return
+        message = f"`{module}` no longer exists: import from `{new_module}`"
+        edit = ctx.replace(node.module, new_module)  # type: ignore[arg-type]
+        yield ctx.diagnostic(
+            cls, node, message, fix(Applicability.SAFE, f"Import from `{new_module}`", edit)
+        )
+
+    @classmethod
+    def _submodule_alias(
+        cls, ctx: Context, node: cst.ImportFrom, module: str, new_family: str, rest: str
+    ) -> Iterator[Diagnostic]:
+        """``from keras.utils import np_utils``: the submodule is gone, but its
+        names live on in ``keras.utils``; rebind the name to that module."""
+        assert not isinstance(node.names, cst.ImportStar)
+        for alias in node.names:
+            sub = f"{rest}.{alias.evaluated_name}"
+            if sub not in kb.REMOVED_MODULES:
+                continue
+            target = kb.REMOVED_MODULES[sub]
+            bound = alias.evaluated_alias or alias.evaluated_name
+            used = cls._attributes_used(ctx, node, bound)
+            message = f"`{module}.{alias.evaluated_name}` no longer exists"
+            missing = sorted(n for n in used or () if n not in PUBLIC_NAMES[target])
+            if used is None or missing or len(node.names) != 1:
+                detail = f" (Keras 3 has no {', '.join(missing)})" if missing else ""
+                yield ctx.diagnostic(cls, node, f"{message}: use `{new_family}.{target}`{detail}")
+                continue
+            parent, _, leaf = f"{new_family}.{target}".rpartition(".")
+            replacement = f"from {parent} import {leaf} as {bound}"
+            edit = ctx.replace(node, replacement)
+            yield ctx.diagnostic(
+                cls,
+                node,
+                f"{message}: its names are in `{new_family}.{target}`",
+                fix(Applicability.SAFE, f"Import `{new_family}.{target}` as `{bound}`", edit),
+            )
+
+    @staticmethod
+    def _attributes_used(ctx: Context, node: cst.ImportFrom, bound: str) -> set[str] | None:
+        """The attributes read from the imported name, or None if it is used
+        any other way (passed around, or assigned elsewhere)."""
+        scope = ctx.inference.scope_of(node)
+        if scope is None:
+            return None
+        used: set[str] = set()
+        for assignment in scope.assignments[bound]:
+            if not isinstance(assignment, ImportAssignment):
+                return None  # rebound by something other than an import
+            for access in assignment.references:
+                parent = ctx.tree.parents.get(access.node)
+                if not (isinstance(parent, cst.Attribute) and parent.value is access.node):
+                    return None
+                used.add(parent.attr.value)
+        return used

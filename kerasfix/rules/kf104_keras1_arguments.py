@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from kerasfix import knowledge as kb
+from kerasfix.context import Context, fix
+from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.inference import arg
+from kerasfix.quick import QuickFacts
+from kerasfix.rules._migration import has_star, keras_calls, keyword_arg, receiver_kind
+from kerasfix.rules.base import Rule
+
+_FIT_METHODS = ("fit", "fit_generator", "evaluate")
+
+
+class Keras1Arguments(Rule):
+    """KF104 keras1-arguments: Keras 1 argument names that Keras 2 renamed and Keras 3 rejects.
+
+    What it does
+        Renames Keras 1 arguments where the mapping is one to one:
+        `nb_epoch`→`epochs`, `output_dim`→`units`, `init`→`kernel_initializer`,
+        `border_mode`→`padding`, `subsample`→`strides`,
+        `W_regularizer`/`b_regularizer`→`kernel_regularizer`/`bias_regularizer`,
+        `dim_ordering='th'|'tf'`→`data_format='channels_first'|'channels_last'`,
+        and `Convolution2D(32, 3, 3)`→`Convolution2D(32, (3, 3))`.
+
+    Why is this bad?
+        Keras 3 raises `TypeError` (unexpected keyword) or `ValueError` for
+        them; `Convolution2D(32, 3, 3)` now reads the second 3 as `strides`.
+
+    Example
+        model.add(Dense(output_dim=64, init="uniform", W_regularizer=l2(0.01)))
+        model.fit(x, y, nb_epoch=10)
+
+    Use instead
+        model.add(Dense(units=64, kernel_initializer="uniform", kernel_regularizer=l2(0.01)))
+        model.fit(x, y, epochs=10)
+
+    Fix safety
+        Safe on Keras layers (every import spelling) and on `fit`/`evaluate` of
+        receivers shown to be Keras models; unsafe for `nb_epoch` on receivers
+        of unknown type. `samples_per_epoch` (it needs the batch size to become
+        `steps_per_epoch`) is reported with guidance and no fix.
+    """
+
+    code = "KF104"
+    name = "keras1-arguments"
+    summary = "Keras 1 argument names (nb_epoch, output_dim, init, border_mode …)"
+    triggers = (
+        tuple(kb.KERAS1_LAYER_KEYWORDS)
+        + tuple(kb.KERAS1_FIT_KEYWORDS)
+        + ("dim_ordering", "samples_per_epoch", "Convolution", "Conv"),
+    )
+
+    @classmethod
+    def may_fire(cls, facts: QuickFacts) -> bool:
+        old = {*kb.KERAS1_LAYER_KEYWORDS, *kb.KERAS1_FIT_KEYWORDS, "dim_ordering"}
+        old.add("samples_per_epoch")
+        return bool(old & facts.keywords) or facts.mentions(
+            tuple(kb.KERAS1_CONV_KERNEL_POSITIONALS)
+        )
+
+    @classmethod
+    def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        layer_names = {
+            name
+            for calls in (ctx.tree.calls_by_name, ctx.tree.calls_by_attr)
+            for name, found in calls.items()
+            if found and name[:1].isupper()
+        }
+        for call, path in keras_calls(ctx, layer_names):
+            if not path.startswith("layers."):
+                continue
+            yield from cls._layer(ctx, call, path.split(".", 1)[1])
+        for call in ctx.method_calls(*_FIT_METHODS):
+            assert isinstance(call.func, cst.Attribute)
+            method = call.func.attr.value
+            old = [
+                a
+                for a in call.args
+                if a.keyword is not None and a.keyword.value in ("nb_epoch", "samples_per_epoch")
+            ]
+            if not old:
+                continue
+            kind = receiver_kind(ctx, call, method)
+            if kind is None:
+                continue
+            for a in old:
+                assert a.keyword is not None
+                if a.keyword.value == "samples_per_epoch":
+                    yield ctx.diagnostic(
+                        cls,
+                        a,
+                        "`samples_per_epoch` is Keras 1: use `steps_per_epoch` = samples "
+                        "// batch size (kerasfix cannot know the batch size)",
+                    )
+                    continue
+                message = "`nb_epoch` is Keras 1 (TypeError in Keras 3): use `epochs`"
+                if keyword_arg(call, "epochs") is not None:
+                    yield ctx.diagnostic(cls, a, message)
+                    continue
+                applicability = Applicability.SAFE if kind == "keras" else Applicability.UNSAFE
+                edit = ctx.replace(a.keyword, "epochs")
+                yield ctx.diagnostic(
+                    cls, a, message, fix(applicability, "Rename `nb_epoch` to `epochs`", edit)
+                )
+
+    @classmethod
+    def _layer(cls, ctx: Context, call: cst.Call, layer: str) -> Iterator[Diagnostic]:
+        present = {a.keyword.value for a in call.args if a.keyword is not None}
+        for a in call.args:
+            if a.keyword is None:
+                continue
+            old = a.keyword.value
+            if old in kb.KERAS1_LAYER_KEYWORDS:
+                new = kb.KERAS1_LAYER_KEYWORDS[old]
+                message = f"`{layer}({old}=…)` is Keras 1: use `{new}=`"
+                if new in present:
+                    yield ctx.diagnostic(cls, a, message)
+                    continue
+                edit = ctx.replace(a.keyword, new)
+                yield ctx.diagnostic(
+                    cls, a, message, fix(Applicability.SAFE, f"Rename `{old}` to `{new}`", edit)
+                )
+            elif old == "dim_ordering":
+                value = a.value
+                text = value.evaluated_value if isinstance(value, cst.SimpleString) else None
+                message = f"`{layer}(dim_ordering=…)` is Keras 1: use `data_format=`"
+                if text not in kb.DIM_ORDERING or "data_format" in present:
+                    yield ctx.diagnostic(cls, a, message)
+                    continue
+                edit = ctx.replace(a, f'data_format="{kb.DIM_ORDERING[text]}"')
+                yield ctx.diagnostic(
+                    cls,
+                    a,
+                    message,
+                    fix(Applicability.SAFE, f'Use data_format="{kb.DIM_ORDERING[text]}"', edit),
+                )
+        dims = kb.KERAS1_CONV_KERNEL_POSITIONALS.get(layer)
+        if dims is None or has_star(call):
+            return
+        positional = [a for a in call.args if a.keyword is None]
+        if len(positional) != 1 + dims or arg(call, None, "kernel_size") is not None:
+            return
+        kernel = positional[1 : 1 + dims]
+        if not all(isinstance(a.value, (cst.Integer, cst.Name)) for a in kernel):
+            return
+        start, _ = ctx.span(kernel[0].value)
+        _, end = ctx.span(kernel[-1].value)
+        inner = ", ".join(ctx.code(a.value) for a in kernel)
+        edit_text = f"({inner})"
+        message = (
+            f"`{layer}(filters, {inner})` is Keras 1: the kernel size is one tuple "
+            f"now, or the extra numbers become strides: use `{layer}(…, {edit_text})`"
+        )
+        from kerasfix.diagnostic import Edit
+
+        yield ctx.diagnostic(
+            cls,
+            call,
+            message,
+            fix(Applicability.SAFE, "Pass the kernel size as a tuple", Edit(start, end, edit_text)),
+        )

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from kerasfix import knowledge as kb
+from kerasfix.context import Context, fix
+from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.quick import QuickFacts
+from kerasfix.rules._migration import dotted, keras_calls, keyword_arg, split_family
+from kerasfix.rules.base import Rule
+
+_WRAPPERS = frozenset({"KerasClassifier", "KerasRegressor"})
+
+
+class SklearnWrapper(Rule):
+    """KF105 sklearn-wrapper: `keras.wrappers.scikit_learn` is gone; scikeras replaces it.
+
+    What it does
+        Finds imports of `KerasClassifier`/`KerasRegressor` from
+        `keras.wrappers.scikit_learn` (or `tf.keras.…`) and their `build_fn=`
+        argument, and rewrites them to `scikeras.wrappers` and `model=`.
+
+    Why is this bad?
+        The module was removed from TensorFlow 2.12 / Keras 3
+        (`ModuleNotFoundError`). scikeras is its maintained successor.
+
+    Example
+        from keras.wrappers.scikit_learn import KerasClassifier
+        clf = KerasClassifier(build_fn=create_model, epochs=10)
+
+    Use instead
+        from scikeras.wrappers import KerasClassifier
+        clf = KerasClassifier(model=create_model, epochs=10)
+
+    Fix safety
+        Unsafe: it adds a dependency (`pip install scikeras`) and scikeras routes
+        parameters differently (arguments of the build function are passed as
+        `model__name=`); see the scikeras migration guide:
+        https://adriangb.com/scikeras/stable/migration.html
+    """
+
+    code = "KF105"
+    name = "sklearn-wrapper"
+    summary = "`keras.wrappers.scikit_learn` was removed: use scikeras"
+    triggers = (("scikit_learn",),)
+
+    @classmethod
+    def may_fire(cls, facts: QuickFacts) -> bool:
+        return "scikit_learn" in facts.words
+
+    @classmethod
+    def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        guide = f"(a new dependency; see {kb.SCIKERAS_GUIDE})"
+        for node in ctx.tree.imports:
+            if not isinstance(node, cst.ImportFrom) or node.module is None or node.relative:
+                continue
+            split = split_family(dotted(node.module) or "")
+            if split is None or split[1] != kb.SKLEARN_WRAPPER_MODULE:
+                continue
+            message = f"`{dotted(node.module)}` was removed: use `{kb.SCIKERAS_MODULE}` {guide}"
+            edit = ctx.replace(node.module, kb.SCIKERAS_MODULE)
+            yield ctx.diagnostic(
+                cls, node, message, fix(Applicability.UNSAFE, "Import from scikeras", edit)
+            )
+        for call, path in keras_calls(ctx, _WRAPPERS):
+            if not path.startswith(kb.SKLEARN_WRAPPER_MODULE + "."):
+                continue
+            build_fn = keyword_arg(call, "build_fn")
+            if build_fn is None or build_fn.keyword is None:
+                continue
+            message = f"scikeras wrappers take `model=` instead of `build_fn=` {guide}"
+            edit = ctx.replace(build_fn.keyword, "model")
+            yield ctx.diagnostic(
+                cls, build_fn, message, fix(Applicability.UNSAFE, "Use `model=`", edit)
+            )

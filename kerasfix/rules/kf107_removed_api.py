@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kerasfix import knowledge as kb
+from kerasfix.context import Context
+from kerasfix.diagnostic import Diagnostic
+from kerasfix.quick import QuickFacts
+from kerasfix.rules._migration import keras_calls
+from kerasfix.rules.base import Rule
+
+_LEAVES = frozenset(path.rsplit(".", 1)[1] for path in kb.REMOVED_APIS)
+
+
+class RemovedApi(Rule):
+    """KF107 removed-api: Keras 2 APIs that Keras 3 removed, with no exact replacement.
+
+    What it does
+        Reports calls to the removed session and learning-phase backend
+        functions (`K.set_session`, `K.get_session`, `K.set_learning_phase`,
+        `K.image_dim_ordering`), `multi_gpu_model`, `CuDNNLSTM`/`CuDNNGRU`,
+        the Keras 1 `Merge` layer and `ImageDataGenerator`, each with its
+        replacement.
+
+    Why is this bad?
+        They raise `AttributeError` or `ImportError` under Keras 3.
+
+    Example
+        model = multi_gpu_model(model, gpus=2)
+
+    Use instead
+        strategy = tf.distribute.MirroredStrategy()
+        with strategy.scope():
+            model = build_model()
+
+    Fix safety
+        None: the replacements change how the code is structured or what it
+        computes (CuDNNLSTM and LSTM differ in defaults; ImageDataGenerator's
+        augmentation becomes preprocessing layers), so they are left to you.
+        `tf.compat.v1.keras.backend` functions, which still exist, are not
+        reported.
+    """
+
+    code = "KF107"
+    name = "removed-api"
+    summary = (
+        "Keras 2 API removed in Keras 3 (sessions, multi_gpu_model, CuDNN*, ImageDataGenerator)"
+    )
+    triggers = (tuple(_LEAVES),)
+
+    @classmethod
+    def may_fire(cls, facts: QuickFacts) -> bool:
+        return any(leaf in facts.words for leaf in _LEAVES)
+
+    @classmethod
+    def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        for call, path in keras_calls(ctx, _LEAVES):
+            advice = kb.REMOVED_APIS.get(path)
+            if advice is None:
+                continue
+            leaf = path.rsplit(".", 1)[1]
+            yield ctx.diagnostic(cls, call, f"`{leaf}` was removed in Keras 3: {advice}")
