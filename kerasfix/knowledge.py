@@ -456,8 +456,6 @@ REMOVED_MODULES: dict[str, str] = {
             "io_utils",
         )
     },
-    "preprocessing.sequence": "utils",
-    "preprocessing.image": "utils",
     "engine": "layers",
     "engine.topology": "layers",
     "engine.base_layer": "layers",
@@ -491,6 +489,11 @@ KERAS1_LAYER_KEYWORDS: dict[str, str] = {
     "nb_filter": "filters",
 }
 KERAS1_FIT_KEYWORDS: dict[str, str] = {"nb_epoch": "epochs"}
+# Renames that apply only to some layers (Embedding still takes output_dim).
+KERAS1_KEYWORD_ONLY_FOR: dict[str, frozenset[str]] = {"output_dim": frozenset(UNITS_LAYERS)}
+# Packages that are Keras 2 itself: the Keras 2 APIs exist there, so calls into
+# them are not migration findings (tf-keras, TensorFlow's private legacy copy).
+KERAS2_PACKAGES: tuple[str, ...] = ("tf_keras", "tensorflow.python.keras")
 DIM_ORDERING: dict[str, str] = {"th": "channels_first", "tf": "channels_last"}
 # Keras 1 convolution layers whose kernel was given as separate positionals.
 KERAS1_CONV_KERNEL_POSITIONALS: dict[str, int] = {

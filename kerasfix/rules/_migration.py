@@ -11,9 +11,13 @@ from kerasfix.context import Context
 from kerasfix.inference import Model, NonKeras, Ref, Value
 
 
-def keras_calls(ctx: Context, names: frozenset[str] | set[str]) -> Iterator[tuple[cst.Call, str]]:
+def keras_calls(
+    ctx: Context, names: frozenset[str] | set[str], skip_keras2: bool = False
+) -> Iterator[tuple[cst.Call, str]]:
     """Calls to Keras API objects whose last name is in ``names``, with the
-    object's canonical path (``optimizers.Adam``), in source order."""
+    object's canonical path (``optimizers.Adam``), in source order. With
+    ``skip_keras2``, calls into Keras 2 itself (tf_keras, TensorFlow's legacy
+    copy), where Keras 2 APIs still exist, are left out."""
     calls = [
         call
         for name in names
@@ -23,6 +27,8 @@ def keras_calls(ctx: Context, names: frozenset[str] | set[str]) -> Iterator[tupl
     for call in calls:
         value = ctx.inference.value_of(call.func)
         if isinstance(value, Ref) and not value.qualname.startswith("tensorflow.compat.v1."):
+            if skip_keras2 and value.qualname.startswith(kb.KERAS2_PACKAGES):
+                continue
             path = value.keras
             if path is not None:
                 yield call, path

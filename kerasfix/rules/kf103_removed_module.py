@@ -58,6 +58,7 @@ class RemovedModule(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        own = ctx.path.replace("\\", "/")
         for node in ctx.tree.imports:
             if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None:
                 continue
@@ -66,6 +67,8 @@ class RemovedModule(Rule):
             if split is None:
                 continue
             family, rest = split
+            if f"/{family.replace('.', '/')}/" in own:
+                continue  # the package's own code importing its own modules
             new_family = kb.MODULE_FAMILIES[family]
             if rest in kb.REMOVED_MODULES:
                 yield from cls._from_removed(ctx, node, module, new_family, rest)

@@ -114,6 +114,8 @@ class Keras1Arguments(Rule):
             if a.keyword is None:
                 continue
             old = a.keyword.value
+            if old in kb.KERAS1_KEYWORD_ONLY_FOR and layer not in kb.KERAS1_KEYWORD_ONLY_FOR[old]:
+                continue
             if old in kb.KERAS1_LAYER_KEYWORDS:
                 new = kb.KERAS1_LAYER_KEYWORDS[old]
                 message = f"`{layer}({old}=…)` is Keras 1: use `{new}=`"

@@ -54,7 +54,7 @@ class RemovedApi(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        for call, path in keras_calls(ctx, _LEAVES):
+        for call, path in keras_calls(ctx, _LEAVES, skip_keras2=True):
             advice = kb.REMOVED_APIS.get(path)
             if advice is None:
                 continue
