@@ -501,7 +501,6 @@ KERAS1_CONV_KERNEL_POSITIONALS: dict[str, int] = {
     "Conv2D": 2,
     "Convolution3D": 3,
     "Conv3D": 3,
-    "Deconvolution2D": 2,
     "Conv2DTranspose": 2,
 }
 

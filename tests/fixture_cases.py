@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 DERIVED = (".fixed.py", ".unsafe.py", ".fixed.ipynb", ".unsafe.ipynb")
 SEMANTIC_MARKER = "# semantic-test: run"
+KERAS2_MARKER = "# semantic-test: keras2"  # original under tf-keras, fixed under Keras 3
+KERAS3_MARKER = "# semantic-test: keras3"  # the fixed file runs under Keras 3
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,15 @@ class Case:
         return self.source.with_name(self.source.stem + ".unsafe" + self.source.suffix)
 
     @property
-    def runnable(self) -> bool:
+    def marker(self) -> str:
         if self.notebook:
-            return False
+            return ""
         with open(self.source, encoding="utf-8") as handle:
-            return handle.readline().strip() == SEMANTIC_MARKER
+            return handle.readline().strip()
+
+    @property
+    def runnable(self) -> bool:
+        return self.marker == SEMANTIC_MARKER
 
 
 def cases() -> list[Case]:

@@ -2,7 +2,7 @@
 
     python semantic_runner.py MODE OUT.pkl SCRIPT...
 
-MODE "removed" attaches the exact bodies of the removed Sequential methods
+MODE "keras2" runs with tf.keras bound to tf-keras (Keras 2). MODE "removed" attaches the exact bodies of the removed Sequential methods
 (TensorFlow 2.5) to keras.Model first, so the original scripts run as they
 did; MODE "plain" runs with nothing attached (the fixed scripts must not need
 them). Each script runs with the same seeds, so the same weights.
@@ -52,10 +52,16 @@ def collect(namespace: dict) -> dict:
 
 def main() -> None:
     mode, out, *scripts = sys.argv[1:]
+    if mode == "keras2":
+        os.environ["TF_USE_LEGACY_KERAS"] = "1"  # tf.keras is tf-keras (Keras 2)
     import keras
     import tensorflow as tf
 
     tf.config.experimental.enable_op_determinism()
+    if mode == "keras2":
+        import tf_keras
+
+        tf_keras.utils.set_random_seed(1234)
     if mode == "removed":
         keras.Model.predict_classes = predict_classes
         keras.Model.predict_proba = predict_proba

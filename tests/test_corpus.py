@@ -19,7 +19,17 @@ from test_cli import KERASFIX
 
 pytestmark = pytest.mark.tensorflow
 PACKAGES = ["sklearn", "scikeras", "keras", "tf_keras", "tensorflow"]
-NEVER_ON_LIBRARIES = {"KF001", "KF002"}
+NEVER_ON_LIBRARIES = {
+    "KF001",
+    "KF002",
+    "KF101",
+    "KF102",
+    "KF103",
+    "KF104",
+    "KF105",
+    "KF106",
+    "KF107",
+}
 
 
 def _package_dirs() -> list[str]:

@@ -137,3 +137,67 @@ def test_legacy_aliases_are_keras2_names() -> None:
         with pytest.raises(ValueError):
             keras.losses.get(old)
         assert tf_keras.losses.get(old).__name__ in (new, old, f"{new}_loss")
+
+
+# -- the Keras 3 migration tables ------------------------------------------------------
+
+
+def test_removed_modules_are_gone_and_targets_have_the_names() -> None:
+    import importlib.util
+
+    from kerasfix.keras_names import PUBLIC_NAMES
+
+    for old, target in kb.REMOVED_MODULES.items():
+        try:
+            spec = importlib.util.find_spec(f"keras.{old}")
+        except ModuleNotFoundError:
+            spec = None
+        assert spec is None, f"keras.{old} still exists: it is not a removed module"
+        assert target in PUBLIC_NAMES
+    for namespace, names in PUBLIC_NAMES.items():
+        module = getattr(keras, namespace)
+        missing = sorted(n for n in names if not hasattr(module, n))
+        assert not missing, f"keras.{namespace} lacks {missing}: a rewrite would break"
+
+
+def test_optimizers_take_learning_rate_and_reject_lr() -> None:
+    for name in kb.OPTIMIZERS:
+        cls = getattr(keras.optimizers, name)
+        assert "learning_rate" in inspect.signature(cls.__init__).parameters, name
+        with pytest.raises((ValueError, TypeError)):
+            cls(lr=0.1)
+
+
+def test_generator_signatures_match_keras2_and_targets_keras3() -> None:
+    tf_keras = pytest.importorskip("tf_keras")
+    for old, (new, positions) in kb.GENERATOR_METHODS.items():
+        params = list(inspect.signature(getattr(tf_keras.Model, old)).parameters)[2:]
+        assert tuple(params) == positions, old
+        accepted = set(inspect.signature(getattr(keras.Model, new)).parameters)
+        kept = [p for p in positions if p not in kb.GENERATOR_DROPPED]
+        assert set(kept) <= accepted, (new, set(kept) - accepted)
+        assert not (kb.GENERATOR_DROPPED & accepted)
+
+
+def test_keras1_renames_land_on_keras3_parameters() -> None:
+    dense = inspect.signature(keras.layers.Dense.__init__).parameters
+    conv = inspect.signature(keras.layers.Conv2D.__init__).parameters
+    pool = inspect.signature(keras.layers.MaxPooling2D.__init__).parameters
+    conv1d = inspect.signature(keras.layers.Conv1D.__init__).parameters
+    for old, new in kb.KERAS1_LAYER_KEYWORDS.items():
+        assert new in {*dense, *conv, *pool, *conv1d}, new
+        assert old not in {*dense, *conv}, old
+    assert "epochs" in inspect.signature(keras.Model.fit).parameters
+    for name in kb.KERAS1_CONV_KERNEL_POSITIONALS:
+        assert hasattr(keras.layers, name), name
+
+
+def test_removed_apis_are_removed() -> None:
+    for path in kb.REMOVED_APIS:
+        namespace, _, leaf = path.rpartition(".")
+        module = keras
+        for part in namespace.split("."):
+            module = getattr(module, part, None)
+            if module is None:
+                break
+        assert module is None or not hasattr(module, leaf), f"keras.{path} still exists"
