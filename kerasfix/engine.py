@@ -97,6 +97,7 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
         from kerasfix.quick import facts
 
         known = facts(tree)
+        known.path = path.replace("\\", "/")
         rules = [rule for rule in rules if rule.may_fire(known)]
         if not rules:
             return [], False

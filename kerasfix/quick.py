@@ -19,9 +19,15 @@ from kerasfix import knowledge as kb
 @dataclass
 class QuickFacts:
     called_methods: set[str] = field(default_factory=set)  # x.<name>(...)
+    called_names: set[str] = field(default_factory=set)  # <name>(...) and x.<name>(...)
+    # a Keras 1 style convolution call: Convolution2D(32, 3, 3)
+    conv_kernel_positionals: bool = False
     words: set[str] = field(default_factory=set)  # names, attributes, imported names
     strings: set[str] = field(default_factory=set)  # short string literals
     keywords: set[str] = field(default_factory=set)  # f(<keyword>=...)
+    # "module" and "module.name" for every `from module import name`
+    imported: set[str] = field(default_factory=set)
+    path: str = ""  # the file's path, with forward slashes
     from_logits_maybe_true: bool = False
     units_maybe_one: bool = False  # a units layer whose width is not a literal other than 1
 
@@ -61,6 +67,11 @@ def facts(tree: ast.AST) -> QuickFacts:
                 name = func.attr
             elif isinstance(func, ast.Name):
                 name = func.id
+            if name is not None:
+                result.called_names.add(name)
+                dims = kb.KERAS1_CONV_KERNEL_POSITIONALS.get(name)
+                if dims is not None and len(node.args) > dims:
+                    result.conv_kernel_positionals = True
             for keyword in node.keywords:
                 if keyword.arg is not None:
                     result.keywords.add(keyword.arg)
@@ -79,6 +90,8 @@ def facts(tree: ast.AST) -> QuickFacts:
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             if isinstance(node, ast.ImportFrom) and node.module:
                 words.update(node.module.split("."))
+                result.imported.add(node.module)
+                result.imported.update(f"{node.module}.{a.name}" for a in node.names)
             for alias in node.names:
                 words.update(alias.name.split("."))
     return result

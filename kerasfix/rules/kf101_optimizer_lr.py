@@ -43,7 +43,7 @@ class OptimizerLr(Rule):
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
-        return "lr" in facts.keywords and facts.mentions(tuple(kb.OPTIMIZERS))
+        return "lr" in facts.keywords and any(n in facts.called_names for n in kb.OPTIMIZERS)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

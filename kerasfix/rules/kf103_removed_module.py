@@ -54,7 +54,12 @@ class RemovedModule(Rule):
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
-        return "keras" in facts.words
+        for module in facts.imported:
+            split = split_family(module)
+            if split is not None and split[1] in kb.REMOVED_MODULES:
+                if f"/{split[0].replace('.', '/')}/" not in facts.path:
+                    return True
+        return False
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

@@ -52,15 +52,14 @@ class Keras1Arguments(Rule):
         tuple(kb.KERAS1_LAYER_KEYWORDS)
         + tuple(kb.KERAS1_FIT_KEYWORDS)
         + ("dim_ordering", "samples_per_epoch", "Convolution", "Conv"),
+        kb.KERAS_MARKERS,
     )
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
         old = {*kb.KERAS1_LAYER_KEYWORDS, *kb.KERAS1_FIT_KEYWORDS, "dim_ordering"}
         old.add("samples_per_epoch")
-        return bool(old & facts.keywords) or facts.mentions(
-            tuple(kb.KERAS1_CONV_KERNEL_POSITIONALS)
-        )
+        return bool(old & facts.keywords) or facts.conv_kernel_positionals
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

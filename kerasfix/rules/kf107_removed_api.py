@@ -46,11 +46,11 @@ class RemovedApi(Rule):
     summary = (
         "Keras 2 API removed in Keras 3 (sessions, multi_gpu_model, CuDNN*, ImageDataGenerator)"
     )
-    triggers = (tuple(_LEAVES),)
+    triggers = (tuple(_LEAVES), kb.KERAS_MARKERS)
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
-        return any(leaf in facts.words for leaf in _LEAVES)
+        return any(leaf in facts.called_names for leaf in _LEAVES)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
