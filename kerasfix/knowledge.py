@@ -504,6 +504,10 @@ KERAS1_CONV_KERNEL_POSITIONALS: dict[str, int] = {
     "Conv2DTranspose": 2,
 }
 
+# History keys that Keras 2.3+ names after the metric as given ("accuracy").
+HISTORY_KEYS: dict[str, str] = {"acc": "accuracy", "val_acc": "val_accuracy"}
+FIT_METHODS: frozenset[str] = frozenset({"fit", "fit_generator"})
+
 # The scikit-learn wrappers moved out of Keras.
 SKLEARN_WRAPPER_MODULE = "wrappers.scikit_learn"
 SCIKERAS_MODULE = "scikeras.wrappers"

@@ -40,6 +40,7 @@ class TreeIndex:
         self.calls_by_name: dict[str, list[cst.Call]] = defaultdict(list)
         self.classes: list[cst.ClassDef] = []
         self.imports: list[cst.Import | cst.ImportFrom] = []
+        self.subscripts: list[cst.Subscript] = []
         self._walk(module)
 
     def _walk(self, root: cst.CSTNode) -> None:
@@ -79,6 +80,8 @@ class TreeIndex:
             self.classes.append(node)
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             self.imports.append(node)
+        elif isinstance(node, cst.Subscript):
+            self.subscripts.append(node)
 
     def ancestors(self, node: cst.CSTNode):  # noqa: ANN201
         parents = self.parents

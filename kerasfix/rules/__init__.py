@@ -14,6 +14,7 @@ from kerasfix.rules.kf102_generator_methods import GeneratorMethods
 from kerasfix.rules.kf103_removed_module import RemovedModule
 from kerasfix.rules.kf104_keras1_arguments import Keras1Arguments
 from kerasfix.rules.kf105_sklearn_wrapper import SklearnWrapper
+from kerasfix.rules.kf106_history_acc_key import HistoryAccKey
 from kerasfix.rules.kf107_removed_api import RemovedApi
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -28,6 +29,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     RemovedModule,
     Keras1Arguments,
     SklearnWrapper,
+    HistoryAccKey,
     RemovedApi,
 )
 
