@@ -123,6 +123,8 @@ def run(
         results.append(result)
         if on_result is not None:
             on_result(result)
+    for _ in computed:  # run the generator to its end: the pool shuts down cleanly
+        pass
     if cache is not None:
         cache.save()
     return results

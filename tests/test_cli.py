@@ -192,3 +192,12 @@ def test_cli_does_not_import_tensorflow(project: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_process_pool_exits_cleanly(tmp_path: Path) -> None:
+    for i in range(20):
+        (tmp_path / f"m{i}.py").write_text(BAD)
+    for _ in range(3):
+        proc = run("check", "--no-cache", "--jobs", "2", str(tmp_path))
+        assert proc.returncode == 1
+        assert "Traceback" not in proc.stderr, proc.stderr
