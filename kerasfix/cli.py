@@ -363,21 +363,24 @@ def _closing_table(
 
 
 def _add_noqa(files: Sequence[str], settings: Settings, jobs: int) -> int:
-    from kerasfix.engine import add_noqa, write_result
+    from kerasfix.engine import add_noqa, add_noqa_notebook, write_result
     from kerasfix.runner import run
     from kerasfix.source import SourceError, read_source
 
     results = run(files, settings, fix=False, write=False, jobs=jobs)
     added = 0
     for result in results:
-        if not result.diagnostics or result.path.endswith(".ipynb"):
+        if not result.diagnostics:
             continue
         try:
             result.decoded = read_source(result.path)
         except SourceError:
             continue
         result.original = result.decoded.text
-        count = add_noqa(result)
+        if result.path.endswith(".ipynb"):
+            count = add_noqa_notebook(result, settings)
+        else:
+            count = add_noqa(result)
         if count:
             write_result(result)
             added += count if result.changed else 0

@@ -483,6 +483,26 @@ def add_noqa(result: FileResult) -> int:
     return len(edits)
 
 
+def add_noqa_notebook(result: FileResult, settings: Settings) -> int:
+    """``add_noqa`` for a notebook: the suppressions go into the cells."""
+    from kerasfix.notebook import Notebook, NotebookError
+
+    if result.original is None:
+        return 0
+    try:
+        notebook = Notebook.parse(result.original)
+        diagnostics, _ = lint_text(notebook.virtual, result.path, settings)
+        virtual = FileResult(result.path, diagnostics, original=notebook.virtual)
+        count = add_noqa(virtual)
+        if not count or virtual.new_text is None:
+            return 0
+        changed = notebook.changed_cells(virtual.new_text)
+        result.new_text = notebook.render(changed)
+    except NotebookError:
+        return 0
+    return count
+
+
 # -- the Python API -----------------------------------------------------------
 
 

@@ -215,6 +215,16 @@ def test_add_noqa_then_clean(tmp_path: Path) -> None:
     assert run("check", ".", cwd=tmp_path).returncode == 0
 
 
+def test_add_noqa_in_a_notebook(tmp_path: Path) -> None:
+    target = tmp_path / "mnist.ipynb"
+    shutil.copy(NOTEBOOK, target)
+    proc = run("check", "--add-noqa", str(target))
+    assert proc.returncode == 0 and "Added 2 noqa directives" in proc.stderr
+    cells = json.loads(target.read_text())["cells"]
+    assert cells[10]["source"][0].endswith("# noqa: KF001\n")
+    assert run("check", str(target)).returncode == 0
+
+
 # -- terminals ------------------------------------------------------------------------
 
 
