@@ -8,6 +8,20 @@ from kerasfix import knowledge as kb
 from kerasfix.context import Context
 from kerasfix.diagnostic import Edit
 from kerasfix.inference import Head, LossSpec, arg
+from kerasfix.quick import QuickFacts
+
+# Rules about a compiled model's head and loss (KF003, KF006) can only fire
+# where a model is compiled with a probability loss and ends in a units layer.
+COMPILED_HEAD_TRIGGERS = (("compile",), kb.PROBABILITY_LOSS_MARKERS, kb.KERAS_MARKERS)
+
+
+def compiled_head_may_fire(facts: QuickFacts) -> bool:
+    return (
+        "compile" in facts.called_methods
+        and facts.builds_models
+        and facts.mentions(kb.PROBABILITY_LOSS_MARKERS)
+        and facts.mentions(tuple(kb.UNITS_LAYERS))
+    )
 
 
 def layer_name(ctx: Context, call: cst.Call) -> str:

@@ -2,12 +2,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic, Fix
 from kerasfix.inference import Head, LossSpec
 from kerasfix.quick import QuickFacts
-from kerasfix.rules._heads import activation_edit, describe, from_logits_edit, is_logits
+from kerasfix.rules._heads import (
+    COMPILED_HEAD_TRIGGERS,
+    activation_edit,
+    compiled_head_may_fire,
+    describe,
+    from_logits_edit,
+    is_logits,
+)
 from kerasfix.rules.base import Rule
 
 
@@ -53,16 +59,11 @@ class MissingOutputActivation(Rule):
     code = "KF003"
     name = "missing-output-activation"
     summary = "the last layer emits logits, but the loss expects probabilities"
-    triggers = (("compile",), kb.PROBABILITY_LOSS_MARKERS, kb.KERAS_MARKERS)
+    triggers = COMPILED_HEAD_TRIGGERS
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
-        return (
-            "compile" in facts.called_methods
-            and facts.builds_models
-            and facts.mentions(kb.PROBABILITY_LOSS_MARKERS)
-            and facts.mentions(tuple(kb.UNITS_LAYERS))
-        )
+        return compiled_head_may_fire(facts)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kerasfix import knowledge as kb
 from kerasfix.context import Context
 from kerasfix.diagnostic import Diagnostic
 from kerasfix.quick import QuickFacts
-from kerasfix.rules._heads import describe, probability_kind
+from kerasfix.rules._heads import (
+    COMPILED_HEAD_TRIGGERS,
+    compiled_head_may_fire,
+    describe,
+    probability_kind,
+)
 from kerasfix.rules.base import Rule
 
 
@@ -42,16 +46,11 @@ class ActivationLossMismatch(Rule):
     code = "KF006"
     name = "activation-loss-mismatch"
     summary = "output activation and loss disagree (sigmoid/categorical, softmax/binary)"
-    triggers = (("compile",), kb.PROBABILITY_LOSS_MARKERS, kb.KERAS_MARKERS)
+    triggers = COMPILED_HEAD_TRIGGERS
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
-        return (
-            "compile" in facts.called_methods
-            and facts.builds_models
-            and facts.mentions(kb.PROBABILITY_LOSS_MARKERS)
-            and facts.mentions(tuple(kb.UNITS_LAYERS))
-        )
+        return compiled_head_may_fire(facts)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
