@@ -491,6 +491,29 @@ KERAS1_LAYER_KEYWORDS: dict[str, str] = {
 KERAS1_FIT_KEYWORDS: dict[str, str] = {"nb_epoch": "epochs"}
 # Renames that apply only to some layers (Embedding still takes output_dim).
 KERAS1_KEYWORD_ONLY_FOR: dict[str, frozenset[str]] = {"output_dim": frozenset(UNITS_LAYERS)}
+# Layers with a kernel (kernel_initializer, kernel_regularizer ...): the Keras 1
+# W_/init names map to kernel_* only on these (Embedding's init became
+# embeddings_initializer, BatchNormalization's became gamma/beta_initializer).
+KERNEL_LAYERS: frozenset[str] = frozenset(
+    {
+        "Dense",
+        "LSTM",
+        "GRU",
+        "SimpleRNN",
+        "Conv1D",
+        "Conv2D",
+        "Conv3D",
+        "Convolution1D",
+        "Convolution2D",
+        "Convolution3D",
+        "Conv1DTranspose",
+        "Conv2DTranspose",
+        "Conv3DTranspose",
+    }
+)
+KERNEL_KEYWORDS: frozenset[str] = frozenset(
+    {"init", "W_regularizer", "b_regularizer", "W_constraint", "b_constraint"}
+)
 # Packages that are Keras 2 itself: the Keras 2 APIs exist there, so calls into
 # them are not migration findings (tf-keras, TensorFlow's private legacy copy).
 KERAS2_PACKAGES: tuple[str, ...] = ("tf_keras", "tensorflow.python.keras")

@@ -192,6 +192,14 @@ def test_keras1_renames_land_on_keras3_parameters() -> None:
         assert hasattr(keras.layers, name), name
 
 
+def test_kernel_layers_have_kernels() -> None:
+    for name in kb.KERNEL_LAYERS:
+        params = inspect.signature(getattr(keras.layers, name).__init__).parameters
+        assert "kernel_initializer" in params and "kernel_regularizer" in params, name
+    embedding = inspect.signature(keras.layers.Embedding.__init__).parameters
+    assert "kernel_initializer" not in embedding and "output_dim" in embedding
+
+
 def test_removed_apis_are_removed() -> None:
     for path in kb.REMOVED_APIS:
         namespace, _, leaf = path.rpartition(".")

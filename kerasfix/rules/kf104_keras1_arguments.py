@@ -118,6 +118,13 @@ class Keras1Arguments(Rule):
             if old in kb.KERAS1_LAYER_KEYWORDS:
                 new = kb.KERAS1_LAYER_KEYWORDS[old]
                 message = f"`{layer}({old}=…)` is Keras 1: use `{new}=`"
+                if old in kb.KERNEL_KEYWORDS and layer not in kb.KERNEL_LAYERS:
+                    message = (
+                        f"`{layer}({old}=…)` is Keras 1: this layer's Keras 2+ argument "
+                        "has another name (see its documentation)"
+                    )
+                    yield ctx.diagnostic(cls, a, message)
+                    continue
                 if new in present:
                     yield ctx.diagnostic(cls, a, message)
                     continue
