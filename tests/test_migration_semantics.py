@@ -41,6 +41,35 @@ def _run(mode: str, scripts: list[Path], out: Path) -> dict:
         return pickle.load(handle)
 
 
+def _fully_fixed() -> list[Path]:
+    """The fixed (or unsafe-fixed) outputs of the migration fixtures that
+    kerasfix leaves with no finding at all: each must run under Keras 3."""
+    from kerasfix.engine import lint_text
+    from kerasfix.settings import Settings
+
+    outputs = []
+    for case in cases():
+        if not case.source.parent.name.startswith("KF1") or case.notebook:
+            continue
+        output = case.unsafe if case.unsafe.exists() else case.fixed
+        if not output.exists():
+            continue
+        diagnostics, _ = lint_text(output.read_text(), str(output), Settings(unsafe_fixes=True))
+        if not diagnostics:
+            outputs.append(output)
+    return outputs
+
+
+@pytest.mark.parametrize("output", _fully_fixed(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_fully_fixed_migration_fixture_runs_under_keras3(
+    output: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("scikeras")
+    result = _run("plain", [output], tmp_path / "run.pkl")
+    status, detail = result[output.name]
+    assert status == "ok", f"{output.name} fails under Keras 3:\n{detail}"
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, dict]:
     pytest.importorskip("tf_keras")
