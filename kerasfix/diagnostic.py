@@ -49,7 +49,3 @@ class Diagnostic:
     @property
     def sort_key(self) -> tuple[str, int, int, int, str]:
         return (self.path, self.cell or 0, self.row, self.column, self.code)
-
-    @property
-    def fixable(self) -> bool:
-        return self.fix is not None and self.fix.applicability is not Applicability.DISPLAY_ONLY

@@ -351,25 +351,6 @@ class ModelInference:
             for a in assignments
         )
 
-    def module_binding_for(self, qualname: str) -> str | None:
-        """A module-level name bound by ``import`` to ``qualname`` exactly."""
-        for stmt in self.module.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                continue
-            for small in stmt.body:
-                if isinstance(small, cst.Import):
-                    for alias in small.names:
-                        full = cst.helpers.get_full_name_for_node(alias.name)
-                        if full != qualname:
-                            continue
-                        if alias.asname is not None:
-                            target = alias.asname.name
-                            if isinstance(target, cst.Name):
-                                return target.value
-                        elif "." not in full:
-                            return full
-        return None
-
     def keras_spelling(self, api_path: str, at: cst.CSTNode) -> str | None:
         """How this module can name the Keras API object ``api_path``
         (``losses.CategoricalCrossentropy``) with the imports it has, seen
@@ -1264,7 +1245,6 @@ class _Returns(cst.CSTVisitor):
 
     def __init__(self) -> None:
         self.values: list[cst.BaseExpression] = []
-        self.bare = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -1276,9 +1256,7 @@ class _Returns(cst.CSTVisitor):
         return False
 
     def visit_Return(self, node: cst.Return) -> None:
-        if node.value is None:
-            self.bare = True
-        else:
+        if node.value is not None:
             self.values.append(node.value)
 
 

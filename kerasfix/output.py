@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
 from kerasfix import __version__
@@ -74,54 +74,48 @@ def write_concise(out: IO[str], diagnostics: Sequence[Diagnostic], unsafe: bool)
         )
 
 
+_FIX_LABELS = {
+    Applicability.SAFE: ("fix", "green"),
+    Applicability.UNSAFE: ("unsafe fix", "yellow"),
+    Applicability.DISPLAY_ONLY: ("suggestion", "blue"),
+}
+
+
+def _full_lines(
+    d: Diagnostic, unsafe: bool, paint: Callable[[str, str], str], bar: str
+) -> Iterator[str]:
+    """One finding in the full format; ``paint(text, style)`` adds the colour."""
+    yield (
+        f"{paint(_display_path(d), 'bold')}:{d.row}:{d.column}: {paint(d.code, 'bold red')} "
+        f"{paint(fix_marker(d, unsafe), 'cyan')}{paint(d.message, '')}"
+    )
+    if d.source_line:
+        gutter = f"{d.row} {bar} "
+        yield f"  {paint(gutter, 'blue')}{paint(d.source_line, '')}"
+        width = max(1, (d.end_column - d.column) if d.end_row == d.row else 1)
+        yield f"  {' ' * (len(gutter) + d.column - 1)}{paint('^' * width, 'bold red')}"
+    if d.fix is not None:
+        label, colour = _FIX_LABELS[d.fix.applicability]
+        yield f"  = {paint(label, colour)}: {paint(d.fix.message, '')}"
+    yield ""
+
+
 def write_full(out: IO[str], diagnostics: Sequence[Diagnostic], unsafe: bool, color: bool) -> None:
-    if color:
-        _write_full_rich(out, diagnostics, unsafe)
+    if not color:
+        for d in diagnostics:
+            for line in _full_lines(d, unsafe, lambda text, style: text, "|"):
+                out.write(line + "\n")
         return
-    for d in diagnostics:
-        out.write(
-            f"{_display_path(d)}:{d.row}:{d.column}: {d.code} {fix_marker(d, unsafe)}{d.message}\n"
-        )
-        if d.source_line:
-            gutter = f"{d.row} | "
-            out.write(f"  {gutter}{d.source_line}\n")
-            width = max(1, (d.end_column - d.column) if d.end_row == d.row else 1)
-            out.write(f"  {' ' * len(gutter)}{' ' * (d.column - 1)}{'^' * width}\n")
-        if d.fix is not None:
-            label = {
-                Applicability.SAFE: "fix",
-                Applicability.UNSAFE: "unsafe fix",
-                Applicability.DISPLAY_ONLY: "suggestion",
-            }[d.fix.applicability]
-            out.write(f"  = {label}: {d.fix.message}\n")
-        out.write("\n")
-
-
-def _write_full_rich(out: IO[str], diagnostics: Sequence[Diagnostic], unsafe: bool) -> None:
     from rich.console import Console
     from rich.markup import escape
 
+    def paint(text: str, style: str) -> str:
+        return f"[{style}]{escape(text)}[/]" if style and text else escape(text)
+
     console = Console(file=out, highlight=False, soft_wrap=True)
     for d in diagnostics:
-        marker = fix_marker(d, unsafe)
-        console.print(
-            f"[bold]{escape(_display_path(d))}[/]:{d.row}:{d.column}: "
-            f"[bold red]{d.code}[/] {'[cyan]' + escape(marker) + '[/]' if marker else ''}"
-            f"{escape(d.message)}"
-        )
-        if d.source_line:
-            gutter = f"{d.row} │ "
-            console.print(f"  [blue]{gutter}[/]{escape(d.source_line)}")
-            width = max(1, (d.end_column - d.column) if d.end_row == d.row else 1)
-            console.print(f"  {' ' * len(gutter)}{' ' * (d.column - 1)}[bold red]{'^' * width}[/]")
-        if d.fix is not None:
-            label = {
-                Applicability.SAFE: "[green]fix[/]",
-                Applicability.UNSAFE: "[yellow]unsafe fix[/]",
-                Applicability.DISPLAY_ONLY: "[blue]suggestion[/]",
-            }[d.fix.applicability]
-            console.print(f"  = {label}: {escape(d.fix.message)}")
-        console.print()
+        for line in _full_lines(d, unsafe, paint, "│"):
+            console.print(line)
 
 
 def write_json(out: IO[str], diagnostics: Sequence[Diagnostic]) -> None:

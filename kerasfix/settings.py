@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,6 @@ class Settings:
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
     extend_exclude: tuple[str, ...] = ()
     prefilter: bool = True
-    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def enabled(self, code: str) -> bool:
         if code == "KF000":

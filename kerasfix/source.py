@@ -123,9 +123,3 @@ class LineIndex:
         start = self.starts[row - 1]
         end = self.starts[row] if row < len(self.starts) else len(self.text)
         return self.text[start:end].rstrip("\r\n")
-
-
-def newline_of(text: str) -> str:
-    """The file's first line ending, for new lines a fix inserts."""
-    match = _NEWLINE.search(text)
-    return match.group() if match else "\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import libcst as cst
 
 from kerasfix import knowledge as kb
@@ -13,6 +15,12 @@ from kerasfix.quick import QuickFacts
 # Rules about a compiled model's head and loss (KF003, KF006) can only fire
 # where a model is compiled with a probability loss and ends in a units layer.
 COMPILED_HEAD_TRIGGERS = (("compile",), kb.PROBABILITY_LOSS_MARKERS, kb.KERAS_MARKERS)
+
+
+def compiled_heads(ctx: Context) -> Iterator[tuple[Head, LossSpec]]:
+    """Every (output head, loss) pair of every compile() call in the module."""
+    for call in ctx.method_calls("compile"):
+        yield from ctx.inference.compiled_outputs(call)
 
 
 def compiled_head_may_fire(facts: QuickFacts) -> bool:

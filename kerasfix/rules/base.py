@@ -37,7 +37,3 @@ class Rule:
         (checked before LibCST parses the file). Must never be False for a
         file the rule would flag."""
         return True
-
-    @classmethod
-    def url(cls) -> str | None:
-        return None

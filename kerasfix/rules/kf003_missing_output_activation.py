@@ -10,6 +10,7 @@ from kerasfix.rules._heads import (
     COMPILED_HEAD_TRIGGERS,
     activation_edit,
     compiled_head_may_fire,
+    compiled_heads,
     describe,
     from_logits_edit,
     is_logits,
@@ -67,15 +68,14 @@ class MissingOutputActivation(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        for call in ctx.method_calls("compile"):
-            for head, loss in ctx.inference.compiled_outputs(call):
-                if head.layer is None or head.activation_layer is not None:
-                    continue
-                if not is_logits(head) or not loss.info.expects_probabilities:
-                    continue
-                if loss.from_logits:
-                    continue
-                yield cls._diagnose(ctx, head, loss)
+        for head, loss in compiled_heads(ctx):
+            if head.layer is None or head.activation_layer is not None:
+                continue
+            if not is_logits(head) or not loss.info.expects_probabilities:
+                continue
+            if loss.from_logits:
+                continue
+            yield cls._diagnose(ctx, head, loss)
 
     @classmethod
     def _diagnose(cls, ctx: Context, head: Head, loss: LossSpec) -> Diagnostic:

@@ -6,7 +6,7 @@ from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.quick import QuickFacts
-from kerasfix.rules._heads import describe, probability_kind
+from kerasfix.rules._heads import compiled_heads, describe, probability_kind
 from kerasfix.rules.base import Rule
 
 
@@ -51,21 +51,20 @@ class ActivationWithLogitsLoss(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        for call in ctx.method_calls("compile"):
-            for head, loss in ctx.inference.compiled_outputs(call):
-                if probability_kind(head) is None or not loss.info.expects_probabilities:
-                    continue
-                if not loss.from_logits or loss.from_logits_arg is None:
-                    continue
-                layer = describe(ctx, head) if head.layer is not None else repr(head.activation)
-                message = (
-                    f"{layer} already outputs probabilities, but {loss.label} expects "
-                    "logits: the outputs are squashed twice; use from_logits=False"
-                )
-                edit = ctx.replace(loss.from_logits_arg.value, "False")
-                yield ctx.diagnostic(
-                    cls,
-                    loss.from_logits_arg,
-                    message,
-                    fix(Applicability.UNSAFE, "Set from_logits=False", edit),
-                )
+        for head, loss in compiled_heads(ctx):
+            if probability_kind(head) is None or not loss.info.expects_probabilities:
+                continue
+            if not loss.from_logits or loss.from_logits_arg is None:
+                continue
+            layer = describe(ctx, head) if head.layer is not None else repr(head.activation)
+            message = (
+                f"{layer} already outputs probabilities, but {loss.label} expects "
+                "logits: the outputs are squashed twice; use from_logits=False"
+            )
+            edit = ctx.replace(loss.from_logits_arg.value, "False")
+            yield ctx.diagnostic(
+                cls,
+                loss.from_logits_arg,
+                message,
+                fix(Applicability.UNSAFE, "Set from_logits=False", edit),
+            )

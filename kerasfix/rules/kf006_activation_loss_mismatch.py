@@ -8,6 +8,7 @@ from kerasfix.quick import QuickFacts
 from kerasfix.rules._heads import (
     COMPILED_HEAD_TRIGGERS,
     compiled_head_may_fire,
+    compiled_heads,
     describe,
     probability_kind,
 )
@@ -54,25 +55,24 @@ class ActivationLossMismatch(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        for call in ctx.method_calls("compile"):
-            for head, loss in ctx.inference.compiled_outputs(call):
-                if head.layer is None or loss.from_logits:
-                    continue
-                kind = probability_kind(head)
-                family = loss.info.family
-                if kind == "binary" and family == "categorical" and (head.units or 0) > 1:
-                    message = (
-                        f"{describe(ctx, head)} gives independent per-class probabilities, "
-                        f"but {loss.label} expects one distribution per sample: use softmax "
-                        "for one class per sample, or binary_crossentropy for multi-label"
-                    )
-                elif kind == "categorical" and family == "binary" and (head.units or 0) > 2:
-                    message = (
-                        f"{describe(ctx, head)} gives one distribution over "
-                        f"{head.units} classes, but {loss.label} scores each unit as an "
-                        "independent yes/no: use categorical_crossentropy (or "
-                        "sparse_categorical_crossentropy for integer labels)"
-                    )
-                else:
-                    continue
-                yield ctx.diagnostic(cls, head.layer, message)
+        for head, loss in compiled_heads(ctx):
+            if head.layer is None or loss.from_logits:
+                continue
+            kind = probability_kind(head)
+            family = loss.info.family
+            if kind == "binary" and family == "categorical" and (head.units or 0) > 1:
+                message = (
+                    f"{describe(ctx, head)} gives independent per-class probabilities, "
+                    f"but {loss.label} expects one distribution per sample: use softmax "
+                    "for one class per sample, or binary_crossentropy for multi-label"
+                )
+            elif kind == "categorical" and family == "binary" and (head.units or 0) > 2:
+                message = (
+                    f"{describe(ctx, head)} gives one distribution over "
+                    f"{head.units} classes, but {loss.label} scores each unit as an "
+                    "independent yes/no: use categorical_crossentropy (or "
+                    "sparse_categorical_crossentropy for integer labels)"
+                )
+            else:
+                continue
+            yield ctx.diagnostic(cls, head.layer, message)
