@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from functools import cached_property
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix
 from kerasfix.inference import Head, Model, ModelInference, Value
@@ -42,21 +41,19 @@ class Context:
         self._numpy_import: Edit | None | bool = False
 
     @cached_property
-    def wrapper(self) -> MetadataWrapper:
-        return MetadataWrapper(self.module, unsafe_skip_copy=True)
-
-    @cached_property
     def tree(self) -> TreeIndex:
         return TreeIndex(self.module)
 
     @cached_property
     def inference(self) -> ModelInference:
-        return ModelInference(self.wrapper, self.tree)
+        return ModelInference(self.module, self.tree)
 
     @cached_property
-    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        # Only needed to report and edit: resolved on the first finding.
-        return self.wrapper.resolve(PositionProvider)
+    def spans(self) -> Mapping[cst.CSTNode, tuple[int, int]]:
+        # Only needed to report and edit: computed on the first finding.
+        from kerasfix.spans import node_spans
+
+        return node_spans(self.module)
 
     def method_calls(self, *names: str) -> list[cst.Call]:
         """Calls of the form ``receiver.<name>(…)``, in source order."""
@@ -89,11 +86,7 @@ class Context:
 
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
         """Offsets of ``node`` in the text."""
-        pos = self.positions[node]
-        return (
-            self.lines.offset(pos.start.line, pos.start.column),
-            self.lines.offset(pos.end.line, pos.end.column),
-        )
+        return self.spans[node]
 
     def code(self, node: cst.CSTNode) -> str:
         start, end = self.span(node)

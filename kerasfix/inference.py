@@ -3,7 +3,7 @@
 Rules ask this module questions ("is this receiver a Keras model? what is its
 output head? what loss did this compile call receive?"); they never walk
 assignments themselves. The answers come from a small abstract interpreter
-over LibCST's scope metadata:
+over the scopes and bindings of :mod:`kerasfix.scopes`:
 
 * a name resolves to the assignment that reaches the use (straight-line code;
   an assignment in a branch or loop that may or may not have run makes the
@@ -20,21 +20,14 @@ Whenever a step is not certain the answer is ``UNKNOWN``: precision first.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import (
-    Access,
-    Assignment,
-    BuiltinAssignment,
-    ImportAssignment,
-    MetadataWrapper,
-    Scope,
-    ScopeProvider,
-)
 
 from kerasfix import knowledge as kb
+from kerasfix.scopes import BUILTIN_NAMES, Access, Binding, Scope
 from kerasfix.tree import TreeIndex
 
 # ---------------------------------------------------------------------------
@@ -179,6 +172,9 @@ def _string(node: cst.BaseExpression) -> str:
 
 Env = dict[tuple[int, str], tuple[cst.BaseExpression, "Env"]]
 _MAX_DEPTH = 40
+# A global read in a function must agree with every binding of the name;
+# past this many, the answer is unknown (and the cost stays linear).
+_MAX_FREE_BINDINGS = 16
 _LOOPS = (cst.For, cst.While)
 _BRANCHES = (cst.If, cst.For, cst.While, cst.Try, cst.Match, cst.TryStar)
 _SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -252,15 +248,15 @@ class _ClassInfo:
 class ModelInference:
     """Answers questions about one module. Build once per file; cheap queries."""
 
-    def __init__(self, wrapper: MetadataWrapper, tree: TreeIndex | None = None) -> None:
-        self.module = wrapper.module
-        self.tree = tree or TreeIndex(wrapper.module)
-        self.scopes = wrapper.resolve(ScopeProvider)
+    def __init__(self, module: cst.Module, tree: TreeIndex | None = None) -> None:
+        self.module = module
+        self.tree = tree or TreeIndex(module)
+        self.scopes = self.tree.scopes
         self.parents = self.tree.parents
-        self._access_of: dict[int, Access] = {}
-        for scope in {s for s in self.scopes.values() if s is not None}:
-            for access in scope.accesses:
-                self._access_of[id(access.node)] = access
+        self._orders: dict[int, list[int]] = {}
+        self._nested: dict[tuple[int, str], list[Access]] = {}
+        self._quals: dict[tuple[int, str], frozenset[str | None] | None] = {}
+        self._imports: list[tuple[str, str]] | None = None
         self._classes: dict[int, _ClassInfo] = {}
         self._memo: dict[tuple[int, int], Value] = {}
         self._active: set[tuple[int, int]] = set()
@@ -329,27 +325,19 @@ class ModelInference:
         return self.tree.last[node]
 
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
-        return self.scopes.get(node)
+        return self.tree.scope_of(node)
 
     def name_is_free(self, node: cst.CSTNode, name: str) -> bool:
         """True if ``name`` is bound nowhere that ``node`` can see."""
-        scope = self.scopes.get(node)
-        if scope is None:
-            return False
-        return not scope.assignments[name] and not any(
-            s.assignments[name] for s in self._enclosing_scopes(scope)
-        )
+        scope = self.tree.scope_of(node)
+        return scope is not None and not scope.bound_anywhere_visible(name)
 
     def resolves_to_import(self, node: cst.CSTNode, name: str, qualname: str) -> bool:
         """True if ``name`` at ``node`` is only ever the import of ``qualname``."""
-        scope = self.scopes.get(node)
-        if scope is None or name not in scope:
+        scope = self.tree.scope_of(node)
+        if scope is None:
             return False
-        assignments = scope[name]
-        return bool(assignments) and all(
-            isinstance(a, ImportAssignment) and _import_qualname(a.node, name) == qualname
-            for a in assignments
-        )
+        return self._import_quals(scope.visible(name), name) == {qualname}
 
     def keras_spelling(self, api_path: str, at: cst.CSTNode) -> str | None:
         """How this module can name the Keras API object ``api_path``
@@ -358,6 +346,28 @@ class ModelInference:
         ``keras.losses.…``, ``losses.…``."""
         namespace, _, leaf = api_path.rpartition(".")
         candidates: list[tuple[int, str]] = []
+        for bound, qual in self._top_level_imports():
+            if not self.resolves_to_import(at, bound, qual):
+                continue
+            if qual in ("tensorflow",):
+                candidates.append((1, f"{bound}.keras.{api_path}"))
+                continue
+            path = kb.keras_path(qual)
+            if path is None:
+                continue
+            if path == "":
+                candidates.append((2, f"{bound}.{api_path}"))
+            elif path == namespace:
+                candidates.append((3, f"{bound}.{leaf}"))
+        if not candidates:
+            return None
+        return max(candidates)[1]
+
+    def _top_level_imports(self) -> list[tuple[str, str]]:
+        """(bound name, qualified name) of each distinct module-level import."""
+        if self._imports is not None:
+            return self._imports
+        found: dict[tuple[str, str], None] = {}
         for stmt in self.module.body:
             if not isinstance(stmt, cst.SimpleStatementLine):
                 continue
@@ -378,21 +388,20 @@ class ModelInference:
                             continue
                         module = cst.helpers.get_full_name_for_node(small.module)
                         qual = f"{module}.{alias.evaluated_name}"
-                    if not self.resolves_to_import(at, bound, qual):
-                        continue
-                    if qual in ("tensorflow",):
-                        candidates.append((1, f"{bound}.keras.{api_path}"))
-                        continue
-                    path = kb.keras_path(qual)
-                    if path is None:
-                        continue
-                    if path == "":
-                        candidates.append((2, f"{bound}.{api_path}"))
-                    elif path == namespace:
-                        candidates.append((3, f"{bound}.{leaf}"))
-        if not candidates:
-            return None
-        return max(candidates)[1]
+                    found[(bound, qual)] = None
+        self._imports = list(found)
+        return self._imports
+
+    def _import_quals(self, bindings: list[Binding], name: str) -> frozenset[str | None] | None:
+        """The qualified names these bindings import as ``name``; None unless
+        every one of them is an import."""
+        key = (id(bindings), name)
+        if key not in self._quals:
+            quals = None
+            if bindings and all(b.is_import for b in bindings):
+                quals = frozenset(_import_qualname(b.node, name) for b in bindings)
+            self._quals[key] = quals
+        return self._quals[key]
 
     def origin(self, expr: cst.BaseExpression, depth: int = 0) -> cst.BaseExpression | None:
         """The expression a name stands for, following the assignment that
@@ -402,23 +411,21 @@ class ModelInference:
             return None
         if not isinstance(expr, cst.Name) or expr.value in ("None", "True", "False"):
             return expr
-        access = self._access_of.get(id(expr))
-        if access is None:
+        found = self.scopes.referents(expr)
+        if found is None:
             return None
-        referents = list(access.referents)
-        if referents and all(isinstance(r, ImportAssignment) for r in referents):
+        access, referents = found
+        if referents and all(r.is_import for r in referents):
             return expr
-        if not referents or not all(
-            isinstance(r, Assignment) and not isinstance(r, ImportAssignment) for r in referents
-        ):
+        if not referents or any(r.is_import for r in referents):
             return None
-        if all(r.scope is not access.scope for r in referents):
+        if referents[0].scope is not access.scope:
             if len(referents) != 1:
                 return None
-            assignment = referents[0]
+            assignment: Binding | None = referents[0]
         else:
             assignment = self._reaching(expr, referents)
-        if assignment is None or not isinstance(assignment.node, cst.Name):
+        if assignment is None or assignment.kind != "name":
             return None
         target = self.parents.get(assignment.node)
         assign = self.parents.get(target) if target is not None else None
@@ -559,27 +566,27 @@ class ModelInference:
     # names ------------------------------------------------------------------
 
     def _eval_name(self, name: cst.Name, env: Env, depth: int) -> Value:
-        access = self._access_of.get(id(name))
-        if access is None:
+        found = self.scopes.referents(name)
+        if found is None:
             return UNKNOWN
-        referents = list(access.referents)
+        access, referents = found
         if not referents:
-            return UNKNOWN
-        if any(isinstance(r, BuiltinAssignment) for r in referents):
-            return Ref(f"builtins.{name.value}") if len(referents) == 1 else UNKNOWN
-        if all(isinstance(r, ImportAssignment) for r in referents):
-            quals = {_import_qualname(r.node, name.value) for r in referents}
+            return Ref(f"builtins.{name.value}") if name.value in BUILTIN_NAMES else UNKNOWN
+        quals = self._import_quals(referents, name.value)
+        if quals is not None:
             if len(quals) == 1 and None not in quals:
-                return Ref(quals.pop())  # type: ignore[arg-type]
+                return Ref(next(iter(quals)))  # type: ignore[arg-type]
             return UNKNOWN
-        if any(isinstance(r, ImportAssignment) for r in referents):
+        if any(r.is_import for r in referents):
             return UNKNOWN
         if self._is_self(name):
             cls = self.enclosing_class(name)
             return self._instantiate(cls) if cls is not None else UNKNOWN
-        if all(getattr(r, "scope", None) is not access.scope for r in referents):
+        if referents[0].scope is not access.scope:
             # a free variable (a global read in a function): it may be read at
             # any time, so every assignment must give the same answer
+            if len(referents) > _MAX_FREE_BINDINGS:
+                return UNKNOWN
             values = [self._eval_assignment(r, name, env, depth) for r in referents]
             return _merge(values)
         assignment = self._reaching(name, referents)
@@ -587,32 +594,43 @@ class ModelInference:
             return UNKNOWN
         return self._eval_assignment(assignment, name, env, depth)
 
-    def _reaching(
-        self, use: cst.CSTNode, referents: Sequence[Assignment | object]
-    ) -> Assignment | None:
-        """The one assignment that reaches ``use``, or None if not certain."""
-        assignments = [r for r in referents if isinstance(r, Assignment)]
-        if len(assignments) != len(referents):
-            return None
-        if len(assignments) == 1 and not self._after(assignments[0].node, use):
-            return assignments[0]
+    def _reaching(self, use: cst.CSTNode, bindings: list[Binding]) -> Binding | None:
+        """The one binding (of ``bindings``, all in the use's scope, in source
+        order) that reaches ``use``, or None if not certain."""
+        if len(bindings) == 1 and not self._after(bindings[0].node, use):
+            return bindings[0]
+        orders = self._binding_orders(bindings)
         use_start = self._start(use)
-        use_ancestors = set(map(id, self.ancestors(use)))
         loops = [a for a in self.ancestors(use) if isinstance(a, _LOOPS)]
-        before: list[Assignment] = []
-        for assignment in assignments:
-            stmt = self._statement(assignment.node)
+        if loops:
+            # a binding later in an enclosing loop may come from an earlier
+            # iteration
+            outermost = max(self._end(loop) for loop in loops)
+            if bisect_right(orders, outermost) > bisect_right(orders, use_start):
+                return None
+        found: Binding | None = None
+        for index in range(bisect_right(orders, use_start) - 1, -1, -1):
+            binding = bindings[index]
+            stmt = self._statement(binding.node)
             if stmt is None:
                 return None
-            if self._end(stmt) < use_start and id(stmt) not in use_ancestors:
-                before.append(assignment)
-            elif loops and any(self._inside(stmt, loop) for loop in loops):
-                return None  # may be assigned by an earlier iteration
-        if not before:
+            if self._end(stmt) < use_start:
+                found = binding
+                break
+            # the statement holds the use: ``x = f(x)`` reads an older
+            # binding, but the body of ``for x in …``/``with … as x`` and a
+            # parameter's function see this one
+            if self._end(binding.node) < use_start and not isinstance(
+                stmt, cst.SimpleStatementLine
+            ):
+                return None
+            if loops and any(self._inside(stmt, loop) for loop in loops):
+                return None
+        if found is None:
             return None
-        last = max(before, key=lambda a: self._start(a.node))
-        stmt = self._statement(last.node)
+        stmt = self._statement(found.node)
         block = self.parents.get(stmt) if stmt is not None else None
+        use_ancestors = set(map(id, self.ancestors(use)))
         # a `with` body always runs: look through it to the enclosing block
         while isinstance(block, cst.IndentedBlock) and id(block) not in use_ancestors:
             owner = self.parents.get(block)
@@ -621,7 +639,7 @@ class ModelInference:
             block = self.parents.get(owner)
         if block is None or id(block) not in use_ancestors:
             return None  # assigned in a branch that may not have run
-        return last
+        return found
 
     def _after(self, node: cst.CSTNode, use: cst.CSTNode) -> bool:
         if isinstance(node, cst.Param):
@@ -645,9 +663,9 @@ class ModelInference:
     def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
         return any(a is container for a in self.ancestors(node))
 
-    def _eval_assignment(self, assignment: object, use: cst.CSTNode, env: Env, depth: int) -> Value:
-        if not isinstance(assignment, Assignment):
-            return UNKNOWN
+    def _eval_assignment(
+        self, assignment: Binding, use: cst.CSTNode, env: Env, depth: int
+    ) -> Value:
         node = assignment.node
         if isinstance(node, cst.FunctionDef):
             return Function(node)
@@ -726,11 +744,11 @@ class ModelInference:
 
     def _is_self(self, name: cst.Name) -> bool:
         """True if ``name`` is the first parameter of an enclosing method."""
-        access = self._access_of.get(id(name))
-        if access is None:
+        found = self.scopes.referents(name)
+        if found is None:
             return False
-        referents = list(access.referents)
-        if len(referents) != 1 or not isinstance(referents[0], Assignment):
+        referents = found[1]
+        if len(referents) != 1 or referents[0].kind != "param":
             return False
         param = referents[0].node
         if not isinstance(param, cst.Param):
@@ -1048,26 +1066,27 @@ class ModelInference:
     # Sequential.add() -------------------------------------------------------
 
     def _with_adds(
-        self, model: Model, assignment: Assignment, use: cst.CSTNode, env: Env, depth: int
+        self, model: Model, assignment: Binding, use: cst.CSTNode, env: Env, depth: int
     ) -> Model:
         """Fold the ``.add(layer)`` calls made on this binding before ``use``."""
         if not isinstance(model.node, cst.Call):
             return model
-        same_scope = self.scopes.get(use) is assignment.scope
+        owner = assignment.scope
+        same_scope = self.tree.scope_of(use) is owner
         use_start = self._start(use)
         adds: list[tuple[cst.Call, bool]] = []
-        for access in assignment.references:
+        for access in self._references(assignment):
             node = access.node
             parent = self.parents.get(node)
             if isinstance(parent, cst.Attribute) and parent.value is node:
                 call = self.parents.get(parent)
                 attr = parent.attr.value
                 if attr == "add" and isinstance(call, cst.Call) and call.func is parent:
-                    if self.scopes.get(node) is not assignment.scope:
+                    if access.scope is not owner:
                         return Model(model.node, None)  # added inside another function
                     if same_scope and not self._start(call) < use_start:
                         continue
-                    adds.append((call, self._conditional(call, assignment.scope)))
+                    adds.append((call, self._conditional(call, owner)))
                 elif attr in ("pop", "layers", "_layers"):
                     return Model(model.node, None)
             elif isinstance(parent, cst.Arg) and not self._harmless_consumer(parent):
@@ -1076,6 +1095,65 @@ class ModelInference:
             return model
         adds.sort(key=lambda item: self._start(item[0]))
         return self._model_plus(model, adds, env, depth)
+
+    def _references(self, binding: Binding) -> Iterator[Access]:
+        """The reads that may see ``binding``: those of its scope from the
+        binding up to the next unconditional rebinding (all of them when it
+        sits in a loop), and every read from a nested scope."""
+        owner = binding.scope
+        own = owner.accesses.get(binding.name, [])
+        first, stop = 0, len(own)
+        stmt = self._statement(binding.node)
+        in_loop = stmt is None or any(
+            isinstance(a, _LOOPS) for a in self._ancestors_within(stmt, owner.node)
+        )
+        if not in_loop and stmt is not None:
+            orders = self._access_orders(own)
+            first = bisect_right(orders, binding.order)
+            blocks = {id(a) for a in self._ancestors_within(stmt, owner.node)}
+            blocks.add(id(owner.node))
+            bindings = owner.bindings[binding.name]
+            later = bisect_right(self._binding_orders(bindings), binding.order)
+            for rebinding in bindings[later:]:
+                if rebinding.kind == "param":
+                    continue
+                other = self._statement(rebinding.node)
+                if other is not None and id(self.parents.get(other)) in blocks:
+                    # ``model = wrap(model)`` still reads this binding
+                    if isinstance(other, cst.SimpleStatementLine):
+                        end = self._end(other)
+                    else:
+                        end = self._end(rebinding.node)
+                    stop = bisect_right(orders, end)
+                    break
+        yield from own[first:stop]
+        yield from self._nested_accesses(owner, binding.name)
+
+    def _binding_orders(self, bindings: list[Binding]) -> list[int]:
+        orders = self._orders.get(id(bindings))
+        if orders is None:
+            orders = self._orders[id(bindings)] = [b.order for b in bindings]
+        return orders
+
+    def _access_orders(self, accesses: list[Access]) -> list[int]:
+        orders = self._orders.get(id(accesses))
+        if orders is None:
+            orders = self._orders[id(accesses)] = [self._start(a.node) for a in accesses]
+        return orders
+
+    def _nested_accesses(self, owner: Scope, name: str) -> list[Access]:
+        key = (id(owner), name)
+        found = self._nested.get(key)
+        if found is None:
+            found = [a for a in self.scopes.accesses_of(owner, name) if a.scope is not owner]
+            self._nested[key] = found
+        return found
+
+    def _ancestors_within(self, node: cst.CSTNode, owner: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        for ancestor in self.ancestors(node):
+            if ancestor is owner:
+                return
+            yield ancestor
 
     def _with_attr_adds(
         self,
@@ -1157,14 +1235,6 @@ class ModelInference:
             value.node.body.visit(mutations)
             return not mutations.found
         return False
-
-    # scopes ------------------------------------------------------------------
-
-    def _enclosing_scopes(self, scope: Scope) -> Iterator[Scope]:
-        current = scope
-        while current.parent is not current:
-            current = current.parent
-            yield current
 
 
 def _import_qualname(node: cst.CSTNode, bound: str) -> str | None:

@@ -1,34 +1,82 @@
-"""One fast pass over a LibCST tree: parents, source order, and the calls,
-classes and imports the rules look up.
+"""One fast pass over a LibCST tree: parents, source order, scopes and name
+bindings, and the calls, classes and imports the rules look up.
 
 LibCST's visitor machinery (and the metadata providers built on it) costs
 about ten times a plain walk over the nodes' dataclass fields, so the facts
 every file needs are collected here in a single such walk. Source order is
 the pre-order index: a node precedes another if its index is smaller, and
-contains it if the other's index lies within its subtree's range.
+contains it if the other's index lies within its subtree's range. The same
+walk records every binding and read of a name in its scope
+(:mod:`kerasfix.scopes`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Iterator
 
 import libcst as cst
 
+from kerasfix.scopes import Scope, ScopeIndex
+
+# How a Name met by the walk is used.
+LOAD, STORE, NONE = 0, 1, 2
+
 _FIELDS: dict[type, tuple[str, ...]] = {}
-# Fields that come first in the source although LibCST declares them later.
-_FIRST = ("leading_lines", "decorators")
+# Fields that come first (or last) in the source although LibCST declares
+# them elsewhere.
+_FIRST = ("header", "leading_lines", "decorators", "lines_after_decorators", "lpar", "lbracket")
+_FIRST += ("lbrace",)
+_LAST = ("rpar", "rbracket", "rbrace", "footer")
+_SOURCE_ORDER: dict[type, tuple[str, ...]] = {
+    cst.FunctionDef: ("name", "type_parameters", "params", "returns", "body"),
+    cst.ClassDef: ("name", "type_parameters", "bases", "keywords", "body"),
+    cst.ExceptHandler: ("type", "name", "body"),
+    cst.ExceptStarHandler: ("type", "name", "body"),
+    cst.Arg: ("keyword", "equal", "value", "comma"),
+    cst.Parameters: (
+        "posonly_params",
+        "posonly_ind",
+        "params",
+        "star_arg",
+        "kwonly_params",
+        "star_kwarg",
+    ),
+    cst.ImportFrom: ("relative", "module", "names", "semicolon"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.MatchCase: ("pattern", "guard", "body"),
+    cst.TypeAlias: ("name", "type_parameters", "value", "semicolon"),
+}
 
 
 def _fields(cls: type) -> tuple[str, ...]:
     names = _FIELDS.get(cls)
     if names is None:
         declared = [f.name for f in dataclasses.fields(cls)]
+        middle = [n for n in declared if n not in _FIRST and n not in _LAST]
+        preferred = _SOURCE_ORDER.get(cls, ())
+        middle = [n for n in preferred if n in middle] + [n for n in middle if n not in preferred]
         names = tuple(
-            [n for n in _FIRST if n in declared] + [n for n in declared if n not in _FIRST]
+            [n for n in _FIRST if n in declared] + middle + [n for n in _LAST if n in declared]
         )
         _FIELDS[cls] = names
     return names
+
+
+def fields_in_source_order(cls: type) -> tuple[str, ...]:
+    return _fields(cls)
+
+
+# Fields whose Name is neither a read nor a binding of a variable.
+_NOT_NAMES: dict[type, frozenset[str]] = {
+    cst.Attribute: frozenset({"attr"}),
+    cst.Arg: frozenset({"keyword"}),
+    cst.MatchKeywordElement: frozenset({"key"}),
+    cst.NameItem: frozenset({"name"}),
+}
+_STORE_CONTAINERS = (cst.Tuple, cst.List, cst.StarredElement, cst.Element)
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 
 class TreeIndex:
@@ -41,33 +89,59 @@ class TreeIndex:
         self.classes: list[cst.ClassDef] = []
         self.imports: list[cst.Import | cst.ImportFrom] = []
         self.subscripts: list[cst.Subscript] = []
+        self.scopes = ScopeIndex(module)
         self._walk(module)
 
     def _walk(self, root: cst.CSTNode) -> None:
         parents, order, last = self.parents, self.order, self.last
+        scopes = self.scopes
+        scope_of = scopes.scope_of
         node_type = cst.CSTNode
+        name_type = cst.Name
         counter = 0
-        # (node, exiting?) pairs: a node's "last" is set when its subtree is done
-        stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+        # (node, scope, mode) to enter, or (node, None, -1) to leave: a
+        # node's "last" is set when its subtree is done
+        stack: list[tuple[cst.CSTNode, Scope | None, int]] = [(root, scopes.root, LOAD)]
         while stack:
-            node, exiting = stack.pop()
-            if exiting:
+            node, scope, mode = stack.pop()
+            if scope is None:
                 last[node] = counter - 1
                 continue
-            order[node] = counter
+            index = counter
+            order[node] = index
             counter += 1
-            self._note(node)
-            stack.append((node, True))
-            children: list[cst.CSTNode] = []
-            for name in _fields(type(node)):
-                value = getattr(node, name)
-                if isinstance(value, node_type):
-                    children.append(value)
-                elif isinstance(value, (list, tuple)):
-                    children.extend(v for v in value if isinstance(v, node_type))
+            scope_of[node] = scope
+            cls = type(node)
+            if cls is name_type:
+                if mode == LOAD:
+                    scopes.access(scope, node)  # type: ignore[arg-type]
+                elif mode == STORE:
+                    scopes.bind(scope, node.value, node, "name", index)  # type: ignore[attr-defined]
+                last[node] = index
+                continue
+            stack.append((node, None, -1))
+            special = _SPECIAL.get(cls)
+            if special is not None:
+                children = special(self, node, scope, mode, index)
+            else:
+                skip = _NOT_NAMES.get(cls)
+                child_mode = NONE if mode == NONE else LOAD
+                if mode == STORE and isinstance(node, _STORE_CONTAINERS):
+                    child_mode = STORE
+                children = []
+                for name in _fields(cls):
+                    value = getattr(node, name)
+                    this_mode = NONE if skip is not None and name in skip else child_mode
+                    if isinstance(value, node_type):
+                        children.append((value, scope, this_mode))
+                    elif isinstance(value, (list, tuple)):
+                        children.extend(
+                            (v, scope, this_mode) for v in value if isinstance(v, node_type)
+                        )
+                self._note(node)
             for child in reversed(children):
-                parents[child] = node
-                stack.append((child, False))
+                parents[child[0]] = node
+                stack.append(child)
 
     def _note(self, node: cst.CSTNode) -> None:
         if isinstance(node, cst.Call):
@@ -76,15 +150,175 @@ class TreeIndex:
                 self.calls_by_attr[func.attr.value].append(node)
             elif isinstance(func, cst.Name):
                 self.calls_by_name[func.value].append(node)
-        elif isinstance(node, cst.ClassDef):
-            self.classes.append(node)
-        elif isinstance(node, (cst.Import, cst.ImportFrom)):
-            self.imports.append(node)
         elif isinstance(node, cst.Subscript):
             self.subscripts.append(node)
 
-    def ancestors(self, node: cst.CSTNode):  # noqa: ANN201
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         parents = self.parents
         while node in parents:
             node = parents[node]
             yield node
+
+    def scope_of(self, node: cst.CSTNode) -> Scope | None:
+        return self.scopes.scope_of.get(node)
+
+
+_Child = tuple[cst.CSTNode, Scope, int]
+
+
+def _children(
+    node: cst.CSTNode, scope: Scope, modes: dict[str, tuple[Scope, int]], default: int = LOAD
+) -> list[_Child]:
+    """The node's children in source order, each with its scope and mode
+    (``modes`` maps a field to them; other fields get ``scope``/``default``)."""
+    result: list[_Child] = []
+    for name in _fields(type(node)):
+        value = getattr(node, name)
+        child_scope, mode = modes.get(name, (scope, default))
+        if isinstance(value, cst.CSTNode):
+            result.append((value, child_scope, mode))
+        elif isinstance(value, (list, tuple)):
+            result.extend((v, child_scope, mode) for v in value if isinstance(v, cst.CSTNode))
+    return result
+
+
+def _attribute(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+    # ``a.b = 1`` reads ``a``; the attribute's own name is never a variable
+    tree._note(node)
+    inner = NONE if mode == NONE else LOAD
+    return _children(node, scope, {"attr": (scope, NONE)}, inner)
+
+
+def _subscript(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+    tree._note(node)
+    return _children(node, scope, {}, NONE if mode == NONE else LOAD)
+
+
+def _target(field: str):  # noqa: ANN202
+    """Statements whose ``field`` is bound (assignment, loops, ``del`` …)."""
+
+    def handle(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+        return _children(node, scope, {field: (scope, STORE)})
+
+    return handle
+
+
+def _with_item(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+    return _children(node, scope, {"asname": (scope, STORE)})
+
+
+def _as_name(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+    # ``with x as (a, b)`` / ``except E as e``; inside imports the names are
+    # bound by the import statement itself
+    return _children(node, scope, {"name": (scope, mode)}, NONE)
+
+
+def _import(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+    tree.imports.append(node)  # type: ignore[arg-type]
+    names = node.names  # type: ignore[attr-defined]
+    if not isinstance(names, cst.ImportStar):
+        for alias in names:
+            if alias.asname is not None:
+                bound = alias.evaluated_alias
+            else:
+                bound = alias.evaluated_name.split(".", 1)[0]
+            if bound:
+                tree.scopes.bind(scope, bound, node, "import", index)
+    return _children(node, scope, {}, NONE)
+
+
+def _function(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+    assert isinstance(node, (cst.FunctionDef, cst.ClassDef))
+    kind = "def" if isinstance(node, cst.FunctionDef) else "class"
+    if kind == "class":
+        tree.classes.append(node)  # type: ignore[arg-type]
+    tree.scopes.bind(scope, node.name.value, node, kind, index)
+    inner = tree.scopes.new_scope("function" if kind == "def" else "class", node, scope)
+    return _children(
+        node,
+        scope,
+        {"name": (scope, NONE), "params": (inner, LOAD), "body": (inner, LOAD)},
+    )
+
+
+def _lambda(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+    inner = tree.scopes.new_scope("lambda", node, scope)
+    return _children(node, inner, {})
+
+
+def _param(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+    # the parameter's name is bound in the function; its default and
+    # annotation are evaluated where the function is defined
+    assert isinstance(node, cst.Param)
+    tree.scopes.bind(scope, node.name.value, node, "param", index)
+    outer = scope.parent or scope
+    return _children(
+        node,
+        scope,
+        {"name": (scope, NONE), "default": (outer, LOAD), "annotation": (outer, LOAD)},
+    )
+
+
+def _comprehension(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+    inner = tree.scopes.new_scope("comprehension", node, scope)
+    return _children(node, inner, {})
+
+
+def _comp_for(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+    # the first ``for``'s iterable is evaluated in the enclosing scope
+    parent = tree.parents.get(node)
+    iter_scope = scope
+    if isinstance(parent, _COMPREHENSIONS) and scope.parent is not None:
+        iter_scope = scope.parent
+    return _children(node, scope, {"target": (scope, STORE), "iter": (iter_scope, LOAD)})
+
+
+def _named_expr(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+    assert isinstance(node, cst.NamedExpr)
+    owner = scope
+    while owner.kind == "comprehension" and owner.parent is not None:
+        owner = owner.parent
+    if isinstance(node.target, cst.Name):
+        tree.scopes.bind(owner, node.target.value, node.target, "name", index)
+    return _children(node, scope, {"target": (scope, NONE)})
+
+
+def _declaration(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+    names = {item.name.value for item in node.names}  # type: ignore[attr-defined]
+    if isinstance(node, cst.Global):
+        scope.globals.update(names)
+    else:
+        scope.nonlocals.update(names)
+    return _children(node, scope, {}, NONE)
+
+
+_SPECIAL = {
+    cst.Attribute: _attribute,
+    cst.Subscript: _subscript,
+    cst.AssignTarget: _target("target"),
+    cst.AnnAssign: _target("target"),
+    cst.AugAssign: _target("target"),
+    cst.For: _target("target"),
+    cst.Del: _target("target"),
+    cst.WithItem: _with_item,
+    cst.AsName: _as_name,
+    cst.ExceptHandler: _target("name"),
+    cst.ExceptStarHandler: _target("name"),
+    cst.MatchAs: _target("name"),
+    cst.MatchStar: _target("name"),
+    cst.MatchMapping: _target("rest"),
+    cst.Import: _import,
+    cst.ImportFrom: _import,
+    cst.FunctionDef: _function,
+    cst.ClassDef: _function,
+    cst.Lambda: _lambda,
+    cst.Param: _param,
+    cst.ListComp: _comprehension,
+    cst.SetComp: _comprehension,
+    cst.GeneratorExp: _comprehension,
+    cst.DictComp: _comprehension,
+    cst.CompFor: _comp_for,
+    cst.NamedExpr: _named_expr,
+    cst.Global: _declaration,
+    cst.Nonlocal: _declaration,
+}

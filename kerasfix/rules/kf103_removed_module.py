@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import libcst as cst
-from libcst.metadata import ImportAssignment
 
 from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
@@ -161,13 +160,13 @@ class RemovedModule(Rule):
         scope = ctx.inference.scope_of(node)
         if scope is None:
             return None
+        owner = scope.binding_scope(bound)
         used: set[str] = set()
-        for assignment in scope.assignments[bound]:
-            if not isinstance(assignment, ImportAssignment):
-                return None  # rebound by something other than an import
-            for access in assignment.references:
-                parent = ctx.tree.parents.get(access.node)
-                if not (isinstance(parent, cst.Attribute) and parent.value is access.node):
-                    return None
-                used.add(parent.attr.value)
+        if any(not binding.is_import for binding in owner.bindings.get(bound, ())):
+            return None  # rebound by something other than an import
+        for access in ctx.tree.scopes.accesses_of(owner, bound):
+            parent = ctx.tree.parents.get(access.node)
+            if not (isinstance(parent, cst.Attribute) and parent.value is access.node):
+                return None
+            used.add(parent.attr.value)
         return used
