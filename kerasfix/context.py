@@ -53,7 +53,7 @@ class Context:
         # Only needed to report and edit: computed on the first finding.
         from kerasfix.spans import node_spans
 
-        return node_spans(self.module)
+        return node_spans(self.module, self.text)
 
     def method_calls(self, *names: str) -> list[cst.Call]:
         """Calls of the form ``receiver.<name>(…)``, in source order."""

@@ -64,8 +64,15 @@ class _OffsetState(CodegenState):
             self.spans[node] = (start, end)
 
 
-def node_spans(module: cst.Module) -> dict[cst.CSTNode, tuple[int, int]]:
-    """Start and end offsets of every node of ``module`` in its code."""
+def node_spans(module: cst.Module, text: str) -> dict[cst.CSTNode, tuple[int, int]]:
+    """Start and end offsets of every node of ``module`` in ``text``, the
+    source it was parsed from.
+
+    LibCST reproduces its input exactly except for rare whitespace at the
+    very end of a file (``"x\n \n "`` comes back as ``"x\n "``); nodes
+    that reach past where the two agree get no span, so nothing can report
+    on or edit them.
+    """
     state = _OffsetState(
         default_indent=module.default_indent, default_newline=module.default_newline
     )
@@ -78,4 +85,12 @@ def node_spans(module: cst.Module) -> dict[cst.CSTNode, tuple[int, int]]:
         for node, (start, end) in spans.items():
             if end > total:
                 spans[node] = (min(start, total), total)
+    code = "".join(state.tokens)
+    if code != text:
+        agreed = 0
+        limit = min(len(code), len(text))
+        while agreed < limit and code[agreed] == text[agreed]:
+            agreed += 1
+        for node in [n for n, (_, end) in spans.items() if end > agreed]:
+            del spans[node]
     return spans

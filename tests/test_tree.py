@@ -61,6 +61,7 @@ def check_against_libcst(text: str) -> None:
     positions = wrapper.resolve(PositionProvider)
     inclusive = wrapper.resolve(WhitespaceInclusivePositionProvider)
     scopes = wrapper.resolve(ScopeProvider)
+    text = module.code  # LibCST's positions are in the code it reproduces
     lines = LineIndex(text)
     tree = TreeIndex(module)
 
@@ -72,7 +73,7 @@ def check_against_libcst(text: str) -> None:
         return min(lines.offset(position.line, position.column), len(text))  # type: ignore[attr-defined]
 
     # offsets: the same spans as LibCST's PositionProvider, for every node
-    spans = node_spans(module)
+    spans = node_spans(module, text)
     for node, where in positions.items():
         assert spans[node] == (offset(where.start), offset(where.end)), module.code_for_node(node)
     # source order: the walk's pre-order index follows the text (for the
