@@ -53,11 +53,49 @@ def _rules(settings: Settings) -> list[type]:
     return [rule for rule in ALL_RULES if settings.enabled(rule.code)]
 
 
-def could_match(text: str, rules: Sequence[type]) -> bool:
-    """The cheap test before parsing: can any rule fire in this text?"""
-    return any(
-        all(any(word in text for word in group) for group in rule.triggers) for rule in rules
-    )
+_TRIGGER_ORDER: dict[type, tuple[tuple[object, ...], ...]] = {}
+
+
+def _ordered_triggers(rule: type) -> tuple[tuple[object, ...], ...]:
+    """A rule's trigger groups, smallest first: one-word groups such as
+    "keras" are shared by most rules (tested once per file) and rule out
+    most files before the long lists are scanned."""
+    ordered = _TRIGGER_ORDER.get(rule)
+    if ordered is None:
+        from kerasfix.rules import ALL_RULES
+
+        groups = [g for r in ALL_RULES for g in r.triggers]
+        ordered = tuple(
+            sorted(rule.triggers, key=lambda g: (len(g), -groups.count(g)))  # type: ignore[attr-defined]
+        )
+        _TRIGGER_ORDER[rule] = ordered
+    return ordered
+
+
+def could_match(text: str, rules: Sequence[type], path: str = "") -> bool:
+    """The cheap test before parsing: can any rule fire in this text?
+
+    Each alternative is tested at most once per text (rules share many)."""
+    seen: dict[object, bool] = {}
+    for rule in rules:
+        for group in _ordered_triggers(rule):
+            for alternative in group:
+                found = seen.get(alternative)
+                if found is None:
+                    if isinstance(alternative, str):
+                        found = alternative in text
+                    elif isinstance(alternative, re.Pattern):
+                        found = alternative.search(text) is not None
+                    else:
+                        found = bool(alternative(text, path))
+                    seen[alternative] = found
+                if found:
+                    break
+            else:
+                break  # no alternative of this group: the rule cannot fire
+        else:
+            return True
+    return False
 
 
 def error_diagnostic(path: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:
@@ -86,7 +124,7 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
     """All diagnostics for one text (suppressions applied), and whether it was parsed."""
     rules = _rules(settings)
     rules = [r for r in rules if not _ignored_for_path(r.code, path, settings)]
-    if not rules or (settings.prefilter and not could_match(text, rules)):
+    if not rules or (settings.prefilter and not could_match(text, rules, path)):
         return [], False
     if _FILE_NOQA.search(text):
         return [], False

@@ -308,6 +308,22 @@ NON_KERAS_PACKAGES: frozenset[str] = frozenset(
 NON_MODEL_NAMESPACES: frozenset[str] = frozenset({"wrappers"})
 
 
+def may_lead_to_keras(qualified_name: str, keras2: bool = True) -> bool:
+    """True if an import of ``qualified_name`` can reach a Keras API: it is
+    within a Keras prefix, or a parent of one (``tensorflow``). Without
+    ``keras2``, tf_keras and TensorFlow's legacy copies do not count."""
+    for prefix in KERAS_PREFIXES:
+        if not keras2 and prefix in KERAS2_PREFIXES:
+            continue
+        if (
+            qualified_name == prefix
+            or prefix.startswith(qualified_name + ".")
+            or qualified_name.startswith(prefix + ".")
+        ):
+            return True
+    return False
+
+
 def keras_path(qualified_name: str) -> str | None:
     """Canonical API path of a qualified name, or None if it is not Keras.
 
@@ -517,6 +533,8 @@ KERNEL_KEYWORDS: frozenset[str] = frozenset(
 # Packages that are Keras 2 itself: the Keras 2 APIs exist there, so calls into
 # them are not migration findings (tf-keras, TensorFlow's private legacy copy).
 KERAS2_PACKAGES: tuple[str, ...] = ("tf_keras", "tensorflow.python.keras")
+# Keras prefixes that only ever name Keras 2.
+KERAS2_PREFIXES: frozenset[str] = frozenset({*KERAS2_PACKAGES, "tensorflow.compat.v1.keras"})
 DIM_ORDERING: dict[str, str] = {"th": "channels_first", "tf": "channels_last"}
 # Keras 1 convolution layers whose kernel was given as separate positionals.
 KERAS1_CONV_KERNEL_POSITIONALS: dict[str, int] = {

@@ -30,6 +30,12 @@ class QuickFacts:
     path: str = ""  # the file's path, with forward slashes
     from_logits_maybe_true: bool = False
     units_maybe_one: bool = False  # a units layer whose width is not a literal other than 1
+    # such a layer whose activation may be softmax (or is not given, so a
+    # following Activation/Softmax layer may supply it)
+    units_maybe_one_softmax: bool = False
+    units_maybe_one_bare: bool = False
+    # every qualified name an import binds (`import a.b` -> a.b; `from a import b` -> a.b)
+    qualnames: set[str] = field(default_factory=set)
 
     def mentions(self, names: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
         return any(n in self.words or n in self.strings for n in names)
@@ -45,6 +51,19 @@ def _units_arg(call: ast.Call) -> ast.expr | None:
     for keyword in call.keywords:
         if keyword.arg in ("units", "output_dim") or keyword.arg is None:
             return keyword.value
+    return None
+
+
+def _activation_arg(call: ast.Call) -> ast.expr | None:
+    """The activation a units layer call is given: a keyword, the second
+    positional, or ``...`` (unknowable) for ``**kwargs``/``*args``."""
+    for keyword in call.keywords:
+        if keyword.arg == "activation":
+            return keyword.value
+        if keyword.arg is None:
+            return ast.Constant(...)
+    if len(call.args) > 1 or any(isinstance(a, ast.Starred) for a in call.args):
+        return ast.Constant(...)
     return None
 
 
@@ -79,19 +98,37 @@ def facts(tree: ast.AST) -> QuickFacts:
                     isinstance(keyword.value, ast.Constant) and keyword.value.value in (False, None)
                 ):
                     result.from_logits_maybe_true = True
-            if name in kb.UNITS_LAYERS and not result.units_maybe_one:
+            if name in kb.UNITS_LAYERS:
                 units = _units_arg(node)
                 literal = (
                     isinstance(units, ast.Constant)
                     and isinstance(units.value, int)
                     and units.value != 1
                 )
-                result.units_maybe_one = not literal
+                if not literal:
+                    result.units_maybe_one = True
+                    activation = _activation_arg(node)
+                    if activation is None or (
+                        isinstance(activation, ast.Constant)
+                        and activation.value in (None, "linear")
+                    ):
+                        result.units_maybe_one_bare = True
+                    elif (
+                        not (
+                            isinstance(activation, ast.Constant)
+                            and isinstance(activation.value, str)
+                        )
+                        or activation.value == "softmax"
+                    ):
+                        result.units_maybe_one_softmax = True
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             if isinstance(node, ast.ImportFrom) and node.module:
                 words.update(node.module.split("."))
                 result.imported.add(node.module)
                 result.imported.update(f"{node.module}.{a.name}" for a in node.names)
+                result.qualnames.update(f"{node.module}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.Import):
+                result.qualnames.update(a.name for a in node.names)
             for alias in node.names:
                 words.update(alias.name.split("."))
     return result

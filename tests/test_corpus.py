@@ -85,3 +85,33 @@ def test_no_removed_method_findings_on_libraries(corpus_run: tuple[list[dict], i
     findings, _ = corpus_run
     wrong = [f for f in findings if f["code"] in NEVER_ON_LIBRARIES]
     assert not wrong, [(f["filename"], f["location"], f["message"]) for f in wrong[:5]]
+
+
+def _keras_sample() -> list[Path]:
+    """Every 4th library file under 60 kB that mentions Keras: the files the
+    cheap tests before parsing are most likely to get wrong."""
+    files = sorted(
+        path
+        for directory in _package_dirs()
+        for path in Path(directory).rglob("*.py")
+        if path.stat().st_size < 60_000
+    )
+    mentioning = [p for p in files if "keras" in p.read_text(encoding="utf-8", errors="replace")]
+    return mentioning[::4]
+
+
+def test_prefilter_hides_nothing_on_the_corpus() -> None:
+    from kerasfix.engine import lint_text
+    from kerasfix.settings import Settings
+
+    sample = _keras_sample()
+    if len(sample) < 50:
+        pytest.skip("the corpus packages are not all installed")
+    for path in sample:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quick, _ = lint_text(text, str(path), Settings())
+            full, _ = lint_text(text, str(path), Settings(prefilter=False))
+        summary = [(d.code, d.row, d.column, d.message) for d in quick]
+        assert summary == [(d.code, d.row, d.column, d.message) for d in full], path

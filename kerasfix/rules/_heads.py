@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import libcst as cst
@@ -14,7 +15,16 @@ from kerasfix.quick import QuickFacts
 
 # Rules about a compiled model's head and loss (KF003, KF006) can only fire
 # where a model is compiled with a probability loss and ends in a units layer.
-COMPILED_HEAD_TRIGGERS = (("compile",), kb.PROBABILITY_LOSS_MARKERS, kb.KERAS_MARKERS)
+COMPILED_HEAD_TRIGGERS = (
+    ("compile",),
+    (re.compile(r"compile[\s\\]*\("),),  # a call, not jit_compile=…
+    # short aliases ("bce") must end a word: they hide inside other words
+    tuple(
+        re.compile(re.escape(marker) + r"\b") if len(marker) <= 4 else marker
+        for marker in kb.PROBABILITY_LOSS_MARKERS
+    ),
+    kb.KERAS_MARKERS,
+)
 
 
 def compiled_heads(ctx: Context) -> Iterator[tuple[Head, LossSpec]]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
@@ -39,7 +40,11 @@ class ActivationWithLogitsLoss(Rule):
     code = "KF004"
     name = "activation-with-logits-loss"
     summary = "probabilities passed to a loss that expects logits (from_logits=True)"
-    triggers = (("from_logits",), kb.KERAS_MARKERS)
+    triggers = (
+        ("from_logits",),
+        (re.compile(r"from_logits[\s\\]*=(?!=)[\s\\]*(?!False\b|None\b)"),),
+        kb.KERAS_MARKERS,
+    )
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:

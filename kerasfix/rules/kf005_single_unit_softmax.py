@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
@@ -37,13 +38,25 @@ class SingleUnitSoftmax(Rule):
     code = "KF005"
     name = "single-unit-softmax"
     summary = "softmax over a single unit is always 1.0"
-    triggers = (("softmax", "Softmax"), kb.KERAS_MARKERS)
+    triggers = (
+        ("softmax", "Softmax"),
+        kb.KERAS_MARKERS,
+        # a units layer whose first argument is 1 or not a number literal
+        tuple(
+            re.compile(re.escape(name) + r"[\s\\]*\([\s\\]*(?:1\b|[^0-9\s\\])")
+            for name in kb.UNITS_LAYERS
+        ),
+    )
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
-        return (
-            facts.units_maybe_one and facts.builds_models and facts.mentions(("softmax", "Softmax"))
+        # a one-unit layer given softmax (or something that may be), or one
+        # given nothing that an Activation/Softmax layer may follow
+        head = facts.units_maybe_one_softmax or (
+            facts.units_maybe_one_bare
+            and any(layer in facts.called_names for layer in kb.ACTIVATION_LAYERS)
         )
+        return head and facts.builds_models and facts.mentions(("softmax", "Softmax"))
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

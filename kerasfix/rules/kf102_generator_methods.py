@@ -46,7 +46,7 @@ class GeneratorMethods(Rule):
     code = "KF102"
     name = "generator-methods"
     summary = "`fit_generator`/`evaluate_generator`/`predict_generator` were removed"
-    triggers = (("_generator",),)
+    triggers = (tuple(kb.GENERATOR_METHODS),)
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import libcst as cst
@@ -11,6 +12,41 @@ from kerasfix.keras_names import PUBLIC_NAMES
 from kerasfix.quick import QuickFacts
 from kerasfix.rules._migration import dotted, split_family
 from kerasfix.rules.base import Rule
+
+# `keras.a.b` as written (every module family ends in `keras`), and the
+# names a `from … import` after it brings in.
+_KERAS_PATH = re.compile(r"keras((?:[ \t]*(?:\\\r?\n[ \t]*)?\.[ \t]*(?:\\\r?\n[ \t]*)?\w+)*)")
+_IMPORTED = re.compile(
+    r"[ \t]*(?:\\\r?\n[ \t]*)*import[ \t]*(?:\\\r?\n[ \t]*)*"
+    r"(\((?:[^)#]|#[^\n]*)*\)|(?:[^\r\n;\\]|\\\r?\n)*)"
+)
+_WORD = re.compile(r"\w+")
+_PREFIX = re.compile(r"(?:\w+[ \t]*\.[ \t]*)*$")
+_NAMESPACES = frozenset(m.rpartition(".")[0] for m in kb.REMOVED_MODULES)
+
+
+def _mentions_removed_module(text: str, file: str) -> bool:
+    """The text test before parsing: some `keras…` path, or a name imported
+    from one, is a removed module (a superset of what the rule flags), in a
+    file that is not part of that Keras itself."""
+    file = file.replace("\\", "/")
+    for match in _KERAS_PATH.finditer(text):
+        before = _PREFIX.search(text, max(0, match.start() - 64), match.start())
+        family = re.sub(r"[\s\\]", "", before.group(0) if before else "") + "keras"
+        if family in kb.MODULE_FAMILIES and f"/{family.replace('.', '/')}/" in file:
+            continue  # the package's own code importing its own modules
+        path = re.sub(r"[\s\\]", "", match.group(1)).lstrip(".")
+        if path in kb.REMOVED_MODULES:
+            return True
+        if path not in _NAMESPACES:
+            continue
+        names = _IMPORTED.match(text, match.end())
+        if names is not None:
+            prefix = f"{path}." if path else ""
+            for name in _WORD.findall(names.group(1)):
+                if prefix + name in kb.REMOVED_MODULES:
+                    return True
+    return False
 
 
 class RemovedModule(Rule):
@@ -49,7 +85,7 @@ class RemovedModule(Rule):
     code = "KF103"
     name = "removed-module"
     summary = "import from a Keras module that no longer exists"
-    triggers = (("keras",),)
+    triggers = (("keras",), (lambda text, path: _mentions_removed_module(text, path),))
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:

@@ -10,9 +10,24 @@ from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.inference import arg
 from kerasfix.quick import QuickFacts
 from kerasfix.rules._migration import has_star, keras_calls, keyword_arg, receiver_kind
-from kerasfix.rules.base import Rule
+from kerasfix.rules.base import Rule, has_call_with_positionals, keyword_pattern
+
+_OLD_KEYWORDS = (
+    *kb.KERAS1_LAYER_KEYWORDS,
+    *kb.KERAS1_FIT_KEYWORDS,
+    "dim_ordering",
+    "samples_per_epoch",
+)
 
 _FIT_METHODS = ("fit", "fit_generator", "evaluate")
+
+
+def _conv_kernel_positionals(text: str) -> bool:
+    """`Convolution2D(32, 3, 3)`: a kernel given as separate positionals."""
+    return any(
+        has_call_with_positionals(text, name, dims)
+        for name, dims in kb.KERAS1_CONV_KERNEL_POSITIONALS.items()
+    )
 
 
 class Keras1Arguments(Rule):
@@ -49,17 +64,14 @@ class Keras1Arguments(Rule):
     name = "keras1-arguments"
     summary = "Keras 1 argument names (nb_epoch, output_dim, init, border_mode …)"
     triggers = (
-        tuple(kb.KERAS1_LAYER_KEYWORDS)
-        + tuple(kb.KERAS1_FIT_KEYWORDS)
-        + ("dim_ordering", "samples_per_epoch", "Convolution", "Conv"),
+        tuple(keyword_pattern(name) for name in _OLD_KEYWORDS)
+        + (lambda text, path: _conv_kernel_positionals(text),),
         kb.KERAS_MARKERS,
     )
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
-        old = {*kb.KERAS1_LAYER_KEYWORDS, *kb.KERAS1_FIT_KEYWORDS, "dim_ordering"}
-        old.add("samples_per_epoch")
-        return bool(old & facts.keywords) or facts.conv_kernel_positionals
+        return bool(facts.keywords.intersection(_OLD_KEYWORDS)) or facts.conv_kernel_positionals
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

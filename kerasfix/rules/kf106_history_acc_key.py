@@ -43,7 +43,11 @@ class HistoryAccKey(Rule):
     code = "KF106"
     name = "history-acc-key"
     summary = "`history['acc']` after `metrics=['accuracy']`: the key is 'accuracy'"
-    triggers = (("acc",), ("fit",), kb.KERAS_MARKERS)
+    triggers = (
+        tuple(f"{quote}{key}{quote}" for key in kb.HISTORY_KEYS for quote in "'\""),
+        ("fit",),
+        kb.KERAS_MARKERS,
+    )
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:

@@ -50,7 +50,11 @@ class RemovedApi(Rule):
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
-        return any(leaf in facts.called_names for leaf in _LEAVES)
+        # the call must resolve through an import that can lead to Keras 3
+        # (not only to tf_keras or TensorFlow's legacy copy)
+        return any(leaf in facts.called_names for leaf in _LEAVES) and any(
+            kb.may_lead_to_keras(name, keras2=False) for name in facts.qualnames
+        )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
