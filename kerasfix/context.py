@@ -3,7 +3,7 @@ computed once per file by the engine, plus helpers to report and edit."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ast
 from functools import cached_property
 
 import libcst as cst
@@ -12,6 +12,7 @@ from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix
 from kerasfix.inference import Head, Model, ModelInference, Value
 from kerasfix.settings import Settings
 from kerasfix.source import LineIndex
+from kerasfix.spans import Spans
 from kerasfix.tree import TreeIndex
 
 # Methods whose receiver is a model: where to look for the models a module uses.
@@ -32,7 +33,15 @@ MODEL_METHODS = (
 class Context:
     """One file, parsed once; every rule reads the same facts."""
 
-    def __init__(self, path: str, text: str, module: cst.Module, settings: Settings) -> None:
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        module: cst.Module,
+        settings: Settings,
+        python_tree: ast.Module | None = None,
+    ) -> None:
+        self.python_tree = python_tree
         self.path = path
         self.text = text
         self.module = module
@@ -49,11 +58,10 @@ class Context:
         return ModelInference(self.module, self.tree)
 
     @cached_property
-    def spans(self) -> Mapping[cst.CSTNode, tuple[int, int]]:
-        # Only needed to report and edit: computed on the first finding.
-        from kerasfix.spans import node_spans
-
-        return node_spans(self.module, self.text)
+    def spans(self) -> Spans:
+        # Only needed to report and edit: computed for the statements that
+        # hold findings.
+        return Spans(self.module, self.text, self.tree.parents, self.lines, self.python_tree)
 
     def method_calls(self, *names: str) -> list[cst.Call]:
         """Calls of the form ``receiver.<name>(…)``, in source order."""

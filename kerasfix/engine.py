@@ -65,9 +65,16 @@ def _ordered_triggers(rule: type) -> tuple[tuple[object, ...], ...]:
         from kerasfix.rules import ALL_RULES
 
         groups = [g for r in ALL_RULES for g in r.triggers]
-        ordered = tuple(
-            sorted(rule.triggers, key=lambda g: (len(g), -groups.count(g)))  # type: ignore[attr-defined]
-        )
+
+        def cost(group: tuple[object, ...]) -> tuple[int, int, int]:
+            # substring tests first, then regular expressions, then scanners;
+            # among equals, the groups most rules share, then the shortest
+            kind = max(
+                0 if isinstance(a, str) else 1 if isinstance(a, re.Pattern) else 2 for a in group
+            )
+            return (kind, -groups.count(group), len(group))
+
+        ordered = tuple(sorted(rule.triggers, key=cost))  # type: ignore[attr-defined]
         _TRIGGER_ORDER[rule] = ordered
     return ordered
 
@@ -151,7 +158,7 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
         return [error_diagnostic(path, "cannot parse: nesting too deep for the parser")], False
     except Exception as exc:  # noqa: BLE001 - the parser's own failures
         return [error_diagnostic(path, f"cannot parse: {type(exc).__name__}: {exc}")], False
-    ctx = Context(path, text, module, settings)
+    ctx = Context(path, text, module, settings, tree)  # type: ignore[arg-type]
     diagnostics: list[Diagnostic] = []
     for rule in rules:
         try:

@@ -872,13 +872,29 @@ class ModelInference:
         for a in call.args:
             if a.keyword is not None:
                 new_env[(id(node), a.keyword.value)] = (a.value, env)
-        returns = _Returns()
-        body = node.body
-        body.visit(returns)
-        if not returns.values:
+        returns = self._returns(node)
+        if not returns:
             return UNKNOWN
-        values = [self._eval(r, new_env, depth) for r in returns.values]
+        values = [self._eval(r, new_env, depth) for r in returns]
         return _merge(values)
+
+    def _returns(self, function: cst.FunctionDef) -> list[cst.BaseExpression]:
+        """The values of the function's own return statements (not those of
+        functions or classes nested in it)."""
+        found = []
+        for statement in self.tree.returns:
+            if statement.value is None or not self._inside_range(statement, function):
+                continue
+            owner = next(
+                (a for a in self.ancestors(statement) if isinstance(a, _SCOPE_NODES)), None
+            )
+            if owner is function:
+                found.append(statement.value)
+        return found
+
+    def _inside_range(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+        """True if ``node`` lies within ``container``'s subtree (by source order)."""
+        return self._start(container) < self._start(node) <= self._end(container)
 
     def _instantiate(self, cls: cst.ClassDef) -> Value:
         if self._class_is_keras_model(cls):
@@ -1231,9 +1247,11 @@ class ModelInference:
                 or root in ("tensorflow", "numpy", "matplotlib")
             )
         if isinstance(value, Function):
-            mutations = _Mutations()
-            value.node.body.visit(mutations)
-            return not mutations.found
+            return not any(
+                self._inside_range(call, value.node)
+                for method in ("add", "pop")
+                for call in self.tree.calls_by_attr.get(method, ())
+            )
         return False
 
 
@@ -1296,38 +1314,6 @@ def _merge(values: Sequence[Value]) -> Value:
     if all(isinstance(v, Const) and v == first for v in values):
         return first
     return UNKNOWN
-
-
-class _Mutations(cst.CSTVisitor):
-    """Finds any ``x.add(…)`` / ``x.pop()`` call in a function body."""
-
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ("add", "pop"):
-            self.found = True
-
-
-class _Returns(cst.CSTVisitor):
-    """The values of a function's own return statements."""
-
-    def __init__(self) -> None:
-        self.values: list[cst.BaseExpression] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None:
-            self.values.append(node.value)
 
 
 class _SelfAttributeCollector(cst.CSTVisitor):

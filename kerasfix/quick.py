@@ -34,6 +34,8 @@ class QuickFacts:
     # following Activation/Softmax layer may supply it)
     units_maybe_one_softmax: bool = False
     units_maybe_one_bare: bool = False
+    # a `.compile(…)` whose loss may name a loss that expects probabilities
+    compile_loss_maybe_probability: bool = False
     # every qualified name an import binds (`import a.b` -> a.b; `from a import b` -> a.b)
     qualnames: set[str] = field(default_factory=set)
 
@@ -52,6 +54,41 @@ def _units_arg(call: ast.Call) -> ast.expr | None:
         if keyword.arg in ("units", "output_dim") or keyword.arg is None:
             return keyword.value
     return None
+
+
+def _compile_loss_maybe_probability(call: ast.Call) -> bool:
+    """Can this compile call's loss (keyword or second positional) name a
+    loss that expects probabilities? Strings and names are read as the
+    rules read them; a variable, an alias or ``**kwargs`` may be anything."""
+    loss: ast.expr | None = None
+    for keyword in call.keywords:
+        if keyword.arg == "loss":
+            loss = keyword.value
+        elif keyword.arg is None:
+            return True
+    if loss is None:
+        if any(isinstance(a, ast.Starred) for a in call.args):
+            return True
+        loss = call.args[1] if len(call.args) > 1 else None
+    return loss is not None and _may_name_probability_loss(loss)
+
+
+def _may_name_probability_loss(expr: ast.expr) -> bool:
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, str) and expr.value in kb.PROBABILITY_LOSS_MARKERS
+    if isinstance(expr, ast.Name):
+        return True  # a variable, or an import under another name
+    if isinstance(expr, ast.Attribute):
+        return expr.attr in kb.PROBABILITY_LOSS_MARKERS
+    if isinstance(expr, ast.Call):
+        return isinstance(expr.func, ast.Name) or (
+            isinstance(expr.func, ast.Attribute) and expr.func.attr in kb.PROBABILITY_LOSS_MARKERS
+        )
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        return any(_may_name_probability_loss(e) for e in expr.elts)
+    if isinstance(expr, ast.Dict):
+        return any(_may_name_probability_loss(v) for v in expr.values)
+    return False
 
 
 def _activation_arg(call: ast.Call) -> ast.expr | None:
@@ -91,6 +128,9 @@ def facts(tree: ast.AST) -> QuickFacts:
                 dims = kb.KERAS1_CONV_KERNEL_POSITIONALS.get(name)
                 if dims is not None and len(node.args) > dims:
                     result.conv_kernel_positionals = True
+            if name == "compile" and isinstance(func, ast.Attribute):
+                if _compile_loss_maybe_probability(node):
+                    result.compile_loss_maybe_probability = True
             for keyword in node.keywords:
                 if keyword.arg is not None:
                     result.keywords.add(keyword.arg)

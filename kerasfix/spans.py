@@ -9,12 +9,15 @@ offsets are what edits need anyway.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ast
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
+
+from kerasfix.source import LineIndex
 
 
 @dataclass
@@ -94,3 +97,107 @@ def node_spans(module: cst.Module, text: str) -> dict[cst.CSTNode, tuple[int, in
         for node in [n for n, (_, end) in spans.items() if end > agreed]:
             del spans[node]
     return spans
+
+
+class Spans:
+    """Offsets of nodes, generated one top-level statement at a time.
+
+    Rules report on a few nodes of a file; generating the code of the whole
+    module to place them costs as much as parsing it. Each top-level
+    statement is placed instead by CPython's tree, which gives the line and
+    column where it starts: only the statements that hold reported nodes are
+    generated, and each is checked against the text (any doubt falls back to
+    the whole module).
+    """
+
+    def __init__(
+        self,
+        module: cst.Module,
+        text: str,
+        parents: Mapping[cst.CSTNode, cst.CSTNode],
+        lines: LineIndex,
+        python_tree: ast.Module | None,
+    ) -> None:
+        self.module = module
+        self.text = text
+        self.parents = parents
+        self.lines = lines
+        self.python_tree = python_tree
+        self._starts: dict[cst.CSTNode, tuple[int, int]] | None = None
+        self._spans: dict[cst.CSTNode, tuple[int, int]] = {}
+        self._done: set[int] = set()
+        self._whole: dict[cst.CSTNode, tuple[int, int]] | None = None
+
+    def __getitem__(self, node: cst.CSTNode) -> tuple[int, int]:
+        found = self._spans.get(node)
+        if found is not None:
+            return found
+        if self._whole is None:
+            statement = self._top_level(node)
+            if statement is not None and id(statement) not in self._done:
+                self._done.add(id(statement))
+                if self._place(statement):
+                    found = self._spans.get(node)
+                    if found is not None:
+                        return found
+            if self._whole is None:
+                self._whole = node_spans(self.module, self.text)
+        return self._whole[node]
+
+    def _top_level(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        current = node
+        while True:
+            parent = self.parents.get(current)
+            if parent is None:
+                return None
+            if parent is self.module:
+                return current
+            current = parent
+
+    def _statement_starts(self) -> dict[cst.CSTNode, tuple[int, int]]:
+        """Each top-level statement -> (line, UTF-8 column) where CPython
+        says its first token is."""
+        if self._starts is not None:
+            return self._starts
+        starts: dict[cst.CSTNode, tuple[int, int]] = {}
+        python = self.python_tree.body if self.python_tree is not None else []
+        index = 0
+        for statement in self.module.body:
+            if index >= len(python):
+                starts.clear()
+                break
+            first = python[index]
+            starts[statement] = (first.lineno, first.col_offset)
+            index += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+        if index != len(python):
+            starts.clear()  # the two parsers disagree: place nothing this way
+        self._starts = starts
+        return starts
+
+    def _place(self, statement: cst.CSTNode) -> bool:
+        where = self._statement_starts().get(statement)
+        if where is None:
+            return False
+        row, column = where
+        if row > len(self.lines.starts):
+            return False
+        line = self.lines.line(row)
+        offset = self.lines.offset(
+            row, len(line.encode("utf-8")[:column].decode("utf-8", "ignore"))
+        )
+        state = _OffsetState(
+            default_indent=self.module.default_indent,
+            default_newline=self.module.default_newline,
+        )
+        statement._codegen(state)
+        local = state.spans
+        start = local.get(statement, (None, None))[0]
+        if start is None:
+            return False
+        code = "".join(state.tokens)
+        if not self.text.startswith(code[start:], offset):
+            return False
+        delta = offset - start
+        for node, (begin, end) in local.items():
+            self._spans[node] = (begin + delta, end + delta)
+        return True

@@ -5,7 +5,9 @@ sources, and over generated programs."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import warnings
 from pathlib import Path
 
 import hypothesmith
@@ -21,7 +23,7 @@ from libcst.metadata import (
 )
 
 from kerasfix.source import LineIndex
-from kerasfix.spans import node_spans
+from kerasfix.spans import Spans, node_spans
 from kerasfix.tree import TreeIndex
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +54,15 @@ def _sources() -> list[Path]:
     return files
 
 
+def _python_tree(text: str) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def check_against_libcst(text: str) -> None:
     try:
         module = cst.parse_module(text)
@@ -76,6 +87,10 @@ def check_against_libcst(text: str) -> None:
     spans = node_spans(module, text)
     for node, where in positions.items():
         assert spans[node] == (offset(where.start), offset(where.end)), module.code_for_node(node)
+    # placed one statement at a time, the same offsets
+    placed = Spans(module, text, tree.parents, lines, _python_tree(text))
+    for node in positions:
+        assert placed[node] == spans[node], module.code_for_node(node)
     # source order: the walk's pre-order index follows the text (for the
     # nodes that carry meaning; whitespace and punctuation fields are not
     # ordered)

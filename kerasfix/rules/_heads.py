@@ -12,17 +12,16 @@ from kerasfix.context import Context
 from kerasfix.diagnostic import Edit
 from kerasfix.inference import Head, LossSpec, arg
 from kerasfix.quick import QuickFacts
+from kerasfix.rules._text import has_word
 
 # Rules about a compiled model's head and loss (KF003, KF006) can only fire
 # where a model is compiled with a probability loss and ends in a units layer.
 COMPILED_HEAD_TRIGGERS = (
     ("compile",),
     (re.compile(r"compile[\s\\]*\("),),  # a call, not jit_compile=…
-    # short aliases ("bce") must end a word: they hide inside other words
-    tuple(
-        re.compile(re.escape(marker) + r"\b") if len(marker) <= 4 else marker
-        for marker in kb.PROBABILITY_LOSS_MARKERS
-    ),
+    # short aliases ("bce") must be whole words: they hide inside others
+    tuple(m for m in kb.PROBABILITY_LOSS_MARKERS if len(m) > 4)
+    + tuple(has_word(m) for m in kb.PROBABILITY_LOSS_MARKERS if len(m) <= 4),
     kb.KERAS_MARKERS,
 )
 
@@ -35,7 +34,7 @@ def compiled_heads(ctx: Context) -> Iterator[tuple[Head, LossSpec]]:
 
 def compiled_head_may_fire(facts: QuickFacts) -> bool:
     return (
-        "compile" in facts.called_methods
+        facts.compile_loss_maybe_probability
         and facts.builds_models
         and facts.mentions(kb.PROBABILITY_LOSS_MARKERS)
         and facts.mentions(tuple(kb.UNITS_LAYERS))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import libcst as cst
@@ -9,6 +10,24 @@ import libcst as cst
 from kerasfix import knowledge as kb
 from kerasfix.context import Context
 from kerasfix.inference import Model, NonKeras, Ref, Value
+
+_KERAS_WORD = re.compile(r"keras(?!\w)")
+_DOTTED_BEFORE = re.compile(r"(?:\w+[ \t]*\.[ \t]*)*$")
+
+
+def mentions_keras3(text: str, path: str = "") -> bool:
+    """The text test before parsing for rules that skip Keras 2's own code:
+    some `keras` that is not `tf_keras`, `tensorflow.python.keras` or
+    `tensorflow.compat.v1.keras` (every way to reach Keras 3 spells it)."""
+    for match in _KERAS_WORD.finditer(text):
+        start = match.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            continue  # tf_keras, my_keras ...
+        before = _DOTTED_BEFORE.search(text, max(0, start - 64), start)
+        family = re.sub(r"\s", "", before.group(0) if before else "") + "keras"
+        if family not in kb.KERAS2_PREFIXES:
+            return True
+    return False
 
 
 def keras_calls(

@@ -50,6 +50,7 @@ class ActivationWithLogitsLoss(Rule):
     def may_fire(cls, facts: QuickFacts) -> bool:
         return (
             facts.from_logits_maybe_true
+            and facts.compile_loss_maybe_probability
             and facts.builds_models
             and facts.mentions(tuple(kb.PROBABILITY_ACTIVATIONS) + tuple(kb.ACTIVATION_LAYERS))
         )

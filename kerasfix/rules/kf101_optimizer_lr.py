@@ -7,7 +7,8 @@ from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.quick import QuickFacts
 from kerasfix.rules._migration import keras_calls, keyword_arg
-from kerasfix.rules.base import Rule, keyword_pattern
+from kerasfix.rules._text import calls, keyword_argument
+from kerasfix.rules.base import Rule
 
 
 class OptimizerLr(Rule):
@@ -39,7 +40,13 @@ class OptimizerLr(Rule):
     code = "KF101"
     name = "optimizer-lr"
     summary = "`lr=` on a Keras optimizer: use `learning_rate=`"
-    triggers = (("lr",), (keyword_pattern("lr"),), kb.KERAS_MARKERS)
+    triggers = (
+        ("lr",),
+        kb.KERAS_MARKERS,
+        tuple(kb.OPTIMIZERS),
+        (keyword_argument("lr"),),
+        (calls(kb.OPTIMIZERS),),
+    )
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:

@@ -10,7 +10,8 @@ from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.inference import arg
 from kerasfix.quick import QuickFacts
 from kerasfix.rules._migration import has_star, keras_calls, keyword_arg, receiver_kind
-from kerasfix.rules.base import Rule, has_call_with_positionals, keyword_pattern
+from kerasfix.rules._text import has_call_with_positionals, keyword_argument
+from kerasfix.rules.base import Rule
 
 _OLD_KEYWORDS = (
     *kb.KERAS1_LAYER_KEYWORDS,
@@ -64,7 +65,7 @@ class Keras1Arguments(Rule):
     name = "keras1-arguments"
     summary = "Keras 1 argument names (nb_epoch, output_dim, init, border_mode …)"
     triggers = (
-        tuple(keyword_pattern(name) for name in _OLD_KEYWORDS)
+        tuple(keyword_argument(name) for name in _OLD_KEYWORDS)
         + (lambda text, path: _conv_kernel_positionals(text),),
         kb.KERAS_MARKERS,
     )

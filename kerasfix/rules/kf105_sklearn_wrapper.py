@@ -44,7 +44,7 @@ class SklearnWrapper(Rule):
     code = "KF105"
     name = "sklearn-wrapper"
     summary = "`keras.wrappers.scikit_learn` was removed: use scikeras"
-    triggers = (("scikit_learn",),)
+    triggers = (("scikit_learn",), kb.KERAS_MARKERS)
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:

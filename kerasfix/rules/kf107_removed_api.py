@@ -6,7 +6,8 @@ from kerasfix import knowledge as kb
 from kerasfix.context import Context
 from kerasfix.diagnostic import Diagnostic
 from kerasfix.quick import QuickFacts
-from kerasfix.rules._migration import keras_calls
+from kerasfix.rules._migration import keras_calls, mentions_keras3
+from kerasfix.rules._text import calls
 from kerasfix.rules.base import Rule
 
 _LEAVES = frozenset(path.rsplit(".", 1)[1] for path in kb.REMOVED_APIS)
@@ -46,7 +47,7 @@ class RemovedApi(Rule):
     summary = (
         "Keras 2 API removed in Keras 3 (sessions, multi_gpu_model, CuDNN*, ImageDataGenerator)"
     )
-    triggers = (tuple(_LEAVES), kb.KERAS_MARKERS)
+    triggers = (kb.KERAS_MARKERS, tuple(_LEAVES), (calls(_LEAVES),), (mentions_keras3,))
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:

@@ -1,0 +1,163 @@
+"""Text tests before parsing: cheap, and never False where a rule could fire.
+
+Each function builds a trigger (see :mod:`kerasfix.rules.base`): a test of
+the raw text that is a superset of what the rule's analysis flags. Anything
+these scanners cannot read simply (a string or comment where it matters)
+counts as a possible match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+TextTest = Callable[[str, str], bool]
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    return (start == 0 or text[start - 1] not in _WORD_CHARS) and (
+        end >= len(text) or text[end] not in _WORD_CHARS
+    )
+
+
+def has_word(word: str) -> TextTest:
+    """``word`` as a whole word (``bce``, not ``abce``)."""
+
+    def test(text: str, path: str = "") -> bool:
+        index = text.find(word)
+        while index != -1:
+            if _whole_word(text, index, index + len(word)):
+                return True
+            index = text.find(word, index + 1)
+        return False
+
+    return test
+
+
+def calls(names: Iterable[str]) -> TextTest:
+    """A call of one of ``names`` (``name(``), not its definition."""
+    patterns = [re.compile(re.escape(name) + r"[ \t\\\r\n]*\(") for name in sorted(names)]
+
+    def test(text: str, path: str = "") -> bool:
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                start = match.start()
+                if start and text[start - 1] in _WORD_CHARS:
+                    continue
+                before = text[max(0, start - 12) : start].rstrip()
+                if before.endswith(("def", "class")) and _whole_word(
+                    before, len(before) - (3 if before.endswith("def") else 5), len(before)
+                ):
+                    continue
+                return True
+        return False
+
+    return test
+
+
+def keyword_argument(name: str) -> TextTest:
+    """``name=`` where a keyword argument can be: after ``(`` or ``,``."""
+    pattern = re.compile(re.escape(name) + r"[ \t\\\r\n]*=(?!=)")
+
+    def test(text: str, path: str = "") -> bool:
+        for match in pattern.finditer(text):
+            start = match.start()
+            if start and text[start - 1] in _WORD_CHARS:
+                continue
+            if _after_open_or_comma(text, start):
+                return True
+        return False
+
+    return test
+
+
+def _after_open_or_comma(text: str, index: int) -> bool:
+    i = index - 1
+    while i >= 0:
+        char = text[i]
+        if char in " \t\\\r\f":
+            i -= 1
+        elif char == "\n":
+            line_start = text.rfind("\n", 0, i) + 1
+            if "#" in text[line_start:i]:
+                return True  # a comment (or a string with #) ends the line: cannot tell
+            i -= 1
+        else:
+            return char in "(,"
+    return False
+
+
+def _string_end(text: str, index: int) -> int:
+    """The offset after the string literal starting at ``index``, or -1."""
+    quote = text[index]
+    if text.startswith(quote * 3, index):
+        end = text.find(quote * 3, index + 3)
+        while end > 0 and text[end - 1] == "\\":
+            end = text.find(quote * 3, end + 1)
+        return end + 3 if end >= 0 else -1
+    index += 1
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == quote:
+            return index + 1
+        if char == "\n":
+            return -1
+        index += 1
+    return -1
+
+
+def has_call_with_positionals(text: str, name: str, more_than: int) -> bool:
+    """True unless no ``name(…)`` in ``text`` can have more than
+    ``more_than`` positional arguments (arguments at the call's own bracket
+    depth with no ``=`` of their own). Anything it cannot read simply (a
+    string, a comment, a star) counts as a possible match."""
+    start = text.find(name)
+    while start != -1:
+        index = start + len(name)
+        while index < len(text) and text[index] in " \t\\\r\n":
+            index += 1
+        if index < len(text) and text[index] == "(":
+            depth, positionals, keyword, empty = 0, 0, False, True
+            index += 1
+            while index < len(text):
+                char = text[index]
+                if char in "\"'":
+                    index = _string_end(text, index)
+                    if index < 0:
+                        return True  # unterminated: cannot tell
+                    empty = False
+                    continue
+                if char == "#":
+                    index = text.find("\n", index)
+                    if index < 0:
+                        return True
+                    continue
+                if char == "*" and empty:
+                    return True  # *args: any number of positionals
+                if char in "([{":
+                    depth += 1
+                elif char in ")]}" and depth > 0:
+                    depth -= 1
+                elif depth == 0 and char in ",)":
+                    if not keyword and not empty:
+                        positionals += 1
+                    if positionals > more_than:
+                        return True
+                    if char == ")":
+                        break
+                    keyword, empty = False, True
+                    index += 1
+                    continue
+                elif depth == 0 and char == "=":
+                    previous, following = text[index - 1], text[index + 1 : index + 2]
+                    if previous not in "=<>!:" and following != "=":
+                        keyword = True
+                if not char.isspace() and char != "\\":
+                    empty = False
+                index += 1
+        start = text.find(name, start + 1)
+    return False
