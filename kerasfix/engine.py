@@ -39,6 +39,7 @@ class FileResult:
     new_text: str | None = None  # set when fixes changed the text
     decoded: DecodedSource | None = None
     parsed: bool = False
+    digest: str | None = None  # content hash of the bytes read, when asked for
     # notebooks: cell index -> (old source, new source) of the cells fixes changed
     cells: dict[int, tuple[str, str]] | None = None
 
@@ -455,8 +456,11 @@ def process_text(text: str, path: str, settings: Settings, fix: bool) -> FileRes
     return result
 
 
-def process_path(path: str, settings: Settings, fix: bool, write: bool) -> FileResult:
-    """Read, check (and fix) one file; write it back if asked and changed."""
+def process_path(
+    path: str, settings: Settings, fix: bool, write: bool, digest: bool = False
+) -> FileResult:
+    """Read, check (and fix) one file; write it back if asked and changed.
+    With ``digest``, the result carries the hash of the bytes it read."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return FileResult(path, [error_diagnostic(path, "not a regular file")])
@@ -465,15 +469,22 @@ def process_path(path: str, settings: Settings, fix: bool, write: bool) -> FileR
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return FileResult(path, [error_diagnostic(path, f"cannot read file: {reason}")])
+    if digest:
+        from kerasfix.cache import content_hash
+
+        hashed = content_hash(data)
     try:
         decoded = decode(data)
     except SourceError as exc:
-        return FileResult(path, [error_diagnostic(path, exc.message, exc.row, exc.column)])
+        failed = FileResult(path, [error_diagnostic(path, exc.message, exc.row, exc.column)])
+        failed.digest = hashed if digest else None
+        return failed
     if path.endswith(".ipynb"):
         result = process_notebook(decoded.text, path, settings, fix)
     else:
         result = process_text(decoded.text, path, settings, fix)
     result.decoded = decoded
+    result.digest = hashed if digest else None
     if write:
         write_result(result)
     return result

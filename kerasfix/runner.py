@@ -23,9 +23,9 @@ from kerasfix.source import DecodedSource
 _POOL_THRESHOLD = 8
 
 
-def _work(args: tuple[str, Settings, bool, bool]) -> FileResult:
-    path, settings, fix, keep_original = args
-    result = process_path(path, settings, fix, write=False)
+def _work(args: tuple[str, Settings, bool, bool, bool]) -> FileResult:
+    path, settings, fix, keep_original, digest = args
+    result = process_path(path, settings, fix, write=False, digest=digest)
     if not result.changed:
         result.original = None
         result.new_text = None
@@ -38,7 +38,9 @@ def _work(args: tuple[str, Settings, bool, bool]) -> FileResult:
     return result
 
 
-def _results(tasks: list[tuple[str, Settings, bool, bool]], jobs: int) -> Iterator[FileResult]:
+def _results(
+    tasks: list[tuple[str, Settings, bool, bool, bool]], jobs: int
+) -> Iterator[FileResult]:
     if jobs == 1 or len(tasks) < _POOL_THRESHOLD:
         for task in tasks:
             yield _work(task)
@@ -91,7 +93,9 @@ def run(
     cache = Cache.load(settings) if use_cache else None
     done: dict[str, FileResult] = {}
     digests: dict[str, str] = {}
-    if cache is not None:
+    # An empty cache cannot hit: the workers hash what they read instead of
+    # this process hashing every file first, alone.
+    if cache is not None and cache.entries:
         allowed = applicable(settings)
         for path in files:
             digest = _digest(path)
@@ -104,19 +108,23 @@ def run(
                 fix and any(d.fix and d.fix.applicability in allowed for d in hit)
             ):
                 done[path] = FileResult(path, list(hit))
-    tasks = [(path, settings, fix, keep_original) for path in files if path not in done]
+    hash_in_worker = cache is not None and not cache.entries
+    tasks = [
+        (path, settings, fix, keep_original, hash_in_worker) for path in files if path not in done
+    ]
     computed = _results(tasks, jobs)
     results = []
     for path in files:
         result = done.get(path) or next(computed)
         if write:
             write_result(result)
-        if cache is not None and path not in done and path in digests:
+        digest = digests.get(path) or result.digest
+        if cache is not None and path not in done and digest is not None:
             if result.changed and result.decoded is not None and result.new_text is not None:
                 new_digest = content_hash(result.decoded.encode(result.new_text))
                 cache.put(path, new_digest, result.diagnostics)
             elif not result.changed:
-                cache.put(path, digests[path], result.diagnostics)
+                cache.put(path, digest, result.diagnostics)
         result.decoded = None
         if not keep_original:
             result.new_text = None if not result.changed else result.new_text

@@ -201,3 +201,29 @@ def test_process_pool_exits_cleanly(tmp_path: Path) -> None:
         proc = run("check", "--no-cache", "--jobs", "2", str(tmp_path))
         assert proc.returncode == 1
         assert "Traceback" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("count", [3, 12])  # in-process, and through the pool
+def test_cache_is_keyed_by_content(tmp_path: Path, count: int) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    for i in range(count):
+        (project / f"m{i}.py").write_text(BAD if i % 2 == 0 else "x = 1\n")
+    first = run("check", "--output-format", "concise", ".", cwd=project)
+    assert first.returncode == 1
+    assert (project / ".kerasfix_cache").is_dir()
+    cached = run("check", "--output-format", "concise", ".", cwd=project)
+    assert cached.stdout == first.stdout
+    # a changed file is checked again; the others keep their results
+    (project / "m0.py").write_text("x = 2\n")
+    changed = run("check", "--output-format", "concise", ".", cwd=project)
+    assert "m0.py" not in changed.stdout
+    assert changed.stdout.count("KF001") == first.stdout.count("KF001") - 1
+    assert (
+        changed.stdout
+        == run("check", "--no-cache", "--output-format", "concise", ".", cwd=project).stdout
+    )
+    # a cached finding with a safe fix is still fixed by --fix
+    fixed = run("check", "--fix", ".", cwd=project)
+    assert "predict_classes" not in (project / "m2.py").read_text()
+    assert fixed.returncode in (0, 1)
