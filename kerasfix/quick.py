@@ -104,10 +104,29 @@ def _activation_arg(call: ast.Call) -> ast.expr | None:
     return None
 
 
+def _nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of the tree (ast.walk's generators cost twice this)."""
+    found: list[ast.AST] = []
+    stack = [tree]
+    ast_type = ast.AST
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        for name in node._fields:
+            if name == "ctx":
+                continue  # Load/Store/Del markers
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, ast_type))
+            elif isinstance(value, ast_type):
+                stack.append(value)
+    return found
+
+
 def facts(tree: ast.AST) -> QuickFacts:
     result = QuickFacts()
     words, strings = result.words, result.strings
-    for node in ast.walk(tree):
+    for node in _nodes(tree):
         if isinstance(node, ast.Name):
             words.add(node.id)
         elif isinstance(node, ast.Attribute):

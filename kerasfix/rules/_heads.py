@@ -16,9 +16,11 @@ from kerasfix.rules._text import has_word
 
 # Rules about a compiled model's head and loss (KF003, KF006) can only fire
 # where a model is compiled with a probability loss and ends in a units layer.
+# a compile( call, not jit_compile=…
+COMPILE_CALL = (re.compile(r"compile[\s\\]*\("),)
 COMPILED_HEAD_TRIGGERS = (
     ("compile",),
-    (re.compile(r"compile[\s\\]*\("),),  # a call, not jit_compile=…
+    COMPILE_CALL,
     # short aliases ("bce") must be whole words: they hide inside others
     tuple(m for m in kb.PROBABILITY_LOSS_MARKERS if len(m) > 4)
     + tuple(has_word(m) for m in kb.PROBABILITY_LOSS_MARKERS if len(m) <= 4),

@@ -15,6 +15,25 @@ _KERAS_WORD = re.compile(r"keras(?!\w)")
 _DOTTED_BEFORE = re.compile(r"(?:\w+[ \t]*\.[ \t]*)*$")
 
 
+_IMPORT = re.compile(
+    r"(?:^|;)[ \t]*(?:from[ \t\\]+([\w. \t\\]+?)[ \t\\]+import\b|import[ \t\\]+([\w. \t,\\]+))",
+    re.MULTILINE,
+)
+
+
+def imports_keras3(text: str, path: str = "") -> bool:
+    """The text test before parsing for rules that skip Keras 2's own code:
+    an import that can lead to Keras 3 (`tensorflow`, `keras…`,
+    `tensorflow.keras…`; not only tf_keras or TensorFlow's legacy copy)."""
+    for match in _IMPORT.finditer(text):
+        spelled = match.group(1) or match.group(2) or ""
+        for name in spelled.split(","):
+            name = re.sub(r"[\s\\]", "", name.split(" as ")[0] if " as " in name else name)
+            if kb.may_lead_to_keras(name, keras2=False):
+                return True
+    return False
+
+
 def mentions_keras3(text: str, path: str = "") -> bool:
     """The text test before parsing for rules that skip Keras 2's own code:
     some `keras` that is not `tf_keras`, `tensorflow.python.keras` or

@@ -7,7 +7,7 @@ from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.quick import QuickFacts
-from kerasfix.rules._heads import compiled_heads, describe, probability_kind
+from kerasfix.rules._heads import COMPILE_CALL, compiled_heads, describe, probability_kind
 from kerasfix.rules.base import Rule
 
 
@@ -44,6 +44,8 @@ class ActivationWithLogitsLoss(Rule):
         ("from_logits",),
         (re.compile(r"from_logits[\s\\]*=(?!=)[\s\\]*(?!False\b|None\b)"),),
         kb.KERAS_MARKERS,
+        ("compile",),
+        COMPILE_CALL,
     )
 
     @classmethod

@@ -9,6 +9,7 @@ from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.quick import QuickFacts
 from kerasfix.rules._migration import has_star, receiver_kind
+from kerasfix.rules._text import calls
 from kerasfix.rules.base import Rule
 
 
@@ -46,7 +47,7 @@ class GeneratorMethods(Rule):
     code = "KF102"
     name = "generator-methods"
     summary = "`fit_generator`/`evaluate_generator`/`predict_generator` were removed"
-    triggers = (tuple(kb.GENERATOR_METHODS),)
+    triggers = (tuple(kb.GENERATOR_METHODS), (calls(kb.GENERATOR_METHODS),))
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:

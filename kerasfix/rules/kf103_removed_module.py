@@ -15,7 +15,7 @@ from kerasfix.rules.base import Rule
 
 # `keras.a.b` as written (every module family ends in `keras`), and the
 # names a `from … import` after it brings in.
-_KERAS_PATH = re.compile(r"keras((?:[ \t]*(?:\\\r?\n[ \t]*)?\.[ \t]*(?:\\\r?\n[ \t]*)?\w+)*)")
+_KERAS_PATH = re.compile(r"keras(?!\w)((?:[ \t]*(?:\\\r?\n[ \t]*)?\.[ \t]*(?:\\\r?\n[ \t]*)?\w+)*)")
 _IMPORTED = re.compile(
     r"[ \t]*(?:\\\r?\n[ \t]*)*import[ \t]*(?:\\\r?\n[ \t]*)*"
     r"(\((?:[^)#]|#[^\n]*)*\)|(?:[^\r\n;\\]|\\\r?\n)*)"
@@ -29,23 +29,26 @@ def _mentions_removed_module(text: str, file: str) -> bool:
     """The text test before parsing: some `keras…` path, or a name imported
     from one, is a removed module (a superset of what the rule flags), in a
     file that is not part of that Keras itself."""
-    file = file.replace("\\", "/")
     for match in _KERAS_PATH.finditer(text):
+        path = match.group(1)
+        if " " in path or "\t" in path or "\\" in path:
+            path = re.sub(r"[\s\\]", "", path)
+        path = path.lstrip(".")
+        if path not in kb.REMOVED_MODULES:
+            if path not in _NAMESPACES:
+                continue
+            names = _IMPORTED.match(text, match.end())
+            prefix = f"{path}." if path else ""
+            if names is None or not any(
+                prefix + name in kb.REMOVED_MODULES for name in _WORD.findall(names.group(1))
+            ):
+                continue
         before = _PREFIX.search(text, max(0, match.start() - 64), match.start())
         family = re.sub(r"[\s\\]", "", before.group(0) if before else "") + "keras"
-        if family in kb.MODULE_FAMILIES and f"/{family.replace('.', '/')}/" in file:
+        own = f"/{family.replace('.', '/')}/"
+        if family in kb.MODULE_FAMILIES and own in file.replace("\\", "/"):
             continue  # the package's own code importing its own modules
-        path = re.sub(r"[\s\\]", "", match.group(1)).lstrip(".")
-        if path in kb.REMOVED_MODULES:
-            return True
-        if path not in _NAMESPACES:
-            continue
-        names = _IMPORTED.match(text, match.end())
-        if names is not None:
-            prefix = f"{path}." if path else ""
-            for name in _WORD.findall(names.group(1)):
-                if prefix + name in kb.REMOVED_MODULES:
-                    return True
+        return True
     return False
 
 

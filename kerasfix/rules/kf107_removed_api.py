@@ -6,7 +6,7 @@ from kerasfix import knowledge as kb
 from kerasfix.context import Context
 from kerasfix.diagnostic import Diagnostic
 from kerasfix.quick import QuickFacts
-from kerasfix.rules._migration import keras_calls, mentions_keras3
+from kerasfix.rules._migration import imports_keras3, keras_calls, mentions_keras3
 from kerasfix.rules._text import calls
 from kerasfix.rules.base import Rule
 
@@ -47,7 +47,13 @@ class RemovedApi(Rule):
     summary = (
         "Keras 2 API removed in Keras 3 (sessions, multi_gpu_model, CuDNN*, ImageDataGenerator)"
     )
-    triggers = (kb.KERAS_MARKERS, tuple(_LEAVES), (calls(_LEAVES),), (mentions_keras3,))
+    triggers = (
+        kb.KERAS_MARKERS,
+        tuple(_LEAVES),
+        (calls(_LEAVES),),
+        (mentions_keras3,),
+        (imports_keras3,),
+    )
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
