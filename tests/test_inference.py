@@ -399,6 +399,76 @@ CASES.update(
             model.predict_classes(x)
         """,
         ),
+        # name resolution by kerasfix.scopes: what reaches the call, and only that
+        "add-before-rebinding-is-not-folded": (
+            "argmax",
+            """
+            import keras
+            model = keras.Sequential()
+            model.add(keras.layers.Dense(1, activation="sigmoid"))
+            model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+            model.predict_classes(x)
+        """,
+        ),
+        "with-as-rebinds": (
+            "unknown",
+            """
+            import keras
+            model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+            with open_model(path) as model:
+                model.predict_classes(x)
+        """,
+        ),
+        "for-target-rebinds": (
+            "unknown",
+            """
+            import keras
+            model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+            for model in candidates:
+                model.predict_classes(x)
+        """,
+        ),
+        "class-body-name-not-seen-by-method": (
+            "argmax",
+            """
+            import keras
+            model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+            class Trainer:
+                model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+                def run(self):
+                    return model.predict_classes(x)
+        """,
+        ),
+        "global-rebinding-in-function": (
+            "unknown",
+            """
+            import keras
+            model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+            def reset():
+                global model
+                model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+            def predict():
+                return model.predict_classes(x)
+        """,
+        ),
+        "comprehension-variable-is-its-own": (
+            "argmax",
+            """
+            import keras
+            model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+            names = [model for model in ["a", "b"]]
+            model.predict_classes(x)
+        """,
+        ),
+        "walrus-in-comprehension-binds-outside": (
+            "unknown",
+            """
+            import keras
+            model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+            found = [(model := m) for m in models]
+            model.predict_classes(x)
+        """,
+        ),
         "main-guard": (
             "threshold",
             """
