@@ -34,6 +34,8 @@ class QuickFacts:
     # following Activation/Softmax layer may supply it)
     units_maybe_one_softmax: bool = False
     units_maybe_one_bare: bool = False
+    # a units layer class used other than by calling it by name (an alias)
+    units_layer_aliased: bool = False
     # a `.compile(…)` whose loss may name a loss that expects probabilities
     compile_loss_maybe_probability: bool = False
     # every qualified name an import binds (`import a.b` -> a.b; `from a import b` -> a.b)
@@ -126,11 +128,16 @@ def _nodes(tree: ast.AST) -> list[ast.AST]:
 def facts(tree: ast.AST) -> QuickFacts:
     result = QuickFacts()
     words, strings = result.words, result.strings
+    references = called = 0  # of units layer names, and calls of them by name
     for node in _nodes(tree):
         if isinstance(node, ast.Name):
             words.add(node.id)
+            if node.id in kb.UNITS_LAYERS:
+                references += 1
         elif isinstance(node, ast.Attribute):
             words.add(node.attr)
+            if node.attr in kb.UNITS_LAYERS:
+                references += 1
         elif isinstance(node, ast.Constant):
             if isinstance(node.value, str) and len(node.value) < 64:
                 strings.add(node.value)
@@ -158,6 +165,7 @@ def facts(tree: ast.AST) -> QuickFacts:
                 ):
                     result.from_logits_maybe_true = True
             if name in kb.UNITS_LAYERS:
+                called += 1
                 units = _units_arg(node)
                 literal = (
                     isinstance(units, ast.Constant)
@@ -190,4 +198,8 @@ def facts(tree: ast.AST) -> QuickFacts:
                 result.qualnames.update(a.name for a in node.names)
             for alias in node.names:
                 words.update(alias.name.split("."))
+                if alias.asname is not None and alias.name.rsplit(".", 1)[-1] in kb.UNITS_LAYERS:
+                    result.units_layer_aliased = True
+    if references > called:
+        result.units_layer_aliased = True
     return result

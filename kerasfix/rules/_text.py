@@ -56,6 +56,30 @@ def calls(names: Iterable[str]) -> TextTest:
     return test
 
 
+def used_not_called(names: Iterable[str]) -> TextTest:
+    """One of ``names`` used as a value (``Dense as D``, ``layer = Dense``,
+    ``make(Dense)``) rather than called or plainly imported: the analysis
+    may then meet it under another name."""
+    wanted = sorted(names)
+
+    def test(text: str, path: str = "") -> bool:
+        for name in wanted:
+            index = text.find(name)
+            while index != -1:
+                end = index + len(name)
+                if _whole_word(text, index, end):
+                    rest = text[end : end + 80].lstrip(" \t\\")
+                    line_start = text.rfind("\n", 0, index) + 1
+                    line = text[line_start : text.find("\n", end) if "\n" in text[end:] else None]
+                    plain_import = "import" in line and " as " not in line
+                    if not rest.startswith("(") and not plain_import:
+                        return True
+                index = text.find(name, end)
+        return False
+
+    return test
+
+
 def keyword_argument(name: str) -> TextTest:
     """``name=`` where a keyword argument can be: after ``(`` or ``,``."""
     pattern = re.compile(re.escape(name) + r"[ \t\\\r\n]*=(?!=)")

@@ -8,6 +8,7 @@ from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.quick import QuickFacts
 from kerasfix.rules._heads import activation_edit, describe
+from kerasfix.rules._text import used_not_called
 from kerasfix.rules.base import Rule
 
 
@@ -41,20 +42,26 @@ class SingleUnitSoftmax(Rule):
     triggers = (
         ("softmax", "Softmax"),
         kb.KERAS_MARKERS,
-        # a units layer whose first argument is 1 or not a number literal
+        # a units layer whose first argument is 1 or not a number literal, or
+        # one used as a value (an alias the analysis follows)
         tuple(
             re.compile(re.escape(name) + r"[\s\\]*\([\s\\]*(?:1\b|[^0-9\s\\])")
             for name in kb.UNITS_LAYERS
-        ),
+        )
+        + (used_not_called(kb.UNITS_LAYERS),),
     )
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
         # a one-unit layer given softmax (or something that may be), or one
         # given nothing that an Activation/Softmax layer may follow
-        head = facts.units_maybe_one_softmax or (
-            facts.units_maybe_one_bare
-            and any(layer in facts.called_names for layer in kb.ACTIVATION_LAYERS)
+        head = (
+            facts.units_maybe_one_softmax
+            or facts.units_layer_aliased
+            or (
+                facts.units_maybe_one_bare
+                and any(layer in facts.called_names for layer in kb.ACTIVATION_LAYERS)
+            )
         )
         return head and facts.builds_models and facts.mentions(("softmax", "Softmax"))
 
