@@ -80,6 +80,15 @@ def _ordered_triggers(rule: type) -> tuple[tuple[object, ...], ...]:
     return ordered
 
 
+def alternative_holds(alternative: object, text: str, path: str) -> bool:
+    """One trigger alternative (substring, regex or scanner) on a text."""
+    if isinstance(alternative, str):
+        return alternative in text
+    if isinstance(alternative, re.Pattern):
+        return alternative.search(text) is not None
+    return bool(alternative(text, path))  # type: ignore[operator]
+
+
 def could_match(text: str, rules: Sequence[type], path: str = "") -> bool:
     """The cheap test before parsing: can any rule fire in this text?
 
@@ -90,13 +99,7 @@ def could_match(text: str, rules: Sequence[type], path: str = "") -> bool:
             for alternative in group:
                 found = seen.get(alternative)
                 if found is None:
-                    if isinstance(alternative, str):
-                        found = alternative in text
-                    elif isinstance(alternative, re.Pattern):
-                        found = alternative.search(text) is not None
-                    else:
-                        found = bool(alternative(text, path))
-                    seen[alternative] = found
+                    found = seen[alternative] = alternative_holds(alternative, text, path)
                 if found:
                     break
             else:
@@ -139,6 +142,7 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
     tree, problem = parse_python(text, path)
     if problem is not None:
         return [problem], False
+    known = None
     if settings.prefilter and tree is not None:
         from kerasfix.quick import facts
 
@@ -151,15 +155,28 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
 
     from kerasfix.context import Context
 
+    source = text
+    if known is not None:
+        from kerasfix.sparse import sparse_text
+
+        # the functions no rule can care about are blanked out (offsets kept)
+        referenced = known.words | known.strings
+        source = sparse_text(text, tree, rules, referenced)  # type: ignore[arg-type]
     try:
-        module = parse_libcst(text)
+        try:
+            module = parse_libcst(source)
+        except cst.ParserSyntaxError:
+            if source is text:
+                raise
+            source = text  # never let the blanking cost a parse: parse it all
+            module = parse_libcst(source)
     except cst.ParserSyntaxError as exc:
         return [_libcst_error(path, exc)], False
     except RecursionError:
         return [error_diagnostic(path, "cannot parse: nesting too deep for the parser")], False
     except Exception as exc:  # noqa: BLE001 - the parser's own failures
         return [error_diagnostic(path, f"cannot parse: {type(exc).__name__}: {exc}")], False
-    ctx = Context(path, text, module, settings, tree)  # type: ignore[arg-type]
+    ctx = Context(path, source, module, settings, tree)  # type: ignore[arg-type]
     diagnostics: list[Diagnostic] = []
     for rule in rules:
         try:
