@@ -37,6 +37,7 @@ from kerasfix import knowledge as kb
 _WHOLE_MODULE_RULES = frozenset({"KF103", "KF105"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _MIN_LINES = 4  # shorter bodies are not worth it
+_MIN_TEXT = 8_000  # nor are small files
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -55,7 +56,10 @@ def sparse_text(text: str, tree: ast.Module, rules: Sequence[type], referenced: 
     blanked out (same length, same lines), or ``text`` itself.
     ``referenced``: every identifier the module reads or writes as a name
     or an attribute, and every short string (``getattr(self, "f")``)."""
-    if any(rule.code in _WHOLE_MODULE_RULES for rule in rules):  # type: ignore[attr-defined]
+    if len(text) < _MIN_TEXT or any(
+        rule.code in _WHOLE_MODULE_RULES  # type: ignore[attr-defined]
+        for rule in rules
+    ):
         return text
     candidates = list(_candidates(tree))
     if not candidates:

@@ -13,7 +13,9 @@ from kerasfix.quick import facts
 from kerasfix.settings import Settings
 from kerasfix.sparse import sparse_text
 
-SOURCE = textwrap.dedent(
+# small files are never worth it: these tests use a large one
+PADDING = "# a long module\n" * 600
+SOURCE = PADDING + textwrap.dedent(
     """
     import keras
     from keras import layers
