@@ -25,6 +25,8 @@ class QuickFacts:
     words: set[str] = field(default_factory=set)  # names, attributes, imported names
     strings: set[str] = field(default_factory=set)  # short string literals
     keywords: set[str] = field(default_factory=set)  # f(<keyword>=...)
+    # keywords given to calls of capitalised names (classes: Dense(init=…))
+    class_keywords: set[str] = field(default_factory=set)
     # "module" and "module.name" for every `from module import name`
     imported: set[str] = field(default_factory=set)
     path: str = ""  # the file's path, with forward slashes
@@ -157,9 +159,12 @@ def facts(tree: ast.AST) -> QuickFacts:
             if name == "compile" and isinstance(func, ast.Attribute):
                 if _compile_loss_maybe_probability(node):
                     result.compile_loss_maybe_probability = True
+            capitalised = name is not None and name[:1].isupper()
             for keyword in node.keywords:
                 if keyword.arg is not None:
                     result.keywords.add(keyword.arg)
+                    if capitalised:
+                        result.class_keywords.add(keyword.arg)
                 if keyword.arg == "from_logits" and not (
                     isinstance(keyword.value, ast.Constant) and keyword.value.value in (False, None)
                 ):

@@ -21,6 +21,8 @@ _OLD_KEYWORDS = (
 )
 
 _FIT_METHODS = ("fit", "fit_generator", "evaluate")
+_LAYER_KEYWORDS = frozenset({*kb.KERAS1_LAYER_KEYWORDS, "dim_ordering"})
+_FIT_KEYWORDS = frozenset({*kb.KERAS1_FIT_KEYWORDS, "samples_per_epoch"})
 
 
 def _conv_kernel_positionals(text: str) -> bool:
@@ -72,7 +74,13 @@ class Keras1Arguments(Rule):
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
-        return bool(facts.keywords.intersection(_OLD_KEYWORDS)) or facts.conv_kernel_positionals
+        # layer keywords reach only layer classes (capitalised calls); the fit
+        # keywords only fit/evaluate, whose keywords are in facts.keywords
+        return (
+            bool(facts.class_keywords.intersection(_LAYER_KEYWORDS))
+            or bool(facts.keywords.intersection(_FIT_KEYWORDS))
+            or facts.conv_kernel_positionals
+        )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
