@@ -133,6 +133,11 @@ def _internal_error(path: str, exc: BaseException) -> Diagnostic:
 
 def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic], bool]:
     """All diagnostics for one text (suppressions applied), and whether it was parsed."""
+    if settings.prefilter:
+        from kerasfix.rules import ANCHORS
+
+        if not any(anchor in text for anchor in ANCHORS):
+            return [], False  # no rule can fire: not even the rules are loaded
     rules = _rules(settings)
     rules = [r for r in rules if not _ignored_for_path(r.code, path, settings)]
     if not rules or (settings.prefilter and not could_match(text, rules, path)):

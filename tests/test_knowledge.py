@@ -209,3 +209,13 @@ def test_removed_apis_are_removed() -> None:
             if module is None:
                 break
         assert module is None or not hasattr(module, leaf), f"keras.{path} still exists"
+
+
+def test_anchor_words_are_implied_by_every_rule() -> None:
+    from kerasfix.rules import ALL_RULES, ANCHORS
+
+    for rule in ALL_RULES:
+        assert any(
+            all(isinstance(a, str) and any(anchor in a for anchor in ANCHORS) for a in group)
+            for group in rule.triggers
+        ), rule.code

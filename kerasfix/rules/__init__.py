@@ -2,36 +2,62 @@
 
 from __future__ import annotations
 
-from kerasfix.rules.base import Rule
-from kerasfix.rules.kf001_predict_classes import PredictClasses
-from kerasfix.rules.kf002_predict_proba import PredictProba
-from kerasfix.rules.kf003_missing_output_activation import MissingOutputActivation
-from kerasfix.rules.kf004_activation_with_logits_loss import ActivationWithLogitsLoss
-from kerasfix.rules.kf005_single_unit_softmax import SingleUnitSoftmax
-from kerasfix.rules.kf006_activation_loss_mismatch import ActivationLossMismatch
-from kerasfix.rules.kf101_optimizer_lr import OptimizerLr
-from kerasfix.rules.kf102_generator_methods import GeneratorMethods
-from kerasfix.rules.kf103_removed_module import RemovedModule
-from kerasfix.rules.kf104_keras1_arguments import Keras1Arguments
-from kerasfix.rules.kf105_sklearn_wrapper import SklearnWrapper
-from kerasfix.rules.kf106_history_acc_key import HistoryAccKey
-from kerasfix.rules.kf107_removed_api import RemovedApi
+from typing import TYPE_CHECKING
 
-ALL_RULES: tuple[type[Rule], ...] = (
-    PredictClasses,
-    PredictProba,
-    MissingOutputActivation,
-    ActivationWithLogitsLoss,
-    SingleUnitSoftmax,
-    ActivationLossMismatch,
-    OptimizerLr,
-    GeneratorMethods,
-    RemovedModule,
-    Keras1Arguments,
-    SklearnWrapper,
-    HistoryAccKey,
-    RemovedApi,
+if TYPE_CHECKING:
+    from kerasfix.rules.base import Rule
+
+# The rules' modules, in code order. They import LibCST, so they are loaded
+# only when a file needs checking (or a rule's documentation is asked for):
+# a run that only reads its cache never pays for it.
+_MODULES: tuple[tuple[str, str], ...] = (
+    ("KF001", "kf001_predict_classes"),
+    ("KF002", "kf002_predict_proba"),
+    ("KF003", "kf003_missing_output_activation"),
+    ("KF004", "kf004_activation_with_logits_loss"),
+    ("KF005", "kf005_single_unit_softmax"),
+    ("KF006", "kf006_activation_loss_mismatch"),
+    ("KF101", "kf101_optimizer_lr"),
+    ("KF102", "kf102_generator_methods"),
+    ("KF103", "kf103_removed_module"),
+    ("KF104", "kf104_keras1_arguments"),
+    ("KF105", "kf105_sklearn_wrapper"),
+    ("KF106", "kf106_history_acc_key"),
+    ("KF107", "kf107_removed_api"),
 )
+
+
+# Every rule has a trigger group all of whose words contain one of these
+# (tests/test_knowledge.py checks it): a text with none of them cannot make
+# any rule fire, and is passed over without loading a rule.
+ANCHORS: tuple[str, ...] = ("keras", "predict_classes", "_generator")
+
+
+def _load() -> tuple[type[Rule], ...]:
+    import importlib
+
+    from kerasfix.rules.base import Rule
+
+    found = []
+    for code, module_name in _MODULES:
+        module = importlib.import_module(f"kerasfix.rules.{module_name}")
+        [rule] = [
+            v
+            for v in vars(module).values()
+            if isinstance(v, type) and issubclass(v, Rule) and v.__module__ == module.__name__
+        ]
+        assert rule.code == code, (rule.code, code)
+        found.append(rule)
+    return tuple(found)
+
+
+def __getattr__(name: str) -> object:
+    if name == "ALL_RULES":
+        rules = _load()
+        globals()["ALL_RULES"] = rules
+        return rules
+    raise AttributeError(name)
+
 
 # KF000 is the engine's own: a file that cannot be read, parsed or checked.
 PARSE_ERROR_CODE = "KF000"
@@ -55,6 +81,8 @@ Fix
 
 
 def rule_by_code(code: str) -> type[Rule] | None:
+    from kerasfix.rules import ALL_RULES
+
     wanted = code.upper()
     for rule in ALL_RULES:
         if rule.code == wanted or rule.name == code:
@@ -63,4 +91,4 @@ def rule_by_code(code: str) -> type[Rule] | None:
 
 
 def all_codes() -> list[str]:
-    return [PARSE_ERROR_CODE] + [rule.code for rule in ALL_RULES]
+    return [PARSE_ERROR_CODE] + [code for code, _ in _MODULES]
