@@ -48,6 +48,10 @@ def _results(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    # Load the rules (and LibCST) once, before forking: the workers share
+    # them instead of each importing them again.
+    from kerasfix.rules import ALL_RULES  # noqa: F401
+
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     chunksize = max(1, min(32, len(tasks) // (jobs * 8)))
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_ignore_signals)
