@@ -10,9 +10,9 @@ import libcst as cst
 from kerasfix import knowledge as kb
 from kerasfix.context import Context
 from kerasfix.inference import Model, NonKeras, Ref, Value
+from kerasfix.rules._text import keras_family_at
 
 _KERAS_WORD = re.compile(r"keras(?!\w)")
-_DOTTED_BEFORE = re.compile(r"(?:\w+[ \t]*\.[ \t]*)*$")
 
 
 _IMPORT = re.compile(
@@ -42,9 +42,7 @@ def mentions_keras3(text: str, path: str = "") -> bool:
         start = match.start()
         if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
             continue  # tf_keras, my_keras ...
-        before = _DOTTED_BEFORE.search(text, max(0, start - 64), start)
-        family = re.sub(r"\s", "", before.group(0) if before else "") + "keras"
-        if family not in kb.KERAS2_PREFIXES:
+        if keras_family_at(text, start) not in kb.KERAS2_PREFIXES:
             return True
     return False
 

@@ -21,6 +21,16 @@ def _whole_word(text: str, start: int, end: int) -> bool:
     )
 
 
+_DOTTED_BEFORE = re.compile(r"(?:\w+[ \t]*\.[ \t]*)*$")
+
+
+def keras_family_at(text: str, start: int) -> str:
+    """The dotted path a `keras` at ``start`` ends: `tensorflow.python.keras`
+    for `from tensorflow . python.keras…`, `keras` when nothing precedes."""
+    before = _DOTTED_BEFORE.search(text, max(0, start - 64), start)
+    return re.sub(r"[\s\\]", "", before.group(0) if before else "") + "keras"
+
+
 def has_word(word: str) -> TextTest:
     """``word`` as a whole word (``bce``, not ``abce``)."""
 

@@ -11,6 +11,7 @@ from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.keras_names import PUBLIC_NAMES
 from kerasfix.quick import QuickFacts
 from kerasfix.rules._migration import dotted, split_family
+from kerasfix.rules._text import keras_family_at
 from kerasfix.rules.base import Rule
 
 # `keras.a.b` as written (every module family ends in `keras`), and the
@@ -21,7 +22,6 @@ _IMPORTED = re.compile(
     r"(\((?:[^)#]|#[^\n]*)*\)|(?:[^\r\n;\\]|\\\r?\n)*)"
 )
 _WORD = re.compile(r"\w+")
-_PREFIX = re.compile(r"(?:\w+[ \t]*\.[ \t]*)*$")
 _NAMESPACES = frozenset(m.rpartition(".")[0] for m in kb.REMOVED_MODULES)
 
 
@@ -43,8 +43,7 @@ def _mentions_removed_module(text: str, file: str) -> bool:
                 prefix + name in kb.REMOVED_MODULES for name in _WORD.findall(names.group(1))
             ):
                 continue
-        before = _PREFIX.search(text, max(0, match.start() - 64), match.start())
-        family = re.sub(r"[\s\\]", "", before.group(0) if before else "") + "keras"
+        family = keras_family_at(text, match.start())
         own = f"/{family.replace('.', '/')}/"
         if family in kb.MODULE_FAMILIES and own in file.replace("\\", "/"):
             continue  # the package's own code importing its own modules
