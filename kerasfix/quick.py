@@ -31,9 +31,9 @@ class QuickFacts:
     imported: set[str] = field(default_factory=set)
     path: str = ""  # the file's path, with forward slashes
     from_logits_maybe_true: bool = False
-    units_maybe_one: bool = False  # a units layer whose width is not a literal other than 1
-    # such a layer whose activation may be softmax (or is not given, so a
-    # following Activation/Softmax layer may supply it)
+    # a units layer whose width may be 1 (not a literal other than 1) and
+    # whose activation may be softmax, or is not given (so a following
+    # Activation/Softmax layer may supply it)
     units_maybe_one_softmax: bool = False
     units_maybe_one_bare: bool = False
     # a units layer class used other than by calling it by name (an alias)
@@ -178,7 +178,6 @@ def facts(tree: ast.AST) -> QuickFacts:
                     and units.value != 1
                 )
                 if not literal:
-                    result.units_maybe_one = True
                     activation = _activation_arg(node)
                     if activation is None or (
                         isinstance(activation, ast.Constant)

@@ -24,11 +24,8 @@ from kerasfix.scopes import Scope, ScopeIndex
 LOAD, STORE, NONE = 0, 1, 2
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
-# Fields that come first (or last) in the source although LibCST declares
-# them elsewhere.
-_FIRST = ("header", "leading_lines", "decorators", "lines_after_decorators", "lpar", "lbracket")
-_FIRST += ("lbrace",)
-_LAST = ("rpar", "rbracket", "rbrace", "footer")
+# Fields in source order where LibCST declares them in another order
+# (decorators come first wherever they are).
 _SOURCE_ORDER: dict[type, tuple[str, ...]] = {
     cst.FunctionDef: ("name", "type_parameters", "params", "returns", "body"),
     cst.ClassDef: ("name", "type_parameters", "bases", "keywords", "body"),
@@ -84,22 +81,20 @@ def _fields(cls: type) -> tuple[str, ...]:
             for f in dataclasses.fields(cls)
             if f.name not in _TOKEN_FIELDS and not f.name.startswith("whitespace")
         ]
-        middle = [n for n in declared if n not in _FIRST and n not in _LAST]
-        preferred = _SOURCE_ORDER.get(cls, ())
-        middle = [n for n in preferred if n in middle] + [n for n in middle if n not in preferred]
+        preferred = ("decorators", *_SOURCE_ORDER.get(cls, ()))
         names = tuple(
-            [n for n in _FIRST if n in declared] + middle + [n for n in _LAST if n in declared]
+            [n for n in preferred if n in declared] + [n for n in declared if n not in preferred]
         )
         _FIELDS[cls] = names
     return names
 
 
 # Fields whose Name is neither a read nor a binding of a variable.
+# (Attribute names and global/nonlocal items are handled by their own
+# handlers below.)
 _NOT_NAMES: dict[type, frozenset[str]] = {
-    cst.Attribute: frozenset({"attr"}),
     cst.Arg: frozenset({"keyword"}),
     cst.MatchKeywordElement: frozenset({"key"}),
-    cst.NameItem: frozenset({"name"}),
 }
 _STORE_CONTAINERS = (cst.Tuple, cst.List, cst.StarredElement, cst.Element)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
