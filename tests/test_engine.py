@@ -143,3 +143,14 @@ def test_api() -> None:
     [d] = kerasfix.check_source(MODEL)
     assert d.code == "KF001" and d.path == "<string>"
     assert FIXED_LINE in kerasfix.fix_source(MODEL)
+
+
+def test_a_package_importing_its_own_old_modules_is_left_alone_however_spelled() -> None:
+    """Keras's own code may import `keras.engine`; whether kerasfix was given
+    `keras/…` or `/abs/keras/…` must not change the answer (a relative path
+    once missed it, flagging the package's own files and parsing them all)."""
+    text = "from keras.engine import training\n"
+    for path in ("keras/src/models.py", "/repo/keras/src/models.py", "keras\\src\\models.py"):
+        assert lint_text(text, path, Settings()) == ([], False), path
+    diagnostics, _ = lint_text(text, "project/models.py", Settings())
+    assert [d.code for d in diagnostics] == ["KF103"]

@@ -25,6 +25,14 @@ _WORD = re.compile(r"\w+")
 _NAMESPACES = frozenset(m.rpartition(".")[0] for m in kb.REMOVED_MODULES)
 
 
+def _inside_package(path: str, family: str) -> bool:
+    """Whether ``path`` lies in the package ``family`` names (`keras/…`,
+    `tensorflow/python/keras/…`): its own code importing its own modules.
+    Relative and absolute spellings of one file answer alike."""
+    own = "/" + path.replace("\\", "/")
+    return f"/{family.replace('.', '/')}/" in own
+
+
 def _mentions_removed_module(text: str, file: str) -> bool:
     """The text test before parsing: some `keras…` path, or a name imported
     from one, is a removed module (a superset of what the rule flags), in a
@@ -44,8 +52,7 @@ def _mentions_removed_module(text: str, file: str) -> bool:
             ):
                 continue
         family = keras_family_at(text, match.start())
-        own = f"/{family.replace('.', '/')}/"
-        if family in kb.MODULE_FAMILIES and own in file.replace("\\", "/"):
+        if family in kb.MODULE_FAMILIES and _inside_package(file, family):
             continue  # the package's own code importing its own modules
         return True
     return False
@@ -94,13 +101,12 @@ class RemovedModule(Rule):
         for module in facts.imported:
             split = split_family(module)
             if split is not None and split[1] in kb.REMOVED_MODULES:
-                if f"/{split[0].replace('.', '/')}/" not in facts.path:
+                if not _inside_package(facts.path, split[0]):
                     return True
         return False
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        own = ctx.path.replace("\\", "/")
         for node in ctx.tree.imports:
             if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None:
                 continue
@@ -109,7 +115,7 @@ class RemovedModule(Rule):
             if split is None:
                 continue
             family, rest = split
-            if f"/{family.replace('.', '/')}/" in own:
+            if _inside_package(ctx.path, family):
                 continue  # the package's own code importing its own modules
             new_family = kb.MODULE_FAMILIES[family]
             if rest in kb.REMOVED_MODULES:
