@@ -7,6 +7,7 @@ file has to be parsed.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import stat
@@ -144,6 +145,22 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
         return [], False
     if _FILE_NOQA.search(text):
         return [], False
+    if not gc.isenabled():
+        return _analyse(text, path, settings, rules)
+    # Parsing builds hundreds of thousands of objects that live until the
+    # file is done; the cyclic collector would walk them again and again
+    # (a fifth of the time) to free none. It runs once, after the file.
+    gc.disable()
+    try:
+        return _analyse(text, path, settings, rules)
+    finally:
+        gc.enable()
+
+
+def _analyse(
+    text: str, path: str, settings: Settings, rules: list[type]
+) -> tuple[list[Diagnostic], bool]:
+    """Parse and check a text that passed the text tests."""
     tree, problem = parse_python(text, path)
     if problem is not None:
         return [problem], False

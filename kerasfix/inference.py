@@ -256,6 +256,8 @@ class ModelInference:
         self._orders: dict[int, list[int]] = {}
         self._nested: dict[tuple[int, str], list[Access]] = {}
         self._quals: dict[tuple[int, str], frozenset[str | None] | None] = {}
+        self._imports_among: dict[int, bool] = {}
+        self._return_orders: list[int] | None = None
         self._imports: list[tuple[str, str]] | None = None
         self._classes: dict[int, _ClassInfo] = {}
         self._memo: dict[tuple[int, int], Value] = {}
@@ -403,6 +405,15 @@ class ModelInference:
             self._quals[key] = quals
         return self._quals[key]
 
+    def _any_import(self, bindings: list[Binding]) -> bool:
+        """Whether any of these bindings is an import (asked per use of a
+        name, so answered once per binding list)."""
+        key = id(bindings)
+        found = self._imports_among.get(key)
+        if found is None:
+            found = self._imports_among[key] = any(b.is_import for b in bindings)
+        return found
+
     def origin(self, expr: cst.BaseExpression, depth: int = 0) -> cst.BaseExpression | None:
         """The expression a name stands for, following the assignment that
         reaches it (``loss = "mse"; compile(loss=loss)`` → ``"mse"``). None
@@ -417,7 +428,7 @@ class ModelInference:
         access, referents = found
         if referents and all(r.is_import for r in referents):
             return expr
-        if not referents or any(r.is_import for r in referents):
+        if not referents or self._any_import(referents):
             return None
         if referents[0].scope is not access.scope:
             if len(referents) != 1:
@@ -577,7 +588,7 @@ class ModelInference:
             if len(quals) == 1 and None not in quals:
                 return Ref(next(iter(quals)))  # type: ignore[arg-type]
             return UNKNOWN
-        if any(r.is_import for r in referents):
+        if self._any_import(referents):
             return UNKNOWN
         if self._is_self(name):
             cls = self.enclosing_class(name)
@@ -881,9 +892,16 @@ class ModelInference:
     def _returns(self, function: cst.FunctionDef) -> list[cst.BaseExpression]:
         """The values of the function's own return statements (not those of
         functions or classes nested in it)."""
+        if self._return_orders is None:
+            self._return_orders = [self._start(r) for r in self.tree.returns]
+        orders = self._return_orders
+        # the module's returns are in source order: the function's own lie in
+        # one slice of them
+        first = bisect_right(orders, self._start(function))
+        last = bisect_right(orders, self._end(function))
         found = []
-        for statement in self.tree.returns:
-            if statement.value is None or not self._inside_range(statement, function):
+        for statement in self.tree.returns[first:last]:
+            if statement.value is None:
                 continue
             owner = next(
                 (a for a in self.ancestors(statement) if isinstance(a, _SCOPE_NODES)), None

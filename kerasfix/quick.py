@@ -108,7 +108,7 @@ def _activation_arg(call: ast.Call) -> ast.expr | None:
     return None
 
 
-def _nodes(tree: ast.AST) -> list[ast.AST]:
+def all_nodes(tree: ast.AST) -> list[ast.AST]:
     """Every node of the tree (ast.walk's generators cost twice this)."""
     found: list[ast.AST] = []
     stack = [tree]
@@ -131,7 +131,7 @@ def facts(tree: ast.AST) -> QuickFacts:
     result = QuickFacts()
     words, strings = result.words, result.strings
     references = called = 0  # of units layer names, and calls of them by name
-    for node in _nodes(tree):
+    for node in all_nodes(tree):
         if isinstance(node, ast.Name):
             words.add(node.id)
             if node.id in kb.UNITS_LAYERS:

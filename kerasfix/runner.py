@@ -8,6 +8,7 @@ file wholly old or wholly new and no temporary file behind.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import stat
@@ -51,6 +52,10 @@ def _results(
     # Load the rules (and LibCST) once, before forking: the workers share
     # them instead of each importing them again.
     from kerasfix.rules import ALL_RULES  # noqa: F401
+
+    # What is loaded now lives for the whole run: the collector need not
+    # look at it again, and the workers' copies of it stay shared pages.
+    gc.freeze()
 
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     chunksize = max(1, min(32, len(tasks) // (jobs * 8)))

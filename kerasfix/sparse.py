@@ -32,6 +32,7 @@ import re
 from collections.abc import Sequence
 
 from kerasfix import knowledge as kb
+from kerasfix.quick import all_nodes
 
 # Rules that read every use of an imported name.
 _WHOLE_MODULE_RULES = frozenset({"KF103", "KF105"})
@@ -128,7 +129,7 @@ def _module_variables(tree: ast.Module) -> set[str]:
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom, *_FUNCTIONS, ast.ClassDef)):
             continue
-        for inner in ast.walk(node):
+        for inner in all_nodes(node):
             if isinstance(inner, ast.Name) and not isinstance(inner.ctx, ast.Load):
                 names.add(inner.id)
             elif isinstance(inner, (ast.Global, ast.Nonlocal)):
@@ -146,8 +147,9 @@ def _self_contained(function: ast.FunctionDef | ast.AsyncFunctionDef, module: se
     args = function.args
     params = [*args.posonlyargs, *args.args]
     self_name = params[0].arg if params else None
-    calls = {id(n.func) for n in ast.walk(function) if isinstance(n, ast.Call)}
-    for node in ast.walk(function):
+    nodes = all_nodes(function)
+    calls = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+    for node in nodes:
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             return False
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in module:
