@@ -42,6 +42,16 @@ class QuickFacts:
     compile_loss_maybe_probability: bool = False
     # every qualified name an import binds (`import a.b` -> a.b; `from a import b` -> a.b)
     qualnames: set[str] = field(default_factory=set)
+    # what each called name is reached from: x.y.<leaf>(…) -> leaf: {"x"};
+    # <leaf>(…) -> leaf: {leaf}; "" when the chain starts elsewhere (f().leaf)
+    call_roots: dict[str, set[str]] = field(default_factory=dict)
+    # (keyword, leaf, root) of every keyword given to a capitalised call
+    class_keyword_sites: set[tuple[str, str, str]] = field(default_factory=set)
+    # names an import binds -> the qualified names (None: a relative import)
+    import_bound: dict[str, set[str | None]] = field(default_factory=dict)
+    # names bound other than by an import: assignment, parameter, def, loop …
+    other_bound: set[str] = field(default_factory=set)
+    star_import: bool = False
 
     def mentions(self, names: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
         return any(n in self.words or n in self.strings for n in names)
@@ -49,6 +59,25 @@ class QuickFacts:
     @property
     def builds_models(self) -> bool:
         return any(n in self.words for n in kb.MODEL_MARKERS)
+
+    def root_may_reach_keras(self, root: str, keras2: bool = True) -> bool:
+        """Can a chain starting at the name ``root`` resolve to a Keras API?
+        Not if ``root`` is bound only by imports of other packages, or not
+        bound at all (a builtin or an undefined name)."""
+        if root == "" or root in self.other_bound:
+            return True
+        quals = self.import_bound.get(root)
+        if quals is None:
+            return self.star_import
+        return any(q is None or kb.may_lead_to_keras(q, keras2) for q in quals)
+
+    def may_call_keras(self, leaves: frozenset[str] | set[str], keras2: bool = True) -> bool:
+        """Can some call of one of ``leaves`` be a call of a Keras API?"""
+        return any(
+            self.root_may_reach_keras(root, keras2)
+            for leaf in leaves
+            for root in self.call_roots.get(leaf, ())
+        )
 
 
 def _units_arg(call: ast.Call) -> ast.expr | None:
@@ -127,15 +156,37 @@ def all_nodes(tree: ast.AST) -> list[ast.AST]:
     return found
 
 
+def _root(func: ast.expr) -> str:
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+_BINDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
 def facts(tree: ast.AST) -> QuickFacts:
     result = QuickFacts()
     words, strings = result.words, result.strings
+    other_bound = result.other_bound
     references = called = 0  # of units layer names, and calls of them by name
     for node in all_nodes(tree):
         if isinstance(node, ast.Name):
             words.add(node.id)
             if node.id in kb.UNITS_LAYERS:
                 references += 1
+            if not isinstance(node.ctx, ast.Load):
+                other_bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            other_bound.add(node.arg)
+        elif isinstance(node, _BINDERS):
+            other_bound.add(node.name)
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+            if node.name is not None:
+                other_bound.add(node.name)
+        elif isinstance(node, ast.MatchMapping):
+            if node.rest is not None:
+                other_bound.add(node.rest)
         elif isinstance(node, ast.Attribute):
             words.add(node.attr)
             if node.attr in kb.UNITS_LAYERS:
@@ -151,8 +202,11 @@ def facts(tree: ast.AST) -> QuickFacts:
                 name = func.attr
             elif isinstance(func, ast.Name):
                 name = func.id
+            root = ""
             if name is not None:
                 result.called_names.add(name)
+                root = _root(func)
+                result.call_roots.setdefault(name, set()).add(root)
                 dims = kb.KERAS1_CONV_KERNEL_POSITIONALS.get(name)
                 if dims is not None and len(node.args) > dims:
                     result.conv_kernel_positionals = True
@@ -165,6 +219,7 @@ def facts(tree: ast.AST) -> QuickFacts:
                     result.keywords.add(keyword.arg)
                     if capitalised:
                         result.class_keywords.add(keyword.arg)
+                        result.class_keyword_sites.add((keyword.arg, name, root))  # type: ignore[arg-type]
                 if keyword.arg == "from_logits" and not (
                     isinstance(keyword.value, ast.Constant) and keyword.value.value in (False, None)
                 ):
@@ -193,6 +248,7 @@ def facts(tree: ast.AST) -> QuickFacts:
                     ):
                         result.units_maybe_one_softmax = True
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            _record_import(node, result)
             if isinstance(node, ast.ImportFrom) and node.module:
                 words.update(node.module.split("."))
                 result.imported.add(node.module)
@@ -207,3 +263,21 @@ def facts(tree: ast.AST) -> QuickFacts:
     if references > called:
         result.units_layer_aliased = True
     return result
+
+
+def _record_import(node: ast.Import | ast.ImportFrom, result: QuickFacts) -> None:
+    """Which names the import binds, to which qualified names (as the
+    analysis reads them: `import a.b` binds `a` to `a`)."""
+    for alias in node.names:
+        if alias.name == "*":
+            result.star_import = True
+            continue
+        qual: str | None
+        if isinstance(node, ast.Import):
+            bound = alias.asname or alias.name.split(".", 1)[0]
+            qual = alias.name if alias.asname else bound
+        else:
+            bound = alias.asname or alias.name
+            relative = node.level or not node.module
+            qual = None if relative else f"{node.module}.{alias.name}"
+        result.import_bound.setdefault(bound, set()).add(qual)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
+import pytest
+
 from kerasfix.engine import lint_text, process_path, process_text
 from kerasfix.settings import Settings
 
@@ -154,3 +156,59 @@ def test_a_package_importing_its_own_old_modules_is_left_alone_however_spelled()
         assert lint_text(text, path, Settings()) == ([], False), path
     diagnostics, _ = lint_text(text, "project/models.py", Settings())
     assert [d.code for d in diagnostics] == ["KF103"]
+
+
+# Each snippet's only site reaches Keras through a name the pre-parse facts
+# must follow (assigned, aliased, a parameter…) or must rule out (another
+# package's import): with and without the filters, the same findings.
+REACHED = {
+    "kf107-assigned-root": (
+        "import keras\nbackend = keras.backend\nbackend.set_session(None)\n",
+        ["KF107"],
+    ),
+    "kf107-imported-root": ("from keras import backend as K\nK.set_session(None)\n", ["KF107"]),
+    "kf107-bare-name": ("from keras.backend import set_session\nset_session(None)\n", ["KF107"]),
+    "kf107-other-package": (
+        "import keras\nfrom google.protobuf import text_format\ntext_format.Merge('', None)\n",
+        [],
+    ),
+    "kf107-tf-keras-is-keras-2": ("import tf_keras\ntf_keras.backend.set_session(None)\n", []),
+    "kf104-dense-under-embedding-name": (
+        "from keras.layers import Dense as Embedding\nEmbedding(output_dim=8)\n",
+        ["KF104"],
+    ),
+    "kf104-real-embedding": (
+        "from keras.layers import Embedding\nEmbedding(input_dim=10, output_dim=8)\n",
+        [],
+    ),
+    "kf104-assigned-layer": (
+        "import keras\nEmbedding = keras.layers.Dense\nEmbedding(output_dim=8)\n",
+        ["KF104"],
+    ),
+    "kf104-attribute-embedding": (
+        "from keras import layers\nlayers.Embedding(input_dim=10, output_dim=8)\n",
+        [],
+    ),
+    "kf104-init-on-torch": ("import keras\nimport torch\ntorch.nn.Linear(3, 4, init=None)\n", []),
+    "kf104-init-on-keras": (
+        "from tensorflow.keras import layers as L\nL.Dense(3, init='uniform')\n",
+        ["KF104"],
+    ),
+    "kf101-optimizer-under-another-name": (
+        "import keras\nopt = keras.optimizers\nopt.Adam(lr=0.1)\n",
+        ["KF101"],
+    ),
+    "kf101-torch-optimizer": (
+        "import keras\nimport torch\ntorch.optim.Adam(params, lr=0.1)\n",
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", REACHED)
+def test_names_that_reach_keras(name: str) -> None:
+    text, codes = REACHED[name]
+    filtered, _ = lint_text(text, "case.py", Settings())
+    unfiltered, _ = lint_text(text, "case.py", Settings(prefilter=False))
+    assert [d.code for d in filtered] == codes
+    assert [d.code for d in unfiltered] == codes

@@ -50,7 +50,7 @@ class OptimizerLr(Rule):
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
-        return "lr" in facts.keywords and any(n in facts.called_names for n in kb.OPTIMIZERS)
+        return "lr" in facts.keywords and facts.may_call_keras(kb.OPTIMIZERS)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

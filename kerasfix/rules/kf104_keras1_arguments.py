@@ -33,6 +33,22 @@ def _conv_kernel_positionals(text: str) -> bool:
     )
 
 
+def _may_be(leaf: str, root: str, facts: QuickFacts) -> bool:
+    """Can a call of ``leaf`` (reached from ``root``) be one of the layers
+    that `output_dim` was renamed for? ``layers.Embedding`` resolves to
+    Embedding; a bare name may be an alias, ``Embedding = Dense``."""
+    if leaf in kb.UNITS_LAYERS:
+        return True
+    if leaf != root:
+        return False
+    if root in facts.other_bound:
+        return True
+    quals = facts.import_bound.get(root)
+    if quals is None:
+        return facts.star_import
+    return any(q is None or q.rsplit(".", 1)[-1] in kb.UNITS_LAYERS for q in quals)
+
+
 class Keras1Arguments(Rule):
     """KF104 keras1-arguments: Keras 1 argument names that Keras 2 renamed and Keras 3 rejects.
 
@@ -77,9 +93,17 @@ class Keras1Arguments(Rule):
         # layer keywords reach only layer classes (capitalised calls); the fit
         # keywords only fit/evaluate, whose keywords are in facts.keywords
         return (
-            bool(facts.class_keywords.intersection(_LAYER_KEYWORDS))
+            any(
+                keyword in _LAYER_KEYWORDS
+                and facts.root_may_reach_keras(root)
+                and (keyword not in kb.KERAS1_KEYWORD_ONLY_FOR or _may_be(leaf, root, facts))
+                for keyword, leaf, root in facts.class_keyword_sites
+            )
             or bool(facts.keywords.intersection(_FIT_KEYWORDS))
-            or facts.conv_kernel_positionals
+            or (
+                facts.conv_kernel_positionals
+                and facts.may_call_keras(frozenset(kb.KERAS1_CONV_KERNEL_POSITIONALS))
+            )
         )
 
     @classmethod

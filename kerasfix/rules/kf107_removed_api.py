@@ -59,7 +59,7 @@ class RemovedApi(Rule):
     def may_fire(cls, facts: QuickFacts) -> bool:
         # the call must resolve through an import that can lead to Keras 3
         # (not only to tf_keras or TensorFlow's legacy copy)
-        return any(leaf in facts.called_names for leaf in _LEAVES) and any(
+        return facts.may_call_keras(_LEAVES, keras2=False) and any(
             kb.may_lead_to_keras(name, keras2=False) for name in facts.qualnames
         )
 
