@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import Any
 
 from kerasfix import knowledge as kb
 
@@ -137,21 +138,44 @@ def _activation_arg(call: ast.Call) -> ast.expr | None:
     return None
 
 
-def all_nodes(tree: ast.AST) -> list[ast.AST]:
-    """Every node of the tree (ast.walk's generators cost twice this)."""
-    found: list[ast.AST] = []
-    stack = [tree]
-    ast_type = ast.AST
+# Fields that never hold a node the facts need: names and other strings,
+# numbers, and the Load/Store markers and operators (nodes, but never read).
+_LEAF_FIELDS = frozenset(
+    {"ctx", "op", "ops", "id", "attr", "arg", "name", "names", "module", "level"}
+    | {"type_comment", "kind", "conversion", "is_async", "simple", "rest", "kwd_attrs"}
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    fields = tuple(
+        f
+        for f in cls._fields
+        if f not in _LEAF_FIELDS
+        and not (f == "value" and cls in (ast.Constant, ast.MatchSingleton))
+    )
+    _CHILD_FIELDS[cls] = fields
+    return fields
+
+
+def all_nodes(tree: ast.AST) -> list[Any]:
+    """Every node of the tree but the markers and operators (ast.walk's
+    generators and generic field loop cost three times this)."""
+    found: list[Any] = []
+    stack: list[Any] = [tree]
+    table = _CHILD_FIELDS
     while stack:
         node = stack.pop()
+        if node is None:
+            continue  # an absent optional node, or a None in Dict.keys
         found.append(node)
-        for name in node._fields:
-            if name == "ctx":
-                continue  # Load/Store/Del markers
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, ast_type))
-            elif isinstance(value, ast_type):
+        cls = type(node)
+        fields = table.get(cls) or _child_fields(cls)
+        for name in fields:
+            value = getattr(node, name)
+            if type(value) is list:
+                stack.extend(value)
+            elif value is not None:
                 stack.append(value)
     return found
 
@@ -162,7 +186,15 @@ def _root(func: ast.expr) -> str:
     return func.id if isinstance(func, ast.Name) else ""
 
 
-_BINDERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_BINDERS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+_OPTIONAL_BINDERS = frozenset({ast.ExceptHandler, ast.MatchAs, ast.MatchStar})
+# the node types the facts read; the others are only walked through
+_READ = frozenset(
+    {ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.arg, ast.MatchMapping}
+    | {ast.Import, ast.ImportFrom}
+    | _BINDERS
+    | _OPTIONAL_BINDERS
+)
 
 
 def facts(tree: ast.AST) -> QuickFacts:
@@ -170,31 +202,37 @@ def facts(tree: ast.AST) -> QuickFacts:
     words, strings = result.words, result.strings
     other_bound = result.other_bound
     references = called = 0  # of units layer names, and calls of them by name
+    Name, Attribute, Constant, Call = ast.Name, ast.Attribute, ast.Constant, ast.Call
+    read = _READ
     for node in all_nodes(tree):
-        if isinstance(node, ast.Name):
+        cls = type(node)
+        if cls not in read:
+            continue
+        if cls is Name:
             words.add(node.id)
             if node.id in kb.UNITS_LAYERS:
                 references += 1
-            if not isinstance(node.ctx, ast.Load):
+            if type(node.ctx) is not ast.Load:
                 other_bound.add(node.id)
-        elif isinstance(node, ast.arg):
-            other_bound.add(node.arg)
-        elif isinstance(node, _BINDERS):
-            other_bound.add(node.name)
-        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
-            if node.name is not None:
-                other_bound.add(node.name)
-        elif isinstance(node, ast.MatchMapping):
-            if node.rest is not None:
-                other_bound.add(node.rest)
-        elif isinstance(node, ast.Attribute):
+        elif cls is Attribute:
             words.add(node.attr)
             if node.attr in kb.UNITS_LAYERS:
                 references += 1
-        elif isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and len(node.value) < 64:
-                strings.add(node.value)
-        elif isinstance(node, ast.Call):
+        elif cls is Constant:
+            value = node.value
+            if type(value) is str and len(value) < 64:
+                strings.add(value)
+        elif cls is ast.arg:
+            other_bound.add(node.arg)
+        elif cls in _BINDERS:
+            other_bound.add(node.name)
+        elif cls in _OPTIONAL_BINDERS:
+            if node.name is not None:
+                other_bound.add(node.name)
+        elif cls is ast.MatchMapping:
+            if node.rest is not None:
+                other_bound.add(node.rest)
+        elif cls is Call:
             func = node.func
             name = None
             if isinstance(func, ast.Attribute):
