@@ -95,6 +95,8 @@ def keyword_argument(name: str) -> TextTest:
     pattern = re.compile(re.escape(name) + r"[ \t\\\r\n]*=(?!=)")
 
     def test(text: str, path: str = "") -> bool:
+        if name not in text:
+            return False  # the usual answer, at the speed of a substring search
         for match in pattern.finditer(text):
             start = match.start()
             if start and text[start - 1] in _WORD_CHARS:
