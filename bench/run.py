@@ -154,7 +154,8 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     print(
-        f"corpus: {files} files, {size:.1f} MB (sklearn, keras, tensorflow + {args.generated} generated) x{args.scale}"
+        f"corpus: {files} files, {size:.1f} MB "
+        f"(sklearn, keras, tensorflow + {args.generated} generated) x{args.scale}"
     )
     print(f"{'tool':<22}{'seconds':>9}{'files/s':>10}{'peak MB':>9}{'x ruff':>8}{'x grep':>8}")
     for name, (seconds, peak) in rows:
