@@ -3,8 +3,9 @@
 Large modules that reach LibCST (test suites, model zoos) are mostly
 functions that are never referred to and hold nothing a rule looks for:
 `def test_dtype(self): ...` beside the one test that compiles a model.
-Their bodies are replaced by ``0`` followed by spaces, so every offset in
-the text stays where it was and LibCST parses a fraction of the file.
+Their bodies are replaced by a string literal of spaces (or ``0`` and
+spaces), so every offset in the text stays where it was and LibCST parses
+a fraction of the file.
 
 A function is left out only when nothing the rules do can see it, read from
 CPython's tree and the text:
@@ -97,8 +98,7 @@ def sparse_text(text: str, tree: ast.Module, rules: Sequence[type], referenced: 
         return text
     out = list(lines)
     for first, last, indent in blanked:
-        for number in range(first, last + 1):
-            out[number - 1] = _blank(lines[number - 1], indent if number == first else None)
+        out[first - 1 : last] = _blank_body(lines[first - 1 : last], indent)
     return "".join(out)
 
 
@@ -165,9 +165,27 @@ def _self_contained(function: ast.FunctionDef | ast.AsyncFunctionDef, module: se
     return True
 
 
+def _blank_body(lines: list[str], indent: int) -> list[str]:
+    """A function body's lines as one string literal of spaces, line endings
+    kept: `\"\"\"   …   \"\"\"`. LibCST reads it as a single token, where
+    lines of spaces would each become a node. Where the first or last line
+    is too short to hold the quotes, every line is spaces and the first
+    holds ``0`` instead."""
+    blank = [_blank(line, None) for line in lines]
+    head, tail = blank[0], blank[-1]
+    head_width = len(head.rstrip("\r\n")) - indent
+    tail_width = len(tail.rstrip("\r\n"))
+    if head_width < 3 or tail_width < 3:
+        blank[0] = _blank(lines[0], indent)
+        return blank
+    blank[0] = lines[0][:indent] + '"""' + head[indent + 3 :]
+    blank[-1] = tail[: tail_width - 3] + '"""' + tail[tail_width:]
+    return blank
+
+
 def _blank(line: str, indent: int | None) -> str:
-    """The line as spaces (its line ending kept); the first body line keeps
-    its indentation and becomes ``0``."""
+    """The line as spaces (its line ending kept); with ``indent``, the line
+    keeps its indentation and becomes ``0``."""
     content = line.rstrip("\r\n")
     ending = line[len(content) :]
     if indent is None:

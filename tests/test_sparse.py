@@ -94,7 +94,7 @@ def test_only_functions_no_rule_can_see_are_blanked() -> None:
     assert _body_kept(sparse, "def helper(self):\n        model = keras")  # called by name
     # everything kept sits at the same offsets
     for line_number, (old, new) in enumerate(zip(SOURCE.splitlines(), sparse.splitlines())):
-        assert new == old or not new.strip() or new.strip() == "0", line_number
+        assert new == old or new.strip() in ("", "0", '"""'), line_number
 
 
 def test_results_are_the_same_with_and_without() -> None:
@@ -118,3 +118,17 @@ def test_line_endings_and_tabs_are_kept() -> None:
 def test_rules_that_read_every_import_use_turn_it_off() -> None:
     source = "from keras.utils import np_utils\n" + SOURCE
     assert _sparse(source) == source
+
+
+def test_a_blanked_body_is_one_string_or_zero_when_lines_are_too_short() -> None:
+    from kerasfix.sparse import _blank_body
+
+    body = ["        x = f(\n", "            1,\n", "        )\n"]
+    blanked = _blank_body(body, 8)
+    assert [len(line) for line in blanked] == [len(line) for line in body]
+    assert blanked[0].strip() == '"""' and blanked[-1].strip() == '"""'
+    assert ast.parse("def g():\n" + "".join(blanked))
+    short = ["  y\r\n", "  z\r\n", ")\r\n"]  # the last line cannot hold the quotes
+    blanked = _blank_body(short, 2)
+    assert [line.strip() for line in blanked] == ["0", "", ""]
+    assert all(line.endswith("\r\n") for line in blanked)
