@@ -170,7 +170,9 @@ def all_nodes(tree: ast.AST) -> list[Any]:
             continue  # an absent optional node, or a None in Dict.keys
         found.append(node)
         cls = type(node)
-        fields = table.get(cls) or _child_fields(cls)
+        fields = table.get(cls)
+        if fields is None:
+            fields = _child_fields(cls)
         for name in fields:
             value = getattr(node, name)
             if type(value) is list:
