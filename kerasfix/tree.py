@@ -118,7 +118,7 @@ class TreeIndex:
         parents, order, last = self.parents, self.order, self.last
         scopes = self.scopes
         scope_of = scopes.scope_of
-        node_type = cst.CSTNode
+        kinds = _KINDS
         name_type = cst.Name
         call_type = cst.Call
         return_type = cst.Return
@@ -160,12 +160,13 @@ class TreeIndex:
                 for name in _fields(cls):
                     value = getattr(node, name)
                     this_mode = NONE if skip is not None and name in skip else child_mode
-                    if isinstance(value, node_type):
+                    kind = kinds.get(type(value))
+                    if kind is None:
+                        kind = _kind(type(value))
+                    if kind == _NODE:
                         children.append((value, scope, this_mode))
-                    elif isinstance(value, (list, tuple)):
-                        children.extend(
-                            (v, scope, this_mode) for v in value if isinstance(v, node_type)
-                        )
+                    elif kind == _SEQUENCE:
+                        children.extend((v, scope, this_mode) for v in value if _is_node(v))
             for child in reversed(children):
                 parents[child[0]] = node
                 stack.append(child)
@@ -202,11 +203,37 @@ def _children(
     for name in _fields(type(node)):
         value = getattr(node, name)
         child_scope, mode = modes.get(name, (scope, default))
-        if isinstance(value, cst.CSTNode):
+        kind = _KINDS.get(type(value))
+        if kind is None:
+            kind = _kind(type(value))
+        if kind == _NODE:
             result.append((value, child_scope, mode))
-        elif isinstance(value, (list, tuple)):
-            result.extend((v, child_scope, mode) for v in value if isinstance(v, cst.CSTNode))
+        elif kind == _SEQUENCE:
+            result.extend((v, child_scope, mode) for v in value if _is_node(v))
     return result
+
+
+# What a field's value is, by its exact type. LibCST's node classes have an
+# ABC metaclass, so isinstance() on them goes through Python-level code; a
+# walk asks it of every field of every node.
+_OTHER, _NODE, _SEQUENCE = 0, 1, 2
+_KINDS: dict[type, int] = {}
+
+
+def _kind(cls: type) -> int:
+    if issubclass(cls, cst.CSTNode):
+        kind = _NODE
+    elif issubclass(cls, (list, tuple)):
+        kind = _SEQUENCE
+    else:
+        kind = _OTHER
+    _KINDS[cls] = kind
+    return kind
+
+
+def _is_node(value: object) -> bool:
+    kind = _KINDS.get(type(value))
+    return (kind if kind is not None else _kind(type(value))) == _NODE
 
 
 def _attribute(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
