@@ -204,6 +204,9 @@ def facts(tree: ast.AST) -> QuickFacts:
     words, strings = result.words, result.strings
     other_bound = result.other_bound
     references = called = 0  # of units layer names, and calls of them by name
+    # (width, layer call, "bare"/"softmax") of units layers whose width is
+    # not a literal other than 1
+    widths: list[tuple[ast.expr | None, ast.Call, str]] = []
     Name, Attribute, Constant, Call = ast.Name, ast.Attribute, ast.Constant, ast.Call
     read = _READ
     for node in all_nodes(tree):
@@ -278,7 +281,7 @@ def facts(tree: ast.AST) -> QuickFacts:
                         isinstance(activation, ast.Constant)
                         and activation.value in (None, "linear")
                     ):
-                        result.units_maybe_one_bare = True
+                        widths.append((units, node, "bare"))
                     elif (
                         not (
                             isinstance(activation, ast.Constant)
@@ -286,7 +289,7 @@ def facts(tree: ast.AST) -> QuickFacts:
                         )
                         or activation.value == "softmax"
                     ):
-                        result.units_maybe_one_softmax = True
+                        widths.append((units, node, "softmax"))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             _record_import(node, result)
             if isinstance(node, ast.ImportFrom) and node.module:
@@ -302,7 +305,32 @@ def facts(tree: ast.AST) -> QuickFacts:
                     result.units_layer_aliased = True
     if references > called:
         result.units_layer_aliased = True
+    if widths:
+        _units_maybe_one(tree, widths, result)
     return result
+
+
+def _units_maybe_one(
+    tree: ast.AST, widths: list[tuple[ast.expr | None, ast.Call, str]], result: QuickFacts
+) -> None:
+    """Which units layers may be one unit wide (with softmax, or bare)."""
+    from kerasfix.units_flow import UnitsFlow
+
+    flow: UnitsFlow | None = None
+    for units, call, kind in widths:
+        if kind == "bare" and result.units_maybe_one_bare:
+            continue
+        if kind == "softmax" and result.units_maybe_one_softmax:
+            continue
+        if not isinstance(units, ast.Constant):
+            if flow is None:
+                flow = UnitsFlow(tree)  # type: ignore[arg-type]
+            if not flow.may_be_one(units, call):
+                continue
+        if kind == "bare":
+            result.units_maybe_one_bare = True
+        else:
+            result.units_maybe_one_softmax = True
 
 
 def _record_import(node: ast.Import | ast.ImportFrom, result: QuickFacts) -> None:

@@ -212,3 +212,44 @@ def test_names_that_reach_keras(name: str) -> None:
     unfiltered, _ = lint_text(text, "case.py", Settings(prefilter=False))
     assert [d.code for d in filtered] == codes
     assert [d.code for d in unfiltered] == codes
+
+
+# A layer's width given as a parameter: the pre-parse facts follow it to the
+# calls (and defaults) the analysis evaluates, and must agree with it.
+_BUILD = (
+    "import keras\nfrom keras.layers import Dense\n"
+    "def build(n{default}):\n    return keras.Sequential([Dense(n, activation='softmax')])\n"
+)
+WIDTHS = {
+    "positional": (_BUILD.format(default="") + "m = build(1)\nm.fit(x, y)\n", ["KF005"]),
+    "default": (_BUILD.format(default="=1") + "m = build()\nm.fit(x, y)\n", ["KF005"]),
+    "keyword": (_BUILD.format(default="=10") + "m = build(n=1)\nm.fit(x, y)\n", ["KF005"]),
+    "through-another-function": (
+        _BUILD.format(default="")
+        + "def outer(k=1):\n    return build(k)\nm = outer()\nm.fit(x, y)\n",
+        ["KF005"],
+    ),
+    "under-another-name": (
+        _BUILD.format(default="") + "make = build\nm = make(1)\nm.fit(x, y)\n",
+        ["KF005"],
+    ),
+    "passed-to-a-function": (
+        _BUILD.format(default="") + "def run(f):\n    return f(1)\nm = run(build)\nm.fit(x, y)\n",
+        ["KF005"],
+    ),
+    "never-called": (_BUILD.format(default="=1"), []),
+    "called-wide": (_BUILD.format(default="=1") + "m = build(10)\nm.fit(x, y)\n", []),
+    "documented-by-setattr": (
+        _BUILD.format(default="=10") + "setattr(build, '__doc__', 'x')\nm = build()\nm.fit(x, y)\n",
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", WIDTHS)
+def test_widths_that_flow_through_parameters(name: str) -> None:
+    text, codes = WIDTHS[name]
+    filtered, _ = lint_text(text, "case.py", Settings())
+    unfiltered, _ = lint_text(text, "case.py", Settings(prefilter=False))
+    assert [d.code for d in filtered] == codes
+    assert [d.code for d in unfiltered] == codes
