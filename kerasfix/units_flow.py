@@ -19,15 +19,16 @@ from collections import Counter
 
 _BUILTINS = frozenset(dir(builtins))
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-_NamedFunction = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 class UnitsFlow:
+    """One walk of the module: where each node is (which function), how
+    each name is bound and read, and every call by the name it calls."""
+
     def __init__(self, tree: ast.Module) -> None:
         # the innermost function around each node that matters, or None
         self.enclosing: dict[int, ast.AST | None] = {}
         self.in_class: set[int] = set()  # methods
-        self.functions: dict[str, list[_NamedFunction]] = {}
         self.calls: dict[str, list[ast.Call]] = {}  # by the name they call
         self.references: Counter[str] = Counter()  # loads of a name or .name
         self.bound: set[str] = set()  # names bound other than as parameters
@@ -42,8 +43,6 @@ class UnitsFlow:
                 inner = node
                 if class_body:
                     self.in_class.add(id(node))
-                if not isinstance(node, ast.Lambda):
-                    self.functions.setdefault(node.name, []).append(node)
             elif isinstance(node, ast.ClassDef):
                 in_class = True
             self._note(node)
