@@ -144,17 +144,17 @@ _LEAF_FIELDS = frozenset(
     {"ctx", "op", "ops", "id", "attr", "arg", "name", "names", "module", "level"}
     | {"type_comment", "kind", "conversion", "is_async", "simple", "rest", "kwd_attrs"}
 )
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _child_fields(cls: type) -> tuple[str, ...]:
+def child_fields(cls: type) -> tuple[str, ...]:
     fields = tuple(
         f
         for f in cls._fields
         if f not in _LEAF_FIELDS
         and not (f == "value" and cls in (ast.Constant, ast.MatchSingleton))
     )
-    _CHILD_FIELDS[cls] = fields
+    CHILD_FIELDS[cls] = fields
     return fields
 
 
@@ -163,7 +163,7 @@ def all_nodes(tree: ast.AST) -> list[Any]:
     generators and generic field loop cost three times this)."""
     found: list[Any] = []
     stack: list[Any] = [tree]
-    table = _CHILD_FIELDS
+    table = CHILD_FIELDS
     while stack:
         node = stack.pop()
         if node is None:
@@ -172,7 +172,7 @@ def all_nodes(tree: ast.AST) -> list[Any]:
         cls = type(node)
         fields = table.get(cls)
         if fields is None:
-            fields = _child_fields(cls)
+            fields = child_fields(cls)
         for name in fields:
             value = getattr(node, name)
             if type(value) is list:

@@ -63,14 +63,15 @@ def sparse_text(text: str, tree: ast.Module, rules: Sequence[type], referenced: 
         for rule in rules
     ):
         return text
-    candidates = list(_candidates(tree))
+    # functions referred to somewhere may be evaluated: never candidates
+    candidates = [f for f in _candidates(tree) if f.name not in referenced]
     if not candidates:
         return text
     lines = _LINE.findall(text)  # CPython's line breaks only
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
-    module_variables = _module_variables(tree)
+    module_variables: set[str] | None = None  # computed for the first function that needs it
     # imports travel with each function's text: a site may name what they bind
     imports = "".join(
         text[starts[n.lineno - 1] : starts[n.end_lineno or n.lineno]]
@@ -85,12 +86,12 @@ def sparse_text(text: str, tree: ast.Module, rules: Sequence[type], referenced: 
         last = function.end_lineno or function.lineno
         if first <= function.lineno or last - first + 1 < _MIN_LINES:
             continue  # one-liners and short bodies
-        if function.name in referenced:
-            continue  # referred to somewhere: its body may be evaluated
         head = function.decorator_list[0].lineno if function.decorator_list else function.lineno
         own = text[starts[head - 1] : starts[last]] + imports
         if not all(_fails_a_site_group(rule, own, context) for rule in rules):
             continue
+        if module_variables is None:
+            module_variables = _module_variables(tree)
         if not _self_contained(function, module_variables):
             continue
         blanked.append((first, last, body[0].col_offset))

@@ -17,6 +17,8 @@ import ast
 import builtins
 from collections import Counter
 
+from kerasfix.quick import CHILD_FIELDS, child_fields
+
 _BUILTINS = frozenset(dir(builtins))
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
@@ -46,8 +48,15 @@ class UnitsFlow:
             elif isinstance(node, ast.ClassDef):
                 in_class = True
             self._note(node)
-            for child in ast.iter_child_nodes(node):
-                stack.append((child, inner, in_class))
+            fields = CHILD_FIELDS.get(type(node))
+            if fields is None:
+                fields = child_fields(type(node))
+            for field in fields:
+                value = getattr(node, field)
+                if type(value) is list:
+                    stack.extend((v, inner, in_class) for v in value if v is not None)
+                elif value is not None:
+                    stack.append((value, inner, in_class))
         for builtin, name in self._to_builtins:
             if builtin not in self.bound:
                 self.references[name] -= 1
