@@ -50,8 +50,10 @@ class QuickFacts:
     class_keyword_sites: set[tuple[str, str, str]] = field(default_factory=set)
     # names an import binds -> the qualified names (None: a relative import)
     import_bound: dict[str, set[str | None]] = field(default_factory=dict)
-    # names bound other than by an import: assignment, parameter, def, loop …
-    other_bound: set[str] = field(default_factory=set)
+    # names bound other than by an import or as a parameter: assignment,
+    # def, class, loop, with, except, match …
+    assigned: set[str] = field(default_factory=set)
+    parameters: set[str] = field(default_factory=set)  # names of parameters
     star_import: bool = False
 
     def mentions(self, names: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
@@ -61,11 +63,15 @@ class QuickFacts:
     def builds_models(self) -> bool:
         return any(n in self.words for n in kb.MODEL_MARKERS)
 
+    def bound_otherwise(self, name: str) -> bool:
+        """Whether ``name`` is bound other than by an import (so may hold anything)."""
+        return name in self.assigned or name in self.parameters
+
     def root_may_reach_keras(self, root: str, keras2: bool = True) -> bool:
         """Can a chain starting at the name ``root`` resolve to a Keras API?
         Not if ``root`` is bound only by imports of other packages, or not
         bound at all (a builtin or an undefined name)."""
-        if root == "" or root in self.other_bound:
+        if root == "" or self.bound_otherwise(root):
             return True
         quals = self.import_bound.get(root)
         if quals is None:
@@ -202,7 +208,7 @@ _READ = frozenset(
 def facts(tree: ast.AST) -> QuickFacts:
     result = QuickFacts()
     words, strings = result.words, result.strings
-    other_bound = result.other_bound
+    assigned = result.assigned
     references = called = 0  # of units layer names, and calls of them by name
     # (width, layer call, "bare"/"softmax") of units layers whose width is
     # not a literal other than 1
@@ -218,7 +224,7 @@ def facts(tree: ast.AST) -> QuickFacts:
             if node.id in kb.UNITS_LAYERS:
                 references += 1
             if type(node.ctx) is not ast.Load:
-                other_bound.add(node.id)
+                assigned.add(node.id)
         elif cls is Attribute:
             words.add(node.attr)
             if node.attr in kb.UNITS_LAYERS:
@@ -228,15 +234,15 @@ def facts(tree: ast.AST) -> QuickFacts:
             if type(value) is str and len(value) < 64:
                 strings.add(value)
         elif cls is ast.arg:
-            other_bound.add(node.arg)
+            result.parameters.add(node.arg)
         elif cls in _BINDERS:
-            other_bound.add(node.name)
+            assigned.add(node.name)
         elif cls in _OPTIONAL_BINDERS:
             if node.name is not None:
-                other_bound.add(node.name)
+                assigned.add(node.name)
         elif cls is ast.MatchMapping:
             if node.rest is not None:
-                other_bound.add(node.rest)
+                assigned.add(node.rest)
         elif cls is Call:
             func = node.func
             name = None
@@ -324,7 +330,7 @@ def _units_maybe_one(
             continue
         if not isinstance(units, ast.Constant):
             if flow is None:
-                flow = UnitsFlow(tree)  # type: ignore[arg-type]
+                flow = UnitsFlow(tree, result.assigned | set(result.import_bound))  # type: ignore[arg-type]
             if not flow.may_be_one(units, call):
                 continue
         if kind == "bare":

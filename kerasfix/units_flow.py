@@ -25,15 +25,16 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 class UnitsFlow:
     """One walk of the module: where each node is (which function), how
-    each name is bound and read, and every call by the name it calls."""
+    often each name is read, and every call by the name it calls. ``bound``:
+    the names the module binds other than as parameters (from the facts)."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, bound: set[str]) -> None:
         # the innermost function around each node that matters, or None
         self.enclosing: dict[int, ast.AST | None] = {}
         self.in_class: set[int] = set()  # methods
         self.calls: dict[str, list[ast.Call]] = {}  # by the name they call
         self.references: Counter[str] = Counter()  # loads of a name or .name
-        self.bound: set[str] = set()  # names bound other than as parameters
+        self.bound = bound  # names bound other than as parameters
         self._memo: dict[tuple[int, str], bool] = {}
         self._to_builtins: list[tuple[str, str]] = []
         stack: list[tuple[ast.AST, ast.AST | None, bool]] = [(tree, None, False)]
@@ -65,8 +66,6 @@ class UnitsFlow:
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load):
                 self.references[node.id] += 1
-            else:
-                self.bound.add(node.id)
         elif isinstance(node, ast.Attribute):
             self.references[node.attr] += 1
             if isinstance(node.value, ast.Name) and node.attr != "__call__":
@@ -82,16 +81,6 @@ class UnitsFlow:
                 for a in node.args:
                     if isinstance(a, ast.Name):
                         self._to_builtins.append((func.id, a.id))
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            self.bound.add(node.name)
-        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
-            if node.name is not None:
-                self.bound.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest is not None:
-            self.bound.add(node.rest)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                self.bound.add(alias.asname or alias.name.split(".", 1)[0])
 
     def may_be_one(self, expr: ast.expr | None, where: ast.AST) -> bool:
         """Can ``expr``, found inside ``where`` (a node walked), be 1?"""

@@ -41,7 +41,7 @@ def _may_be(leaf: str, root: str, facts: QuickFacts) -> bool:
         return True
     if leaf != root:
         return False
-    if root in facts.other_bound:
+    if facts.bound_otherwise(root):
         return True
     quals = facts.import_bound.get(root)
     if quals is None:
