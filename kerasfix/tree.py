@@ -295,9 +295,13 @@ def _function(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index
     )
 
 
-def _lambda(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
-    inner = tree.scopes.new_scope("lambda", node, scope)
-    return _children(node, inner, {})
+def _own_scope(kind: str):  # noqa: ANN202
+    """Nodes whose children all live in a new scope (lambda, comprehension)."""
+
+    def handle(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+        return _children(node, tree.scopes.new_scope(kind, node, scope), {})
+
+    return handle
 
 
 def _param(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
@@ -311,11 +315,6 @@ def _param(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: i
         scope,
         {"name": (scope, NONE), "default": (outer, LOAD), "annotation": (outer, LOAD)},
     )
-
-
-def _comprehension(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
-    inner = tree.scopes.new_scope("comprehension", node, scope)
-    return _children(node, inner, {})
 
 
 def _comp_for(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
@@ -346,6 +345,7 @@ def _declaration(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, in
     return _children(node, scope, {}, NONE)
 
 
+_COMPREHENSION = _own_scope("comprehension")
 _SPECIAL = {
     cst.Attribute: _attribute,
     cst.Subscript: _subscript,
@@ -365,12 +365,12 @@ _SPECIAL = {
     cst.ImportFrom: _import,
     cst.FunctionDef: _function,
     cst.ClassDef: _function,
-    cst.Lambda: _lambda,
+    cst.Lambda: _own_scope("lambda"),
     cst.Param: _param,
-    cst.ListComp: _comprehension,
-    cst.SetComp: _comprehension,
-    cst.GeneratorExp: _comprehension,
-    cst.DictComp: _comprehension,
+    cst.ListComp: _COMPREHENSION,
+    cst.SetComp: _COMPREHENSION,
+    cst.GeneratorExp: _COMPREHENSION,
+    cst.DictComp: _COMPREHENSION,
     cst.CompFor: _comp_for,
     cst.NamedExpr: _named_expr,
     cst.Global: _declaration,

@@ -205,13 +205,16 @@ REACHED = {
 }
 
 
-@pytest.mark.parametrize("name", REACHED)
-def test_names_that_reach_keras(name: str) -> None:
-    text, codes = REACHED[name]
+def assert_codes_with_and_without_filters(text: str, codes: list[str]) -> None:
     filtered, _ = lint_text(text, "case.py", Settings())
     unfiltered, _ = lint_text(text, "case.py", Settings(prefilter=False))
     assert [d.code for d in filtered] == codes
     assert [d.code for d in unfiltered] == codes
+
+
+@pytest.mark.parametrize("name", REACHED)
+def test_names_that_reach_keras(name: str) -> None:
+    assert_codes_with_and_without_filters(*REACHED[name])
 
 
 # A layer's width given as a parameter: the pre-parse facts follow it to the
@@ -248,8 +251,4 @@ WIDTHS = {
 
 @pytest.mark.parametrize("name", WIDTHS)
 def test_widths_that_flow_through_parameters(name: str) -> None:
-    text, codes = WIDTHS[name]
-    filtered, _ = lint_text(text, "case.py", Settings())
-    unfiltered, _ = lint_text(text, "case.py", Settings(prefilter=False))
-    assert [d.code for d in filtered] == codes
-    assert [d.code for d in unfiltered] == codes
+    assert_codes_with_and_without_filters(*WIDTHS[name])
