@@ -1,7 +1,7 @@
 """The command line: ``kerasfix check PATH…`` and ``kerasfix rule CODE``.
 
-Start-up stays light: LibCST is imported only when a file has to be parsed,
-rich only when writing to a terminal, TensorFlow and Keras never.
+Start-up stays light: the rules are imported only when a file has to be
+checked, rich only when writing to a terminal, TensorFlow and Keras never.
 """
 
 from __future__ import annotations

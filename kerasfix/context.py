@@ -1,18 +1,21 @@
-"""What every rule reads: the parsed module, its metadata and model inference,
-computed once per file by the engine, plus helpers to report and edit."""
+"""What every rule reads: the parsed module, its tree index and model
+inference, computed once per file by the engine, plus helpers to report and
+edit."""
 
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
+from dataclasses import dataclass
 from functools import cached_property
-
-import libcst as cst
 
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix
 from kerasfix.inference import Head, Model, ModelInference, Value
+from kerasfix.positions import Positions
 from kerasfix.settings import Settings
 from kerasfix.source import LineIndex
-from kerasfix.spans import Spans
+from kerasfix.syntax import Arg
 from kerasfix.tree import TreeIndex
 
 # Methods whose receiver is a model: where to look for the models a module uses.
@@ -33,21 +36,14 @@ MODEL_METHODS = (
 class Context:
     """One file, parsed once; every rule reads the same facts."""
 
-    def __init__(
-        self,
-        path: str,
-        text: str,
-        module: cst.Module,
-        settings: Settings,
-        python_tree: ast.Module | None = None,
-    ) -> None:
-        self.python_tree = python_tree
+    def __init__(self, path: str, text: str, module: ast.Module, settings: Settings) -> None:
         self.path = path
         self.text = text
         self.module = module
         self.settings = settings
         self.lines = LineIndex(text)
         self._numpy_import: Edit | None | bool = False
+        self._arguments: dict[ast.Call, CallArguments | None] = {}
 
     @cached_property
     def tree(self) -> TreeIndex:
@@ -58,12 +54,10 @@ class Context:
         return ModelInference(self.module, self.tree)
 
     @cached_property
-    def spans(self) -> Spans:
-        # Only needed to report and edit: computed for the statements that
-        # hold findings.
-        return Spans(self.module, self.text, self.tree.parents, self.lines, self.python_tree)
+    def positions(self) -> Positions:
+        return Positions(self.text, self.lines)
 
-    def method_calls(self, *names: str) -> list[cst.Call]:
+    def method_calls(self, *names: str) -> list[ast.Call]:
         """Calls of the form ``receiver.<name>(…)``, in source order."""
         found = [call for name in names for call in self.tree.calls_by_attr.get(name, ())]
         if len(names) > 1:
@@ -77,7 +71,7 @@ class Context:
         candidates: list[Value] = []
         for method in MODEL_METHODS:
             for call in self.tree.calls_by_attr.get(method, ()):
-                assert isinstance(call.func, cst.Attribute)
+                assert isinstance(call.func, ast.Attribute)
                 candidates.append(self.inference.model_of(call.func.value))
         for name in ("Sequential", "Model"):
             calls = (*self.tree.calls_by_name.get(name, ()), *self.tree.calls_by_attr.get(name, ()))
@@ -92,30 +86,53 @@ class Context:
 
     # -- positions and edits ----------------------------------------------------
 
-    def span(self, node: cst.CSTNode) -> tuple[int, int]:
-        """Offsets of ``node`` in the text."""
-        return self.spans[node]
+    def span(self, node: ast.AST | Arg) -> tuple[int, int]:
+        """Offsets of ``node`` in the text (an expression's without the
+        parentheses around it)."""
+        if isinstance(node, Arg):
+            node = node.node
+        return self.positions.span(node)
 
-    def code(self, node: cst.CSTNode) -> str:
+    def name_span(self, node: ast.Attribute | ast.keyword) -> tuple[int, int]:
+        """Offsets of the name in ``a.name`` or ``name=value``."""
+        start, end = self.span(node)
+        if isinstance(node, ast.Attribute):
+            return end - len(node.attr), end  # the name is the attribute's last token
+        assert node.arg is not None
+        return start, start + len(node.arg)
+
+    def rename(self, node: ast.Attribute | ast.keyword, new: str) -> Edit:
+        start, end = self.name_span(node)
+        return Edit(start, end, new)
+
+    def arguments(self, call: ast.Call) -> CallArguments | None:
+        """Where each argument of ``call`` is written, with any parentheses
+        of its own; None where the text does not read as expected."""
+        found = self._arguments.get(call)
+        if found is None and call not in self._arguments:
+            found = self._arguments[call] = CallArguments.read(self, call)
+        return found
+
+    def code(self, node: ast.AST | Arg) -> str:
         start, end = self.span(node)
         return self.text[start:end]
 
-    def replace(self, node: cst.CSTNode, content: str) -> Edit:
+    def replace(self, node: ast.AST | Arg, content: str) -> Edit:
         start, end = self.span(node)
         return Edit(start, end, content)
 
-    def insert_before(self, node: cst.CSTNode, content: str) -> Edit:
+    def insert_before(self, node: ast.AST, content: str) -> Edit:
         start, _ = self.span(node)
         return Edit(start, start, content)
 
-    def insert_after(self, node: cst.CSTNode, content: str) -> Edit:
+    def insert_after(self, node: ast.AST, content: str) -> Edit:
         _, end = self.span(node)
         return Edit(end, end, content)
 
     def diagnostic(
         self,
         rule: type,
-        node: cst.CSTNode,
+        node: ast.AST | Arg,
         message: str,
         fix: Fix | None = None,
     ) -> Diagnostic:
@@ -137,7 +154,7 @@ class Context:
 
     # -- numpy for fixes ----------------------------------------------------------
 
-    def numpy_name(self, at: cst.CSTNode) -> tuple[str, tuple[Edit, ...]] | None:
+    def numpy_name(self, at: ast.AST) -> tuple[str, tuple[Edit, ...]] | None:
         """A name that means numpy at ``at``, and the edits that import it.
 
         Uses whatever name the module already binds numpy to; otherwise adds
@@ -146,12 +163,12 @@ class Context:
         """
         inference = self.inference
         for node in self.tree.imports:
-            if not isinstance(node, cst.Import):
+            if not isinstance(node, ast.Import):
                 continue
             for alias in node.names:
-                if alias.evaluated_name != "numpy":
+                if alias.name != "numpy":
                     continue
-                bound = alias.evaluated_alias or "numpy"
+                bound = alias.asname or "numpy"
                 if inference.resolves_to_import(at, bound, "numpy"):
                     return bound, ()
         if not inference.name_is_free(at, "np"):
@@ -164,14 +181,105 @@ class Context:
     def _numpy_import_edit(self) -> Edit | None:
         if self._numpy_import is not False:
             return self._numpy_import  # type: ignore[return-value]
+        # LibCST's import codemod knows where an import goes (after the
+        # docstring, __future__ imports and the other imports) and how to
+        # write it; it parses the module, once, only for a fix that needs it.
+        import libcst as cst
         from libcst.codemod import CodemodContext
         from libcst.codemod.visitors import AddImportsVisitor
 
+        try:
+            module = cst.parse_module(self.text)
+        except cst.ParserSyntaxError:
+            self._numpy_import = None
+            return None
         context = CodemodContext()
         AddImportsVisitor.add_needed_import(context, "numpy", asname="np")
-        new = AddImportsVisitor(context).transform_module(self.module).code
+        new = AddImportsVisitor(context).transform_module(module).code
         self._numpy_import = _insertion(self.text, new)
         return self._numpy_import
+
+
+@dataclass(frozen=True)
+class CallArguments:
+    """The written extent of each argument of a call, in the order written:
+    ``(node, start, end)`` with ``node`` the positional value or the
+    ``ast.keyword``, ``start``/``end`` covering parentheses that wrap only
+    that argument (``f((x))``) and a keyword's ``name=``; and the offsets of
+    the call's own opening and closing parentheses."""
+
+    items: tuple[tuple[ast.AST, int, int], ...]
+    open_paren: int
+    close_paren: int
+
+    @classmethod
+    def read(cls, ctx: Context, call: ast.Call) -> CallArguments | None:
+        start, end = ctx.span(call)
+        _, func_end = ctx.span(call.func)
+        segment = ctx.text[start:end]
+        lines = LineIndex(segment)
+        depth = 0
+        open_paren = -1
+        pieces: list[list[int]] = []  # [first, last] offsets of each argument
+        piece: list[int] | None = None
+        try:
+            tokens = list(tokenize.generate_tokens(io.StringIO(segment).readline))
+        except (tokenize.TokenError, SyntaxError):
+            return None
+        for token in tokens:
+            if token.type in _TRIVIA:
+                continue
+            begin = start + lines.offset(token.start[0], token.start[1])
+            finish = start + lines.offset(token.end[0], token.end[1])
+            if open_paren < 0:
+                if begin >= func_end and token.string == "(":
+                    open_paren = begin
+                    depth = 1
+                continue
+            if depth == 1 and token.string in (",", ")"):
+                if piece is not None:
+                    pieces.append(piece)
+                piece = None
+                if token.string == ")":
+                    depth = 0
+                    if finish != end:
+                        return None
+                    break
+                continue
+            if token.string in _OPENING:
+                depth += 1
+            elif token.string in _CLOSING:
+                depth -= 1
+            if piece is None:
+                piece = [begin, finish]
+            else:
+                piece[1] = finish
+        if open_paren < 0 or depth != 0:
+            return None
+        written = sorted([*call.args, *call.keywords], key=lambda n: (n.lineno, n.col_offset))
+        if len(written) != len(pieces):
+            return None
+        items = []
+        for node, (first, last) in zip(written, pieces):
+            value_start, value_end = ctx.span(node)
+            if not first <= value_start <= value_end <= last:
+                return None
+            items.append((node, first, last))
+        return cls(tuple(items), open_paren, end - 1)
+
+    def extent(self, node: ast.AST) -> tuple[int, int]:
+        for candidate, start, end in self.items:
+            if candidate is node:
+                return start, end
+        raise KeyError(node)
+
+
+_TRIVIA = frozenset(
+    {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+    | {tokenize.ENDMARKER}
+)
+_OPENING = frozenset("([{")
+_CLOSING = frozenset(")]}")
 
 
 def _insertion(old: str, new: str) -> Edit | None:

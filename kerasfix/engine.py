@@ -1,8 +1,10 @@
 """The engine: read → skip what cannot match → parse once → every rule reads
 the same facts → diagnostics and fixes → verify → write atomically.
 
-Nothing here imports TensorFlow or Keras; LibCST is imported only when a
-file has to be parsed.
+Files are parsed once, by CPython's own parser (``ast``): it is the
+definition of what Python accepts, ten times faster than LibCST, and its
+nodes carry the exact positions every report and text edit needs. Nothing
+here imports TensorFlow or Keras.
 """
 
 from __future__ import annotations
@@ -164,8 +166,8 @@ def _analyse(
     tree, problem = parse_python(text, path)
     if problem is not None:
         return [problem], False
-    known = None
-    if settings.prefilter and tree is not None:
+    assert tree is not None
+    if settings.prefilter:
         from kerasfix.quick import facts
 
         known = facts(tree)
@@ -173,32 +175,9 @@ def _analyse(
         rules = [rule for rule in rules if rule.may_fire(known)]
         if not rules:
             return [], False
-    import libcst as cst
-
     from kerasfix.context import Context
 
-    source = text
-    if known is not None:
-        from kerasfix.sparse import sparse_text
-
-        # the functions no rule can care about are blanked out (offsets kept)
-        referenced = known.words | known.strings
-        source = sparse_text(text, tree, rules, referenced)  # type: ignore[arg-type]
-    try:
-        try:
-            module = parse_libcst(source)
-        except cst.ParserSyntaxError:
-            if source is text:
-                raise
-            source = text  # never let the blanking cost a parse: parse it all
-            module = parse_libcst(source)
-    except cst.ParserSyntaxError as exc:
-        return [_libcst_error(path, exc)], False
-    except RecursionError:
-        return [error_diagnostic(path, "cannot parse: nesting too deep for the parser")], False
-    except Exception as exc:  # noqa: BLE001 - the parser's own failures
-        return [error_diagnostic(path, f"cannot parse: {type(exc).__name__}: {exc}")], False
-    ctx = Context(path, source, module, settings, tree)  # type: ignore[arg-type]
+    ctx = Context(path, text, tree, settings)  # type: ignore[arg-type]
     diagnostics: list[Diagnostic] = []
     for rule in rules:
         try:
@@ -214,30 +193,6 @@ def _analyse(
     return diagnostics, True
 
 
-def parse_libcst(text: str) -> object:
-    """LibCST's tree of ``text``, built without re-validating each node.
-
-    Every node LibCST constructs checks its own fields (a quarter of the
-    parse time); nodes straight from its parser are valid by construction,
-    so that check is switched off for the duration of the parse only.
-    """
-    import libcst as cst
-    from libcst._nodes.base import CSTNode
-
-    original = CSTNode.__dict__.get("__post_init__")
-    if original is None:  # a LibCST that validates differently: parse as is
-        return cst.parse_module(text)
-    CSTNode.__post_init__ = _trusted  # type: ignore[method-assign]
-    try:
-        return cst.parse_module(text)
-    finally:
-        CSTNode.__post_init__ = original  # type: ignore[method-assign]
-
-
-def _trusted(self: object) -> None:
-    pass
-
-
 def python_syntax_error(text: str, path: str) -> Diagnostic | None:
     """KF000 if CPython rejects the text, else None."""
     return parse_python(text, path)[1]
@@ -246,9 +201,8 @@ def python_syntax_error(text: str, path: str) -> Diagnostic | None:
 def parse_python(text: str, path: str) -> tuple[object | None, Diagnostic | None]:
     """CPython's syntax tree, or the KF000 that says why it has none.
 
-    CPython's parser runs first: its messages and positions are precise, and
-    it refuses nesting that would overflow LibCST's native parser's stack (a
-    crash, not an exception) long before that depth.
+    Its messages and positions are precise, and it refuses nesting too deep
+    to analyse with an exception, not a crash.
     """
     import ast
     import warnings
@@ -266,16 +220,6 @@ def parse_python(text: str, path: str) -> tuple[object | None, Diagnostic | None
     except ValueError as error:
         return None, error_diagnostic(path, f"cannot parse: {error}")
     return tree, None
-
-
-def _libcst_error(path: str, exc: Exception) -> Diagnostic:
-    message = str(getattr(exc, "message", exc)).splitlines()[0]
-    return error_diagnostic(
-        path,
-        f"cannot parse: {message}",
-        getattr(exc, "raw_line", 1),
-        getattr(exc, "raw_column", 0) + 1,
-    )
 
 
 def _ignored_for_path(code: str, path: str, settings: Settings) -> bool:
@@ -393,17 +337,11 @@ def apply_fixes(
 
 
 def verify(old: str, applied: AppliedFixes) -> None:
-    """A fix is written only if the new text parses (with LibCST and CPython)
-    and every statement that no edit touched is unchanged, in the same order."""
-    import libcst as cst
-
+    """A fix is written only if the new text parses and every statement that
+    no edit touched is unchanged, in the same order."""
     new = applied.text
-    try:
-        cst.parse_module(new)
-    except Exception as exc:  # noqa: BLE001
-        raise FixVerificationError(f"a fix produced code that does not parse: {exc}") from None
     if python_syntax_error(new, "<fixed>") is not None:
-        raise FixVerificationError("a fix produced code that CPython does not accept")
+        raise FixVerificationError("a fix produced code that does not parse")
     before = _untouched_statements(old, applied.old_spans)
     after = _untouched_statements(new, applied.new_spans)
     if before != after:

@@ -20,14 +20,28 @@ Whenever a step is not certain the answer is ``UNKNOWN``: precision first.
 
 from __future__ import annotations
 
+import ast
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-import libcst as cst
-
 from kerasfix import knowledge as kb
 from kerasfix.scopes import BUILTIN_NAMES, Access, Binding, Scope
+from kerasfix.syntax import (
+    BRANCHES,
+    COMPOUND,
+    FUNCTIONS,
+    LOOPS,
+    SCOPE_NODES,
+    WITHS,
+    Arg,
+    arg,
+    arg_node,
+    has_star,
+    literal,
+    parameter_default,
+    string,
+)
 from kerasfix.tree import TreeIndex
 
 # ---------------------------------------------------------------------------
@@ -70,13 +84,13 @@ class Seq(Value):
 
 @dataclass(frozen=True, eq=False)
 class Function(Value):
-    node: cst.FunctionDef = field(repr=False)
+    node: ast.FunctionDef = field(repr=False)
     bound_self: Value | None = None  # for methods looked up on self
 
 
 @dataclass(frozen=True, eq=False)
 class ClassRef(Value):
-    node: cst.ClassDef = field(repr=False)
+    node: ast.ClassDef = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -92,9 +106,9 @@ class Head:
 
     units: int | None  # None: not known
     activation: str | None  # canonical name ("softmax", "linear" ...); None: not known
-    layer: cst.Call | None = field(repr=False)  # the call that fixes the units
-    activation_arg: cst.Arg | None = field(default=None, repr=False)  # activation=
-    activation_layer: cst.Call | None = field(default=None, repr=False)  # later layer
+    layer: ast.Call | None = field(repr=False)  # the call that fixes the units
+    activation_arg: Arg | None = field(default=None, repr=False)  # activation=
+    activation_layer: ast.Call | None = field(default=None, repr=False)  # later layer
     rank2: bool = False  # the output is known to be (batch, units)
 
     def same(self, other: Head | None) -> bool:
@@ -113,10 +127,10 @@ class Layer(Value):
 
     kind: str  # "units", "activation", "pass", "wrapper", "flatten", "other"
     name: str  # layer class name
-    node: cst.Call = field(repr=False)
+    node: ast.Call = field(repr=False)
     units: int | None = None
     activation: str | None = None
-    activation_arg: cst.Arg | None = field(default=None, repr=False)
+    activation_arg: Arg | None = field(default=None, repr=False)
     inner: Value | None = None  # wrapped layer
 
 
@@ -130,7 +144,7 @@ class Tensor(Value):
 class Model(Value):
     """A Keras model. ``heads`` is None when its layers cannot be seen."""
 
-    node: cst.CSTNode = field(repr=False)
+    node: ast.AST = field(repr=False)
     heads: tuple[Head | None, ...] | None
     sequential: bool = False  # layers may still be added with .add()
 
@@ -148,9 +162,9 @@ class LossSpec:
 
     info: kb.LossInfo
     form: str  # "string", "function" or "class"
-    node: cst.BaseExpression = field(repr=False)  # where it is written
+    node: ast.expr = field(repr=False)  # where it is written
     from_logits: bool  # the value in force (the default when not given)
-    from_logits_arg: cst.Arg | None = field(default=None, repr=False)
+    from_logits_arg: Arg | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
@@ -161,70 +175,26 @@ class LossSpec:
         return f"{self.info.cls}(from_logits={self.from_logits})"
 
 
-def _string(node: cst.BaseExpression) -> str:
-    value = _const(node)
-    return value.value if isinstance(value, Const) and isinstance(value.value, str) else ""
+def _string(node: ast.expr) -> str:
+    return string(node) or ""
 
 
 # ---------------------------------------------------------------------------
 # Helpers on the tree
 
 
-Env = dict[tuple[int, str], tuple[cst.BaseExpression, "Env"]]
+Env = dict[tuple[int, str], tuple[ast.expr, "Env"]]
 _MAX_DEPTH = 40
 # A global read in a function must agree with every binding of the name;
 # past this many, the answer is unknown (and the cost stays linear).
 _MAX_FREE_BINDINGS = 16
-_LOOPS = (cst.For, cst.While)
-_BRANCHES = (cst.If, cst.For, cst.While, cst.Try, cst.Match, cst.TryStar)
-_SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 # Calls that may receive a model without changing its layers.
 _HARMLESS_CONSUMERS = frozenset({"print", "len", "id", "type", "repr", "str", "isinstance"})
 
 
-def arg(call: cst.Call, position: int | None, *keywords: str) -> cst.BaseExpression | None:
-    """The expression passed to a parameter, by position or keyword."""
-    for a in call.args:
-        if a.keyword is not None and a.keyword.value in keywords:
-            return a.value
-    if position is None:
-        return None
-    index = 0
-    for a in call.args:
-        if a.star:
-            return None  # *args: positions are unknowable past it
-        if a.keyword is not None:
-            break
-        if index == position:
-            return a.value
-        index += 1
-    return None
-
-
-def arg_node(call: cst.Call, position: int | None, *keywords: str) -> cst.Arg | None:
-    value = arg(call, position, *keywords)
-    if value is None:
-        return None
-    for a in call.args:
-        if a.value is value:
-            return a
-    return None
-
-
-def _const(node: cst.BaseExpression) -> Value:
-    if isinstance(node, cst.Integer):
-        try:
-            return Const(int(node.value.replace("_", ""), 0))
-        except ValueError:
-            return UNKNOWN
-    if isinstance(node, cst.SimpleString):
-        try:
-            return Const(node.evaluated_value)
-        except Exception:  # noqa: BLE001 - odd prefixes
-            return UNKNOWN
-    if isinstance(node, cst.Name) and node.value in ("None", "True", "False"):
-        return Const({"None": None, "True": True, "False": False}[node.value])
-    return UNKNOWN
+def _const(node: ast.AST | None) -> Value:
+    known, value = literal(node)
+    return Const(value) if known else UNKNOWN
 
 
 # ---------------------------------------------------------------------------
@@ -233,14 +203,14 @@ def _const(node: cst.BaseExpression) -> Value:
 
 @dataclass
 class _ClassInfo:
-    node: cst.ClassDef
-    methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    node: ast.ClassDef
+    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
     # self.<attr> = value, in the method that assigns it
-    attr_assigns: dict[str, list[tuple[cst.BaseExpression, cst.FunctionDef, cst.CSTNode]]] = field(
+    attr_assigns: dict[str, list[tuple[ast.expr, ast.FunctionDef, ast.AST]]] = field(
         default_factory=dict
     )
     # self.<attr>.add(layer) calls, with their method
-    attr_adds: dict[str, list[tuple[cst.Call, cst.FunctionDef]]] = field(default_factory=dict)
+    attr_adds: dict[str, list[tuple[ast.Call, ast.FunctionDef]]] = field(default_factory=dict)
     # self.<attr> passed to a call or otherwise mutated (pop)
     attr_tainted: set[str] = field(default_factory=set)
 
@@ -248,7 +218,7 @@ class _ClassInfo:
 class ModelInference:
     """Answers questions about one module. Build once per file; cheap queries."""
 
-    def __init__(self, module: cst.Module, tree: TreeIndex | None = None) -> None:
+    def __init__(self, module: ast.Module, tree: TreeIndex | None = None) -> None:
         self.module = module
         self.tree = tree or TreeIndex(module)
         self.scopes = self.tree.scopes
@@ -265,11 +235,11 @@ class ModelInference:
 
     # -- public questions ---------------------------------------------------
 
-    def value_of(self, expr: cst.BaseExpression) -> Value:
+    def value_of(self, expr: ast.expr) -> Value:
         """What ``expr`` evaluates to at its place in the module."""
         return self._eval(expr, {}, 0)
 
-    def model_of(self, expr: cst.BaseExpression) -> Value:
+    def model_of(self, expr: ast.expr) -> Value:
         """A Model, NonKeras, or UNKNOWN for a method-call receiver."""
         value = self.value_of(expr)
         if isinstance(value, (Model, NonKeras)):
@@ -278,13 +248,13 @@ class ModelInference:
             return NonKeras(type(value).__name__)
         return UNKNOWN
 
-    def defines_method(self, receiver: cst.BaseExpression, method: str) -> bool:
+    def defines_method(self, receiver: ast.expr, method: str) -> bool:
         """True for ``self.method(…)`` / ``super().method(…)`` inside a class of
         this module that defines ``method`` itself (or in a local base)."""
-        if isinstance(receiver, cst.Call):
-            if not (isinstance(receiver.func, cst.Name) and receiver.func.value == "super"):
+        if isinstance(receiver, ast.Call):
+            if not (isinstance(receiver.func, ast.Name) and receiver.func.id == "super"):
                 return False
-        elif not (isinstance(receiver, cst.Name) and self._is_self(receiver)):
+        elif not (isinstance(receiver, ast.Name) and self._is_self(receiver)):
             return False
         cls = self.enclosing_class(receiver)
         return cls is not None and self._class_defines(cls, method, deep=True)
@@ -297,51 +267,51 @@ class ModelInference:
                 return True
         return False
 
-    def _all_classes(self) -> list[cst.ClassDef]:
+    def _all_classes(self) -> list[ast.ClassDef]:
         return self.tree.classes
 
-    def enclosing_class(self, node: cst.CSTNode) -> cst.ClassDef | None:
+    def enclosing_class(self, node: ast.AST) -> ast.ClassDef | None:
         for ancestor in self.ancestors(node):
-            if isinstance(ancestor, cst.ClassDef):
+            if isinstance(ancestor, ast.ClassDef):
                 return ancestor
         return None
 
-    def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+    def enclosing_function(self, node: ast.AST) -> ast.FunctionDef | None:
         for ancestor in self.ancestors(node):
-            if isinstance(ancestor, cst.FunctionDef):
+            if isinstance(ancestor, ast.FunctionDef):
                 return ancestor
         return None
 
-    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         parents = self.parents
         while node in parents:
             node = parents[node]
             yield node
 
-    def _start(self, node: cst.CSTNode) -> int:
+    def _start(self, node: ast.AST) -> int:
         """Where ``node`` starts, as its rank in source order."""
         return self.tree.order[node]
 
-    def _end(self, node: cst.CSTNode) -> int:
+    def _end(self, node: ast.AST) -> int:
         """The rank of the last node inside ``node``."""
         return self.tree.last[node]
 
-    def scope_of(self, node: cst.CSTNode) -> Scope | None:
+    def scope_of(self, node: ast.AST) -> Scope | None:
         return self.tree.scope_of(node)
 
-    def name_is_free(self, node: cst.CSTNode, name: str) -> bool:
+    def name_is_free(self, node: ast.AST, name: str) -> bool:
         """True if ``name`` is bound nowhere that ``node`` can see."""
         scope = self.tree.scope_of(node)
         return scope is not None and not scope.bound_anywhere_visible(name)
 
-    def resolves_to_import(self, node: cst.CSTNode, name: str, qualname: str) -> bool:
+    def resolves_to_import(self, node: ast.AST, name: str, qualname: str) -> bool:
         """True if ``name`` at ``node`` is only ever the import of ``qualname``."""
         scope = self.tree.scope_of(node)
         if scope is None:
             return False
         return self._import_quals(scope.visible(name), name) == {qualname}
 
-    def keras_spelling(self, api_path: str, at: cst.CSTNode) -> str | None:
+    def keras_spelling(self, api_path: str, at: ast.AST) -> str | None:
         """How this module can name the Keras API object ``api_path``
         (``losses.CategoricalCrossentropy``) with the imports it has, seen
         from ``at``: ``tf.keras.losses.CategoricalCrossentropy``,
@@ -371,26 +341,22 @@ class ModelInference:
             return self._imports
         found: dict[tuple[str, str], None] = {}
         for stmt in self.module.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
+            if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 continue
-            for small in stmt.body:
-                if not isinstance(small, (cst.Import, cst.ImportFrom)) or isinstance(
-                    small.names, cst.ImportStar
-                ):
+            for alias in stmt.names:
+                if alias.name == "*":
                     continue
-                for alias in small.names:
-                    bound = alias.evaluated_alias or alias.evaluated_name
-                    if isinstance(small, cst.Import) and alias.asname is None:
-                        bound = alias.evaluated_name.split(".", 1)[0]
-                        qual = bound
-                    elif isinstance(small, cst.Import):
-                        qual = alias.evaluated_name
-                    else:
-                        if small.relative or small.module is None:
-                            continue
-                        module = cst.helpers.get_full_name_for_node(small.module)
-                        qual = f"{module}.{alias.evaluated_name}"
-                    found[(bound, qual)] = None
+                bound = alias.asname or alias.name
+                if isinstance(stmt, ast.Import) and alias.asname is None:
+                    bound = alias.name.split(".", 1)[0]
+                    qual = bound
+                elif isinstance(stmt, ast.Import):
+                    qual = alias.name
+                else:
+                    if stmt.level or stmt.module is None:
+                        continue
+                    qual = f"{stmt.module}.{alias.name}"
+                found[(bound, qual)] = None
         self._imports = list(found)
         return self._imports
 
@@ -414,13 +380,13 @@ class ModelInference:
             found = self._imports_among[key] = any(b.is_import for b in bindings)
         return found
 
-    def origin(self, expr: cst.BaseExpression, depth: int = 0) -> cst.BaseExpression | None:
+    def origin(self, expr: ast.expr, depth: int = 0) -> ast.expr | None:
         """The expression a name stands for, following the assignment that
         reaches it (``loss = "mse"; compile(loss=loss)`` → ``"mse"``). None
         when that cannot be known."""
         if depth > _MAX_DEPTH:
             return None
-        if not isinstance(expr, cst.Name) or expr.value in ("None", "True", "False"):
+        if not isinstance(expr, ast.Name):
             return expr
         found = self.scopes.referents(expr)
         if found is None:
@@ -438,22 +404,21 @@ class ModelInference:
             assignment = self._reaching(expr, referents)
         if assignment is None or assignment.kind != "name":
             return None
-        target = self.parents.get(assignment.node)
-        assign = self.parents.get(target) if target is not None else None
-        if isinstance(target, cst.AssignTarget) and isinstance(assign, cst.Assign):
+        assign = self.parents.get(assignment.node)
+        if isinstance(assign, ast.Assign):
             return self.origin(assign.value, depth + 1)
         return None
 
-    def loss_of(self, expr: cst.BaseExpression) -> LossSpec | None:
+    def loss_of(self, expr: ast.expr) -> LossSpec | None:
         """The Keras loss ``expr`` names, or None if it is not one or not known."""
         node = self.origin(expr)
         if node is None:
             return None
-        if isinstance(node, cst.SimpleString):
+        if string(node) is not None:
             name = _string(node)
             info = kb.LOSS_BY_STRING.get(name)
             return LossSpec(info, "string", node, False) if info is not None else None
-        if isinstance(node, cst.Call):
+        if isinstance(node, ast.Call):
             func = self.value_of(node.func)
             path = func.keras if isinstance(func, Ref) else None
             if path is None or not path.startswith("losses."):
@@ -463,7 +428,7 @@ class ModelInference:
                 return None
             if info.from_logits_position is None:
                 return LossSpec(info, "class", node, False)
-            if any(a.star for a in node.args):
+            if has_star(node):
                 return None
             given = arg_node(node, info.from_logits_position, "from_logits")
             if given is None:
@@ -481,16 +446,16 @@ class ModelInference:
                     return LossSpec(info, "function", node, False)
         return None
 
-    def compiled_outputs(self, compile_call: cst.Call) -> list[tuple[Head, LossSpec]]:
+    def compiled_outputs(self, compile_call: ast.Call) -> list[tuple[Head, LossSpec]]:
         """For ``model.compile(...)``: each output head with the loss it is
         trained with, where both are known."""
         func = compile_call.func
-        if not isinstance(func, cst.Attribute):
+        if not isinstance(func, ast.Attribute):
             return []
         model = self.model_of(func.value)
         if not isinstance(model, Model) or model.heads is None:
             return []
-        if any(a.star for a in compile_call.args):
+        if has_star(compile_call):
             return []
         loss_expr = arg(compile_call, 1, "loss")
         if loss_expr is None:
@@ -499,19 +464,19 @@ class ModelInference:
         node = self.origin(loss_expr)
         if node is None:
             return []
-        pairs: list[tuple[Head | None, cst.BaseExpression]] = []
-        if isinstance(node, (cst.List, cst.Tuple)):
-            if len(node.elements) != len(heads):
+        pairs: list[tuple[Head | None, ast.expr]] = []
+        if isinstance(node, (ast.List, ast.Tuple)):
+            if len(node.elts) != len(heads):
                 return []
-            pairs = [(h, e.value) for h, e in zip(heads, node.elements)]
-        elif isinstance(node, cst.Dict):
+            pairs = list(zip(heads, node.elts))
+        elif isinstance(node, ast.Dict):
             names = {self._output_name(h): h for h in heads if h is not None}
-            for element in node.elements:
-                if not isinstance(element, cst.DictElement):
-                    return []
-                key = _const(element.key)
+            for key_node, value_node in zip(node.keys, node.values):
+                if key_node is None:
+                    return []  # **other
+                key = _const(key_node)
                 if isinstance(key, Const) and key.value in names:
-                    pairs.append((names[key.value], element.value))  # type: ignore[index]
+                    pairs.append((names[key.value], value_node))  # type: ignore[index]
         else:
             pairs = [(h, node) for h in heads]  # one loss for every output
         result = []
@@ -533,7 +498,7 @@ class ModelInference:
 
     # -- evaluation -----------------------------------------------------------
 
-    def _eval(self, expr: cst.BaseExpression, env: Env, depth: int) -> Value:
+    def _eval(self, expr: ast.expr, env: Env, depth: int) -> Value:
         if depth > _MAX_DEPTH:
             return UNKNOWN
         key = (id(expr), id(env) if env else 0)
@@ -550,40 +515,39 @@ class ModelInference:
             self._memo[key] = value
         return value
 
-    def _eval_uncached(self, expr: cst.BaseExpression, env: Env, depth: int) -> Value:
-        if isinstance(expr, (cst.Integer, cst.SimpleString)):
+    def _eval_uncached(self, expr: ast.expr, env: Env, depth: int) -> Value:
+        cls = type(expr)
+        if cls is ast.Constant:
             return _const(expr)
-        if isinstance(expr, cst.Name):
-            if expr.value in ("None", "True", "False"):
-                return _const(expr)
+        if cls is ast.Name:
             return self._eval_name(expr, env, depth)
-        if isinstance(expr, cst.Attribute):
+        if isinstance(expr, ast.Attribute):
             return self._eval_attribute(expr, env, depth)
-        if isinstance(expr, (cst.List, cst.Tuple)):
+        if cls is ast.List or cls is ast.Tuple:
             items: list[Value] = []
-            for element in expr.elements:
-                if isinstance(element, cst.StarredElement):
+            for element in expr.elts:
+                if type(element) is ast.Starred:
                     return UNKNOWN
-                items.append(self._eval(element.value, env, depth))
+                items.append(self._eval(element, env, depth))
             return Seq(tuple(items))
-        if isinstance(expr, cst.Call):
+        if cls is ast.Call:
             return self._eval_call(expr, env, depth)
-        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-            inner = self._eval(expr.expression, env, depth)
-            if isinstance(inner, Const) and isinstance(inner.value, int):
+        if cls is ast.UnaryOp and type(expr.op) is ast.USub:
+            inner = self._eval(expr.operand, env, depth)
+            if isinstance(inner, Const) and type(inner.value) is int:
                 return Const(-inner.value)
         return UNKNOWN
 
     # names ------------------------------------------------------------------
 
-    def _eval_name(self, name: cst.Name, env: Env, depth: int) -> Value:
+    def _eval_name(self, name: ast.Name, env: Env, depth: int) -> Value:
         found = self.scopes.referents(name)
         if found is None:
             return UNKNOWN
         access, referents = found
         if not referents:
-            return Ref(f"builtins.{name.value}") if name.value in BUILTIN_NAMES else UNKNOWN
-        quals = self._import_quals(referents, name.value)
+            return Ref(f"builtins.{name.id}") if name.id in BUILTIN_NAMES else UNKNOWN
+        quals = self._import_quals(referents, name.id)
         if quals is not None:
             if len(quals) == 1 and None not in quals:
                 return Ref(next(iter(quals)))  # type: ignore[arg-type]
@@ -605,14 +569,14 @@ class ModelInference:
             return UNKNOWN
         return self._eval_assignment(assignment, name, env, depth)
 
-    def _reaching(self, use: cst.CSTNode, bindings: list[Binding]) -> Binding | None:
+    def _reaching(self, use: ast.AST, bindings: list[Binding]) -> Binding | None:
         """The one binding (of ``bindings``, all in the use's scope, in source
         order) that reaches ``use``, or None if not certain."""
         if len(bindings) == 1 and not self._after(bindings[0].node, use):
             return bindings[0]
         orders = self._binding_orders(bindings)
         use_start = self._start(use)
-        loops = [a for a in self.ancestors(use) if isinstance(a, _LOOPS)]
+        loops = [a for a in self.ancestors(use) if isinstance(a, LOOPS)]
         if loops:
             # a binding later in an enclosing loop may come from an earlier
             # iteration
@@ -631,29 +595,29 @@ class ModelInference:
             # the statement holds the use: ``x = f(x)`` reads an older
             # binding, but the body of ``for x in …``/``with … as x`` and a
             # parameter's function see this one
-            if self._end(binding.node) < use_start and not isinstance(
-                stmt, cst.SimpleStatementLine
-            ):
+            if self._end(binding.node) < use_start and isinstance(stmt, COMPOUND):
                 return None
             if loops and any(self._inside(stmt, loop) for loop in loops):
                 return None
         if found is None:
             return None
         stmt = self._statement(found.node)
-        block = self.parents.get(stmt) if stmt is not None else None
-        use_ancestors = set(map(id, self.ancestors(use)))
+        blocks = self.tree.block
+        block = blocks.get(stmt) if stmt is not None else None
+        # the blocks (statement lists) the use sits in, at every depth
+        use_blocks = {blocks[a] for a in self.ancestors(use) if a in blocks}
         # a `with` body always runs: look through it to the enclosing block
-        while isinstance(block, cst.IndentedBlock) and id(block) not in use_ancestors:
-            owner = self.parents.get(block)
-            if not isinstance(owner, cst.With):
+        while block is not None and block not in use_blocks:
+            owner = block[0]
+            if not isinstance(owner, WITHS):
                 break
-            block = self.parents.get(owner)
-        if block is None or id(block) not in use_ancestors:
+            block = blocks.get(owner)
+        if block is None or block not in use_blocks:
             return None  # assigned in a branch that may not have run
         return found
 
-    def _after(self, node: cst.CSTNode, use: cst.CSTNode) -> bool:
-        if isinstance(node, cst.Param):
+    def _after(self, node: ast.AST, use: ast.AST) -> bool:
+        if isinstance(node, ast.arg):
             return False  # bound before the body runs
         stmt = self._statement(node)
         if stmt is None:
@@ -662,39 +626,34 @@ class ModelInference:
             return True  # x = f(x): the use reads an older binding
         return self._start(stmt) > self._start(use)
 
-    def _statement(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        """The statement (simple line or compound) that contains ``node``."""
-        current: cst.CSTNode | None = node
+    def _statement(self, node: ast.AST) -> ast.stmt | None:
+        """The innermost statement that contains ``node`` (or is it)."""
+        current: ast.AST | None = node
         while current is not None:
-            if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            if isinstance(current, ast.stmt):
                 return current
             current = self.parents.get(current)
         return None
 
-    def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    def _inside(self, node: ast.AST, container: ast.AST) -> bool:
         return any(a is container for a in self.ancestors(node))
 
-    def _eval_assignment(
-        self, assignment: Binding, use: cst.CSTNode, env: Env, depth: int
-    ) -> Value:
+    def _eval_assignment(self, assignment: Binding, use: ast.AST, env: Env, depth: int) -> Value:
         node = assignment.node
-        if isinstance(node, cst.FunctionDef):
+        if isinstance(node, FUNCTIONS):
             return Function(node)
-        if isinstance(node, cst.ClassDef):
+        if isinstance(node, ast.ClassDef):
             return ClassRef(node)
-        if isinstance(node, cst.Param):
+        if isinstance(node, ast.arg):
             return self._eval_param(node, env, depth)
-        if not isinstance(node, cst.Name):
+        if not isinstance(node, ast.Name):
             return UNKNOWN
         parent = self.parents.get(node)
-        if isinstance(parent, cst.Element):
+        if isinstance(parent, (ast.Tuple, ast.List)):
             return self._eval_unpacked(node, parent, env, depth)
-        if isinstance(parent, cst.AssignTarget):
-            assign = self.parents.get(parent)
-            if not isinstance(assign, cst.Assign):
-                return UNKNOWN
-            value = self._eval(assign.value, env, depth)
-        elif isinstance(parent, cst.AnnAssign) and parent.value is not None:
+        if isinstance(parent, ast.Assign):
+            value = self._eval(parent.value, env, depth)
+        elif isinstance(parent, ast.AnnAssign) and parent.value is not None:
             value = self._eval(parent.value, env, depth)
         else:
             return UNKNOWN  # for-loop targets, unpacking, augmented ...
@@ -702,47 +661,38 @@ class ModelInference:
             value = self._with_adds(value, assignment, use, env, depth)
         return value
 
-    def _eval_unpacked(self, node: cst.Name, element: cst.Element, env: Env, depth: int) -> Value:
+    def _eval_unpacked(
+        self, node: ast.Name, target: ast.Tuple | ast.List, env: Env, depth: int
+    ) -> Value:
         """``a, b = 1, 2``: the value at the same index of a literal tuple."""
-        target = self.parents.get(element)
-        holder = self.parents.get(target) if target is not None else None
-        assign = self.parents.get(holder) if holder is not None else None
-        if not (
-            isinstance(target, (cst.Tuple, cst.List))
-            and isinstance(holder, cst.AssignTarget)
-            and isinstance(assign, cst.Assign)
-            and isinstance(assign.value, (cst.Tuple, cst.List))
-        ):
+        assign = self.parents.get(target)
+        if not (isinstance(assign, ast.Assign) and isinstance(assign.value, (ast.Tuple, ast.List))):
             return UNKNOWN
-        targets = target.elements
-        values = assign.value.elements
-        if len(targets) != len(values) or any(
-            isinstance(e, cst.StarredElement) for e in (*targets, *values)
-        ):
+        targets = target.elts
+        values = assign.value.elts
+        if len(targets) != len(values) or any(type(e) is ast.Starred for e in (*targets, *values)):
             return UNKNOWN
-        index = next(i for i, e in enumerate(targets) if e is element)
-        return self._eval(values[index].value, env, depth)
+        index = next(i for i, e in enumerate(targets) if e is node)
+        return self._eval(values[index], env, depth)
 
-    def _eval_param(self, param: cst.Param, env: Env, depth: int) -> Value:
-        function = next(
-            (a for a in self.ancestors(param) if isinstance(a, (cst.FunctionDef, cst.Lambda))),
-            None,
-        )
-        if function is None:
+    def _eval_param(self, param: ast.arg, env: Env, depth: int) -> Value:
+        function = self.parents.get(param)
+        if not isinstance(function, (*FUNCTIONS, ast.Lambda)):
             return UNKNOWN
-        bound = env.get((id(function), param.name.value))
+        bound = env.get((id(function), param.arg))
         if bound is not None:
             expr, outer = bound
             return self._eval(expr, outer, depth)
-        if env and param.default is not None and (id(function), "") in env:
-            return self._eval(param.default, env, depth)
+        default = parameter_default(function.args, param)
+        if env and default is not None and (id(function), "") in env:
+            return self._eval(default, env, depth)
         return UNKNOWN
 
     # attributes -------------------------------------------------------------
 
-    def _eval_attribute(self, expr: cst.Attribute, env: Env, depth: int) -> Value:
-        attr = expr.attr.value
-        if isinstance(expr.value, cst.Name) and self._is_self(expr.value):
+    def _eval_attribute(self, expr: ast.Attribute, env: Env, depth: int) -> Value:
+        attr = expr.attr
+        if isinstance(expr.value, ast.Name) and self._is_self(expr.value):
             return self._eval_self_attribute(expr, env, depth)
         base = self._eval(expr.value, env, depth)
         if isinstance(base, Ref):
@@ -753,7 +703,7 @@ class ModelInference:
             return Tensor(None)
         return UNKNOWN
 
-    def _is_self(self, name: cst.Name) -> bool:
+    def _is_self(self, name: ast.Name) -> bool:
         """True if ``name`` is the first parameter of an enclosing method."""
         found = self.scopes.referents(name)
         if found is None:
@@ -762,56 +712,49 @@ class ModelInference:
         if len(referents) != 1 or referents[0].kind != "param":
             return False
         param = referents[0].node
-        if not isinstance(param, cst.Param):
+        if not isinstance(param, ast.arg):
             return False
-        function = self.parents.get(self.parents.get(param))  # Param -> Parameters -> Def
-        if not isinstance(function, cst.FunctionDef):
+        function = self.parents.get(param)
+        if not isinstance(function, FUNCTIONS):
             return False
-        params = function.params.params or function.params.posonly_params
+        params = function.args.posonlyargs or function.args.args
         if not params or params[0] is not param:
             return False
-        if any(
-            isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
-            for d in function.decorators
-        ):
+        if any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list):
             return False
-        owner = self.parents.get(self.parents.get(function))  # Def -> IndentedBlock -> Class
-        return isinstance(owner, cst.ClassDef)
+        return isinstance(self.parents.get(function), ast.ClassDef)
 
-    def _class_info(self, cls: cst.ClassDef) -> _ClassInfo:
+    def _class_info(self, cls: ast.ClassDef) -> _ClassInfo:
         info = self._classes.get(id(cls))
         if info is not None:
             return info
         info = _ClassInfo(cls)
         self._classes[id(cls)] = info
-        body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
-        for stmt in body:
-            if isinstance(stmt, cst.FunctionDef):
-                info.methods[stmt.name.value] = stmt
-        collector = _SelfAttributeCollector(self, info)
+        for stmt in cls.body:
+            if isinstance(stmt, FUNCTIONS):
+                info.methods[stmt.name] = stmt
         for method in info.methods.values():
-            collector.method = method
-            method.visit(collector)
+            _collect_self_attributes(self, info, method)
         return info
 
-    def _class_defines(self, cls: cst.ClassDef, method: str, deep: bool) -> bool:
+    def _class_defines(self, cls: ast.ClassDef, method: str, deep: bool) -> bool:
         if method in self._class_info(cls).methods:
             return True
         if not deep:
             return False
         for base in cls.bases:
-            value = self._eval(base.value, {}, 0)
+            value = self._eval(base, {}, 0)
             if isinstance(value, ClassRef) and value.node is not cls:
                 if self._class_defines(value.node, method, deep=True):
                     return True
         return False
 
-    def _eval_self_attribute(self, expr: cst.Attribute, env: Env, depth: int) -> Value:
+    def _eval_self_attribute(self, expr: ast.Attribute, env: Env, depth: int) -> Value:
         cls = self.enclosing_class(expr)
         if cls is None:
             return UNKNOWN
         info = self._class_info(cls)
-        attr = expr.attr.value
+        attr = expr.attr
         if attr in info.methods and attr not in info.attr_assigns:
             return Function(info.methods[attr], bound_self=Const(None))
         assigns = info.attr_assigns.get(attr, [])
@@ -832,7 +775,7 @@ class ModelInference:
 
     # calls -----------------------------------------------------------------
 
-    def _eval_call(self, call: cst.Call, env: Env, depth: int) -> Value:
+    def _eval_call(self, call: ast.Call, env: Env, depth: int) -> Value:
         func = self._eval(call.func, env, depth)
         if isinstance(func, Ref):
             return self._call_ref(func, call, env, depth)
@@ -849,7 +792,7 @@ class ModelInference:
             return self._instantiate(func.node)
         return UNKNOWN
 
-    def _call_ref(self, func: Ref, call: cst.Call, env: Env, depth: int) -> Value:
+    def _call_ref(self, func: Ref, call: ast.Call, env: Env, depth: int) -> Value:
         path = func.keras
         if path is None:
             if kb.is_non_keras(func.qualname):
@@ -869,27 +812,25 @@ class ModelInference:
             return self._layer(path.split(".")[-1], call, env, depth)
         return UNKNOWN
 
-    def _call_function(self, func: Function, call: cst.Call, env: Env, depth: int) -> Value:
+    def _call_function(self, func: Function, call: ast.Call, env: Env, depth: int) -> Value:
         node = func.node
         new_env: Env = {(id(node), ""): (call, env)}
-        params = list(node.params.posonly_params) + list(node.params.params)
+        params = [*node.args.posonlyargs, *node.args.args]
         if func.bound_self is not None and params:
             params = params[1:]
-        positional = [a for a in call.args if a.keyword is None]
-        if any(a.star for a in call.args):
+        if has_star(call):
             return UNKNOWN
-        for param, a in zip(params, positional):
-            new_env[(id(node), param.name.value)] = (a.value, env)
-        for a in call.args:
-            if a.keyword is not None:
-                new_env[(id(node), a.keyword.value)] = (a.value, env)
+        for param, value in zip(params, call.args):
+            new_env[(id(node), param.arg)] = (value, env)
+        for keyword in call.keywords:
+            new_env[(id(node), keyword.arg)] = (keyword.value, env)  # type: ignore[index]
         returns = self._returns(node)
         if not returns:
             return UNKNOWN
         values = [self._eval(r, new_env, depth) for r in returns]
         return _merge(values)
 
-    def _returns(self, function: cst.FunctionDef) -> list[cst.BaseExpression]:
+    def _returns(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
         """The values of the function's own return statements (not those of
         functions or classes nested in it)."""
         if self._return_orders is None:
@@ -903,30 +844,28 @@ class ModelInference:
         for statement in self.tree.returns[first:last]:
             if statement.value is None:
                 continue
-            owner = next(
-                (a for a in self.ancestors(statement) if isinstance(a, _SCOPE_NODES)), None
-            )
+            owner = next((a for a in self.ancestors(statement) if isinstance(a, SCOPE_NODES)), None)
             if owner is function:
                 found.append(statement.value)
         return found
 
-    def _inside_range(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    def _inside_range(self, node: ast.AST, container: ast.AST) -> bool:
         """True if ``node`` lies within ``container``'s subtree (by source order)."""
         return self._start(container) < self._start(node) <= self._end(container)
 
-    def _instantiate(self, cls: cst.ClassDef) -> Value:
+    def _instantiate(self, cls: ast.ClassDef) -> Value:
         if self._class_is_keras_model(cls):
             for method in kb.REMOVED_MODEL_METHODS:
                 if self._class_defines(cls, method, deep=True):
-                    return NonKeras(f"class {cls.name.value}")
+                    return NonKeras(f"class {cls.name}")
             return Model(cls, None)
         if self._class_bases_known(cls):
-            return NonKeras(f"class {cls.name.value}")
+            return NonKeras(f"class {cls.name}")
         return UNKNOWN
 
-    def _class_is_keras_model(self, cls: cst.ClassDef) -> bool:
+    def _class_is_keras_model(self, cls: ast.ClassDef) -> bool:
         for base in cls.bases:
-            value = self._eval(base.value, {}, 0)
+            value = self._eval(base, {}, 0)
             if isinstance(value, Ref) and value.keras in (kb.SEQUENTIAL, *kb.FUNCTIONAL):
                 return True
             if isinstance(value, ClassRef) and value.node is not cls:
@@ -934,13 +873,11 @@ class ModelInference:
                     return True
         return False
 
-    def _class_bases_known(self, cls: cst.ClassDef) -> bool:
+    def _class_bases_known(self, cls: ast.ClassDef) -> bool:
         """True if every base is ``object``, a local class with known bases,
         or a non-Keras library class: instances are then not Keras models."""
         for base in cls.bases:
-            if base.keyword is not None:
-                continue
-            value = self._eval(base.value, {}, 0)
+            value = self._eval(base, {}, 0)
             if isinstance(value, Ref) and (
                 value.qualname == "builtins.object" or kb.is_non_keras(value.qualname)
             ):
@@ -953,7 +890,7 @@ class ModelInference:
 
     # layers and models -------------------------------------------------------
 
-    def _layer(self, name: str, call: cst.Call, env: Env, depth: int) -> Value:
+    def _layer(self, name: str, call: ast.Call, env: Env, depth: int) -> Value:
         if name in kb.UNITS_LAYERS:
             spec = kb.UNITS_LAYERS[name]
             units_expr = arg(call, 0, *spec.units_keywords)
@@ -990,7 +927,7 @@ class ModelInference:
             return Layer("flatten", name, call)
         return Layer("other", name, call)
 
-    def _int(self, expr: cst.BaseExpression | None, env: Env, depth: int) -> int | None:
+    def _int(self, expr: ast.expr | None, env: Env, depth: int) -> int | None:
         if expr is None:
             return None
         value = self._eval(expr, env, depth)
@@ -998,7 +935,7 @@ class ModelInference:
             return value.value
         return None
 
-    def _activation(self, expr: cst.BaseExpression | None, env: Env, depth: int) -> str | None:
+    def _activation(self, expr: ast.expr | None, env: Env, depth: int) -> str | None:
         if expr is None:
             return None
         value = self._eval(expr, env, depth)
@@ -1052,7 +989,7 @@ class ModelInference:
             return None, True
         return None, False
 
-    def _sequential(self, call: cst.Call, env: Env, depth: int) -> Value:
+    def _sequential(self, call: ast.Call, env: Env, depth: int) -> Value:
         layers_expr = arg(call, 0, "layers")
         if layers_expr is None:
             return Model(call, (None,), sequential=True)  # layers come from .add()
@@ -1073,7 +1010,7 @@ class ModelInference:
             head, rank2 = new_head, new_rank2
         return head
 
-    def _functional(self, call: cst.Call, env: Env, depth: int) -> Value:
+    def _functional(self, call: ast.Call, env: Env, depth: int) -> Value:
         outputs_expr = arg(call, 1, "outputs")
         if outputs_expr is None:
             # Model() with no outputs: a subclass-style call; nothing to see
@@ -1087,7 +1024,7 @@ class ModelInference:
             return Model(call, heads if len(heads) != 1 else heads + (None,))
         return Model(call, None)
 
-    def _apply_layer(self, layer: Layer, call: cst.Call, env: Env, depth: int) -> Value:
+    def _apply_layer(self, layer: Layer, call: ast.Call, env: Env, depth: int) -> Value:
         source = arg(call, 0, "inputs")
         if source is None:
             return UNKNOWN
@@ -1100,22 +1037,22 @@ class ModelInference:
     # Sequential.add() -------------------------------------------------------
 
     def _with_adds(
-        self, model: Model, assignment: Binding, use: cst.CSTNode, env: Env, depth: int
+        self, model: Model, assignment: Binding, use: ast.AST, env: Env, depth: int
     ) -> Model:
         """Fold the ``.add(layer)`` calls made on this binding before ``use``."""
-        if not isinstance(model.node, cst.Call):
+        if not isinstance(model.node, ast.Call):
             return model
         owner = assignment.scope
         same_scope = self.tree.scope_of(use) is owner
         use_start = self._start(use)
-        adds: list[tuple[cst.Call, bool]] = []
+        adds: list[tuple[ast.Call, bool]] = []
         for access in self._references(assignment):
             node = access.node
             parent = self.parents.get(node)
-            if isinstance(parent, cst.Attribute) and parent.value is node:
+            if isinstance(parent, ast.Attribute) and parent.value is node:
                 call = self.parents.get(parent)
-                attr = parent.attr.value
-                if attr == "add" and isinstance(call, cst.Call) and call.func is parent:
+                attr = parent.attr
+                if attr == "add" and isinstance(call, ast.Call) and call.func is parent:
                     if access.scope is not owner:
                         return Model(model.node, None)  # added inside another function
                     if same_scope and not self._start(call) < use_start:
@@ -1123,8 +1060,10 @@ class ModelInference:
                     adds.append((call, self._conditional(call, owner)))
                 elif attr in ("pop", "layers", "_layers"):
                     return Model(model.node, None)
-            elif isinstance(parent, cst.Arg) and not self._harmless_consumer(parent):
-                return Model(model.node, None)  # handed to code that may add layers
+            else:
+                receiver = self._call_receiving(node)
+                if receiver is not None and not self._harmless_consumer(receiver):
+                    return Model(model.node, None)  # handed to code that may add layers
         if not adds:
             return model
         adds.sort(key=lambda item: self._start(item[0]))
@@ -1139,22 +1078,27 @@ class ModelInference:
         first, stop = 0, len(own)
         stmt = self._statement(binding.node)
         in_loop = stmt is None or any(
-            isinstance(a, _LOOPS) for a in self._ancestors_within(stmt, owner.node)
+            isinstance(a, LOOPS) for a in self._ancestors_within(stmt, owner.node)
         )
         if not in_loop and stmt is not None:
             orders = self._access_orders(own)
             first = bisect_right(orders, binding.order)
-            blocks = {id(a) for a in self._ancestors_within(stmt, owner.node)}
-            blocks.add(id(owner.node))
+            # the statement lists the binding's statement sits in, up to its scope
+            blocks = {
+                self.tree.block.get(a)
+                for a in (stmt, *self._ancestors_within(stmt, owner.node))
+                if isinstance(a, ast.stmt)
+            }
+            blocks.discard(None)
             bindings = owner.bindings[binding.name]
             later = bisect_right(self._binding_orders(bindings), binding.order)
             for rebinding in bindings[later:]:
                 if rebinding.kind == "param":
                     continue
                 other = self._statement(rebinding.node)
-                if other is not None and id(self.parents.get(other)) in blocks:
+                if other is not None and self.tree.block.get(other) in blocks:
                     # ``model = wrap(model)`` still reads this binding
-                    if isinstance(other, cst.SimpleStatementLine):
+                    if not isinstance(other, COMPOUND):
                         end = self._end(other)
                     else:
                         end = self._end(rebinding.node)
@@ -1183,7 +1127,7 @@ class ModelInference:
             self._nested[key] = found
         return found
 
-    def _ancestors_within(self, node: cst.CSTNode, owner: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    def _ancestors_within(self, node: ast.AST, owner: ast.AST) -> Iterator[ast.AST]:
         for ancestor in self.ancestors(node):
             if ancestor is owner:
                 return
@@ -1194,9 +1138,9 @@ class ModelInference:
         model: Model,
         info: _ClassInfo,
         attr: str,
-        method: cst.FunctionDef,
-        assign_stmt: cst.CSTNode,
-        use: cst.CSTNode,
+        method: ast.FunctionDef | ast.AsyncFunctionDef,
+        assign_stmt: ast.AST,
+        use: ast.AST,
         env: Env,
         depth: int,
     ) -> Model:
@@ -1204,7 +1148,7 @@ class ModelInference:
             return Model(model.node, None)
         same_method = self.enclosing_function(use) is method
         use_start = self._start(use)
-        adds: list[tuple[cst.Call, bool]] = []
+        adds: list[tuple[ast.Call, bool]] = []
         for call, add_method in info.attr_adds.get(attr, []):
             if add_method is not method:
                 return Model(model.node, None)
@@ -1219,9 +1163,9 @@ class ModelInference:
         return self._model_plus(model, adds, env, depth)
 
     def _model_plus(
-        self, model: Model, adds: Sequence[tuple[cst.Call, bool]], env: Env, depth: int
+        self, model: Model, adds: Sequence[tuple[ast.Call, bool]], env: Env, depth: int
     ) -> Model:
-        assert isinstance(model.node, cst.Call)
+        assert isinstance(model.node, ast.Call)
         layers: list[Value] = []
         conditional: list[bool] = []
         initial = arg(model.node, 0, "layers")
@@ -1239,20 +1183,27 @@ class ModelInference:
             conditional.append(is_conditional)
         return Model(model.node, (self._fold_all(layers, conditional),))
 
-    def _conditional(self, node: cst.CSTNode, scope_owner: object) -> bool:
+    def _conditional(self, node: ast.AST, scope_owner: object) -> bool:
         """True if ``node`` sits in a branch, loop or try inside its scope."""
         for ancestor in self.ancestors(node):
-            if isinstance(ancestor, _BRANCHES):
+            if isinstance(ancestor, BRANCHES):
                 return True
-            if isinstance(ancestor, (*_SCOPE_NODES, cst.Module)):
+            if isinstance(ancestor, (*SCOPE_NODES, ast.Module)):
                 return False
         return False
 
-    def _harmless_consumer(self, arg_node_: cst.Arg) -> bool:
-        """True if the call that receives a model cannot add layers to it."""
-        call = self.parents.get(arg_node_)
-        if not isinstance(call, cst.Call):
-            return False
+    def _call_receiving(self, node: ast.AST) -> ast.Call | None:
+        """The call ``node`` is an argument of (``f(node)``, ``f(x=node)``,
+        ``f(*node)``), or None."""
+        parent = self.parents.get(node)
+        if isinstance(parent, (ast.keyword, ast.Starred)):
+            node, parent = parent, self.parents.get(parent)
+        if isinstance(parent, ast.Call) and parent.func is not node:
+            return parent
+        return None
+
+    def _harmless_consumer(self, call: ast.Call) -> bool:
+        """True if ``call``, which receives a model, cannot add layers to it."""
         value = self._eval(call.func, {}, 0)
         if isinstance(value, Ref):
             # builtins and library APIs (keras.utils.plot_model, sklearn ...)
@@ -1266,34 +1217,32 @@ class ModelInference:
             )
         if isinstance(value, Function):
             return not any(
-                self._inside_range(call, value.node)
+                self._inside_range(inner, value.node)
                 for method in ("add", "pop")
-                for call in self.tree.calls_by_attr.get(method, ())
+                for inner in self.tree.calls_by_attr.get(method, ())
             )
         return False
 
 
-def _import_qualname(node: cst.CSTNode, bound: str) -> str | None:
+def _import_qualname(node: ast.AST, bound: str) -> str | None:
     """The qualified name an import statement binds to ``bound``:
     ``import a.b`` binds ``a``; ``import a.b as c`` binds ``c`` to ``a.b``;
     ``from a.b import c as d`` binds ``d`` to ``a.b.c``. None for relative
     imports and star imports."""
-    if isinstance(node, cst.Import):
+    if isinstance(node, ast.Import):
         for alias in node.names:
-            full = cst.helpers.get_full_name_for_node(alias.name) or ""
             if alias.asname is not None:
-                if alias.evaluated_alias == bound:
-                    return full
-            elif full.split(".", 1)[0] == bound:
+                if alias.asname == bound:
+                    return alias.name
+            elif alias.name.split(".", 1)[0] == bound:
                 return bound
         return None
-    if isinstance(node, cst.ImportFrom):
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+    if isinstance(node, ast.ImportFrom):
+        if node.level or node.module is None:
             return None
-        module = cst.helpers.get_full_name_for_node(node.module)
         for alias in node.names:
-            if (alias.evaluated_alias or alias.evaluated_name) == bound:
-                return f"{module}.{alias.evaluated_name}"
+            if alias.name != "*" and (alias.asname or alias.name) == bound:
+                return f"{node.module}.{alias.name}"
     return None
 
 
@@ -1304,7 +1253,7 @@ def _starts_rank2(first: Value) -> bool:
     if arg(first.node, None, "input_dim") is not None:
         return True
     shape = arg(first.node, None, "input_shape")
-    return isinstance(shape, cst.Tuple) and len(shape.elements) == 1
+    return isinstance(shape, ast.Tuple) and len(shape.elts) == 1
 
 
 def _merge(values: Sequence[Value]) -> Value:
@@ -1334,53 +1283,61 @@ def _merge(values: Sequence[Value]) -> Value:
     return UNKNOWN
 
 
-class _SelfAttributeCollector(cst.CSTVisitor):
-    """Records ``self.x = …``, ``self.x.add(…)`` and ``f(self.x)`` in a class."""
+_UNKNOWN_VALUE = ast.Name("__unknown__", ast.Load())  # an expression no binding reaches
 
-    def __init__(self, inference: ModelInference, info: _ClassInfo) -> None:
-        self.inference = inference
-        self.info = info
-        self.method: cst.FunctionDef | None = None
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
+def _collect_self_attributes(
+    inference: ModelInference,
+    info: _ClassInfo,
+    method: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> None:
+    """Record ``self.x = …``, ``self.x.add(…)`` and ``f(self.x)`` in one
+    method of a class (not in classes nested in it)."""
 
-    def _self_attr(self, node: cst.BaseExpression) -> str | None:
+    def self_attr(node: ast.AST) -> str | None:
         if (
-            isinstance(node, cst.Attribute)
-            and isinstance(node.value, cst.Name)
-            and self.inference._is_self(node.value)
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and inference._is_self(node.value)
         ):
-            return node.attr.value
+            return node.attr
         return None
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            attr = self._self_attr(target.target)
-            if attr is not None and self.method is not None:
-                stmt = self.inference._statement(node) or node
-                self.info.attr_assigns.setdefault(attr, []).append((node.value, self.method, stmt))
-            elif isinstance(target.target, (cst.Tuple, cst.List)):
-                for element in target.target.elements:
-                    attr = self._self_attr(element.value)
-                    if attr is not None:
-                        self.info.attr_tainted.add(attr)
-                        self.info.attr_assigns.setdefault(attr, []).append(
-                            (cst.Name("__unknown__"), self.method, node)  # type: ignore[arg-type]
-                        )
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute):
-            attr = self._self_attr(func.value)
-            if attr is not None:
-                if func.attr.value == "add" and self.method is not None:
-                    self.info.attr_adds.setdefault(attr, []).append((node, self.method))
-                elif func.attr.value == "pop":
-                    self.info.attr_tainted.add(attr)
-        for a in node.args:
-            attr = self._self_attr(a.value)
-            if attr is not None:
-                callee = node.func
-                if not (isinstance(callee, cst.Name) and callee.value in _HARMLESS_CONSUMERS):
-                    self.info.attr_tainted.add(attr)
+    stack: list[ast.AST] = [method]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            continue
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                attr = self_attr(target)
+                if attr is not None:
+                    info.attr_assigns.setdefault(attr, []).append((node.value, method, node))
+                elif isinstance(target, (ast.Tuple, ast.List)):
+                    for element in target.elts:
+                        attr = self_attr(element)
+                        if attr is not None:
+                            info.attr_tainted.add(attr)
+                            info.attr_assigns.setdefault(attr, []).append(
+                                (_UNKNOWN_VALUE, method, node)
+                            )
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                attr = self_attr(func.value)
+                if attr is not None:
+                    if func.attr == "add":
+                        info.attr_adds.setdefault(attr, []).append((node, method))
+                    elif func.attr == "pop":
+                        info.attr_tainted.add(attr)
+            values = [a.value if type(a) is ast.Starred else a for a in node.args]
+            values.extend(k.value for k in node.keywords)
+            for value in values:
+                attr = self_attr(value)
+                if attr is not None and not (
+                    isinstance(func, ast.Name) and func.id in _HARMLESS_CONSUMERS
+                ):
+                    info.attr_tainted.add(attr)
+        children = list(ast.iter_child_nodes(node))
+        children.reverse()
+        stack.extend(children)

@@ -1,11 +1,10 @@
-"""The second cheap test before LibCST: facts from CPython's own syntax tree.
+"""The second cheap test, after the text tests: facts from CPython's tree.
 
-CPython parses about ten times faster than LibCST, and every file is parsed by
-it anyway (to reject what LibCST could crash on). From that tree one walk
-collects the words that matter: which methods are called, which names and
-strings occur, whether `from_logits` is passed something other than False.
-Each rule states, from these facts, a necessary condition for it to fire;
-files where no rule's condition holds are never handed to LibCST.
+One plain walk of the tree collects the words that matter: which methods are
+called, which names and strings occur, whether `from_logits` is passed
+something other than False. Each rule states, from these facts, a necessary
+condition for it to fire; files where no rule's condition holds are not
+indexed (scopes, bindings, source order) or analysed.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def _results(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # Load the rules (and LibCST) once, before forking: the workers share
+    # Load the rules once, before forking: the workers share
     # them instead of each importing them again.
     from kerasfix.rules import ALL_RULES  # noqa: F401
 

@@ -1,8 +1,8 @@
 """Python's name binding rules, over the one plain walk of the tree.
 
-LibCST's ScopeProvider links every access of a name to every assignment of
-it, which is quadratic in a file that reassigns a name many times, and costs
-several times the parse. Here the walk in :mod:`kerasfix.tree` records, for
+Linking every access of a name to every assignment of it (as LibCST's
+ScopeProvider does) is quadratic in a file that reassigns a name many times.
+Here the walk in :mod:`kerasfix.tree` records, for
 each scope, its bindings of each name in source order and each access with
 the scope it occurs in; which scope an access resolves to is decided lazily,
 with Python's rules (function locals are the names bound anywhere in the
@@ -14,10 +14,9 @@ enclosing non-comprehension scope). Queries are then near constant time:
 
 from __future__ import annotations
 
+import ast
 import builtins
 from dataclasses import dataclass, field
-
-import libcst as cst
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -27,13 +26,14 @@ class Binding:
     """One place that binds ``name`` in ``scope``.
 
     ``kind`` is ``import`` (``node`` is the import statement), ``def`` and
-    ``class`` (the definition), ``param`` (the :class:`cst.Param`) or
-    ``name`` (the bound :class:`cst.Name`: assignment, loop, ``with``,
-    ``except``, ``:=``, ``del`` and pattern targets alike).
+    ``class`` (the definition), ``param`` (the :class:`ast.arg`) or
+    ``name``: the bound :class:`ast.Name` of an assignment, loop, ``with``,
+    ``:=`` or ``del``, or the handler or pattern that binds ``except … as e``
+    and match captures.
     """
 
     name: str
-    node: cst.CSTNode
+    node: ast.AST
     scope: Scope
     kind: str
     order: int  # the rank of the binding node in source order
@@ -47,14 +47,14 @@ class Binding:
 class Access:
     """A read of a name."""
 
-    node: cst.Name
+    node: ast.Name
     scope: Scope
 
 
 @dataclass(eq=False)
 class Scope:
     kind: str  # module, class, function, lambda, comprehension
-    node: cst.CSTNode
+    node: ast.AST
     parent: Scope | None
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     # accesses made in this scope, by name, in source order
@@ -137,32 +137,32 @@ class Scope:
 class ScopeIndex:
     """Every scope of a module, and where each access and node belongs."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: ast.Module) -> None:
         self.root = Scope("module", module, None)
-        self.scope_of: dict[cst.CSTNode, Scope] = {}
-        self.access_of: dict[cst.Name, Access] = {}
+        self.scope_of: dict[ast.AST, Scope] = {}
+        self.access_of: dict[ast.Name, Access] = {}
 
-    def new_scope(self, kind: str, node: cst.CSTNode, parent: Scope) -> Scope:
+    def new_scope(self, kind: str, node: ast.AST, parent: Scope) -> Scope:
         scope = Scope(kind, node, parent)
         parent.children.append(scope)
         return scope
 
-    def bind(self, scope: Scope, name: str, node: cst.CSTNode, kind: str, order: int) -> None:
+    def bind(self, scope: Scope, name: str, node: ast.AST, kind: str, order: int) -> None:
         owner = scope.binding_scope(name)
         owner.bindings.setdefault(name, []).append(Binding(name, node, owner, kind, order))
 
-    def access(self, scope: Scope, node: cst.Name) -> None:
+    def access(self, scope: Scope, node: ast.Name) -> None:
         access = Access(node, scope)
         self.access_of[node] = access
-        scope.accesses.setdefault(node.value, []).append(access)
+        scope.accesses.setdefault(node.id, []).append(access)
 
-    def referents(self, name: cst.Name) -> tuple[Access, list[Binding]] | None:
+    def referents(self, name: ast.Name) -> tuple[Access, list[Binding]] | None:
         """The access ``name`` is, with the bindings it may see; None if
         ``name`` is not a read."""
         access = self.access_of.get(name)
         if access is None:
             return None
-        return access, access.scope.visible(name.value)
+        return access, access.scope.visible(name.id)
 
     def accesses_of(self, owner: Scope, name: str) -> list[Access]:
         """Every read anywhere that resolves to ``owner``'s ``name``, in

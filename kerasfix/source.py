@@ -102,8 +102,8 @@ def write_atomic(path: str, data: bytes) -> None:
 class LineIndex:
     """Convert between string offsets and 1-based (row, column) positions.
 
-    Lines end at ``\\r\\n``, ``\\r`` or ``\\n``, as in Python's tokenizer and
-    LibCST; columns count code points.
+    Lines end at ``\\r\\n``, ``\\r`` or ``\\n``, as in Python's tokenizer;
+    columns count code points.
     """
 
     def __init__(self, text: str) -> None:

@@ -1,133 +1,63 @@
-"""One fast pass over a LibCST tree: parents, source order, scopes and name
-bindings, and the calls, classes and imports the rules look up.
+"""One walk over CPython's syntax tree: parents, source order, the block
+each statement sits in, scopes and name bindings, and the calls, classes and
+imports the rules look up.
 
-LibCST's visitor machinery (and the metadata providers built on it) costs
-about ten times a plain walk over the nodes' dataclass fields, so the facts
-every file needs are collected here in a single such walk. Source order is
-the pre-order index: a node precedes another if its index is smaller, and
-contains it if the other's index lies within its subtree's range. The same
-walk records every binding and read of a name in its scope
-(:mod:`kerasfix.scopes`).
+Source order is the pre-order index: a node precedes another if its index is
+smaller, and contains it if the other's index lies within its subtree's
+range (``order[node] <= order[other] <= last[node]``). Children are visited
+in the order they are written, which is not always the order of their
+fields (decorators come first, a dict interleaves keys and values, a
+parameter's default follows it). The same walk records every binding and
+read of a name in its scope (:mod:`kerasfix.scopes`).
 """
 
 from __future__ import annotations
 
-import dataclasses
+import ast
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
-import libcst as cst
-
+from kerasfix.quick import CHILD_FIELDS, child_fields
 from kerasfix.scopes import Scope, ScopeIndex
 
-# How a Name met by the walk is used.
-LOAD, STORE, NONE = 0, 1, 2
+# The lists of statements a compound statement holds.
+BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-# Fields in source order where LibCST declares them in another order
-# (decorators come first wherever they are).
-_SOURCE_ORDER: dict[type, tuple[str, ...]] = {
-    cst.FunctionDef: ("name", "type_parameters", "params", "returns", "body"),
-    cst.ClassDef: ("name", "type_parameters", "bases", "keywords", "body"),
-    cst.ExceptHandler: ("type", "name", "body"),
-    cst.ExceptStarHandler: ("type", "name", "body"),
-    cst.Arg: ("keyword", "equal", "value", "comma"),
-    cst.Parameters: (
-        "posonly_params",
-        "posonly_ind",
-        "params",
-        "star_arg",
-        "kwonly_params",
-        "star_kwarg",
-    ),
-    cst.ImportFrom: ("relative", "module", "names", "semicolon"),
-    cst.IfExp: ("body", "test", "orelse"),
-    cst.MatchCase: ("pattern", "guard", "body"),
-    cst.TypeAlias: ("name", "type_parameters", "value", "semicolon"),
-}
-
-
-# Fields that hold only whitespace, comments and punctuation: nothing the
-# rules ask about lives there, so the walk does not descend into them (a
-# third of a typical tree). Their offsets still come from kerasfix.spans.
-_TOKEN_FIELDS = frozenset(
-    {
-        "lpar",
-        "rpar",
-        "lbracket",
-        "rbracket",
-        "lbrace",
-        "rbrace",
-        "comma",
-        "semicolon",
-        "colon",
-        "dot",
-        "equal",
-        "header",
-        "footer",
-        "leading_lines",
-        "lines_after_decorators",
-        "trailing_whitespace",
-        "newline",
-    }
-)
-
-
-def _fields(cls: type) -> tuple[str, ...]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        declared = [
-            f.name
-            for f in dataclasses.fields(cls)
-            if f.name not in _TOKEN_FIELDS and not f.name.startswith("whitespace")
-        ]
-        preferred = ("decorators", *_SOURCE_ORDER.get(cls, ()))
-        names = tuple(
-            [n for n in preferred if n in declared] + [n for n in declared if n not in preferred]
-        )
-        _FIELDS[cls] = names
-    return names
-
-
-# Fields whose Name is neither a read nor a binding of a variable.
-# (Attribute names and global/nonlocal items are handled by their own
-# handlers below.)
-_NOT_NAMES: dict[type, frozenset[str]] = {
-    cst.Arg: frozenset({"keyword"}),
-    cst.MatchKeywordElement: frozenset({"key"}),
-}
-_STORE_CONTAINERS = (cst.Tuple, cst.List, cst.StarredElement, cst.Element)
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+_Child = tuple[Any, Scope]
+_Handler = Callable[["TreeIndex", Any, Scope, int], list[_Child]]
 
 
 class TreeIndex:
-    def __init__(self, module: cst.Module) -> None:
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
-        self.order: dict[cst.CSTNode, int] = {}
-        self.last: dict[cst.CSTNode, int] = {}
-        self.calls_by_attr: dict[str, list[cst.Call]] = defaultdict(list)
-        self.calls_by_name: dict[str, list[cst.Call]] = defaultdict(list)
-        self.classes: list[cst.ClassDef] = []
-        self.imports: list[cst.Import | cst.ImportFrom] = []
-        self.subscripts: list[cst.Subscript] = []
-        self.returns: list[cst.Return] = []
+    def __init__(self, module: ast.Module) -> None:
+        self.module = module
+        self.parents: dict[ast.AST, ast.AST] = {}
+        self.order: dict[ast.AST, int] = {}
+        self.last: dict[ast.AST, int] = {}
+        # each statement -> (the node that holds it, the field of the list)
+        self.block: dict[ast.AST, tuple[ast.AST, str]] = {}
+        self.calls_by_attr: dict[str, list[ast.Call]] = defaultdict(list)
+        self.calls_by_name: dict[str, list[ast.Call]] = defaultdict(list)
+        self.classes: list[ast.ClassDef] = []
+        self.imports: list[ast.Import | ast.ImportFrom] = []
+        self.subscripts: list[ast.Subscript] = []
+        self.returns: list[ast.Return] = []
         self.scopes = ScopeIndex(module)
         self._walk(module)
 
-    def _walk(self, root: cst.CSTNode) -> None:
-        parents, order, last = self.parents, self.order, self.last
+    def _walk(self, root: ast.AST) -> None:
+        parents, order, last, block = self.parents, self.order, self.last, self.block
         scopes = self.scopes
         scope_of = scopes.scope_of
-        kinds = _KINDS
-        name_type = cst.Name
-        call_type = cst.Call
-        return_type = cst.Return
+        table = CHILD_FIELDS
+        special = _SPECIAL
+        name_type, load = ast.Name, ast.Load
         counter = 0
-        # (node, scope, mode) to enter, or (node, None, -1) to leave: a
-        # node's "last" is set when its subtree is done
-        stack: list[tuple[cst.CSTNode, Scope | None, int]] = [(root, scopes.root, LOAD)]
+        # (node, scope) to enter, or (node, None) to leave: a node's "last"
+        # is set when its subtree is done
+        stack: list[tuple[Any, Scope | None]] = [(root, scopes.root)]
         while stack:
-            node, scope, mode = stack.pop()
+            node, scope = stack.pop()
             if scope is None:
                 last[node] = counter - 1
                 continue
@@ -137,242 +67,221 @@ class TreeIndex:
             scope_of[node] = scope
             cls = type(node)
             if cls is name_type:
-                if mode == LOAD:
-                    scopes.access(scope, node)  # type: ignore[arg-type]
-                elif mode == STORE:
-                    scopes.bind(scope, node.value, node, "name", index)  # type: ignore[attr-defined]
+                if type(node.ctx) is load:
+                    scopes.access(scope, node)
+                else:  # Store and Del both make the name local
+                    scopes.bind(scope, node.id, node, "name", index)
                 last[node] = index
                 continue
-            stack.append((node, None, -1))
-            special = _SPECIAL.get(cls)
-            if special is not None:
-                children = special(self, node, scope, mode, index)
+            stack.append((node, None))
+            handler = special.get(cls)
+            if handler is not None:
+                children = handler(self, node, scope, index)
             else:
-                skip = _NOT_NAMES.get(cls)
-                child_mode = NONE if mode == NONE else LOAD
-                if mode == STORE and isinstance(node, _STORE_CONTAINERS):
-                    child_mode = STORE
-                if cls is call_type:
-                    self._note(node)
-                elif cls is return_type:
-                    self.returns.append(node)  # type: ignore[arg-type]
                 children = []
-                for name in _fields(cls):
+                fields = table.get(cls)
+                if fields is None:
+                    fields = child_fields(cls)
+                for name in fields:
                     value = getattr(node, name)
-                    this_mode = NONE if skip is not None and name in skip else child_mode
-                    kind = kinds.get(type(value))
-                    if kind is None:
-                        kind = _kind(type(value))
-                    if kind == _NODE:
-                        children.append((value, scope, this_mode))
-                    elif kind == _SEQUENCE:
-                        children.extend((v, scope, this_mode) for v in value if _is_node(v))
+                    if type(value) is list:
+                        if name in BLOCK_FIELDS:
+                            for statement in value:
+                                block[statement] = (node, name)
+                        children.extend((v, scope) for v in value if v is not None)
+                    elif value is not None:
+                        children.append((value, scope))
             for child in reversed(children):
                 parents[child[0]] = node
                 stack.append(child)
 
-    def _note(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Attribute):
-                self.calls_by_attr[func.attr.value].append(node)
-            elif isinstance(func, cst.Name):
-                self.calls_by_name[func.value].append(node)
-        elif isinstance(node, cst.Subscript):
-            self.subscripts.append(node)
-
-    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         parents = self.parents
         while node in parents:
             node = parents[node]
             yield node
 
-    def scope_of(self, node: cst.CSTNode) -> Scope | None:
+    def scope_of(self, node: ast.AST) -> Scope | None:
         return self.scopes.scope_of.get(node)
 
-
-_Child = tuple[cst.CSTNode, Scope, int]
-
-
-def _children(
-    node: cst.CSTNode, scope: Scope, modes: dict[str, tuple[Scope, int]], default: int = LOAD
-) -> list[_Child]:
-    """The node's children in source order, each with its scope and mode
-    (``modes`` maps a field to them; other fields get ``scope``/``default``)."""
-    result: list[_Child] = []
-    for name in _fields(type(node)):
-        value = getattr(node, name)
-        child_scope, mode = modes.get(name, (scope, default))
-        kind = _KINDS.get(type(value))
-        if kind is None:
-            kind = _kind(type(value))
-        if kind == _NODE:
-            result.append((value, child_scope, mode))
-        elif kind == _SEQUENCE:
-            result.extend((v, child_scope, mode) for v in value if _is_node(v))
-    return result
+    def contains(self, container: ast.AST, node: ast.AST) -> bool:
+        """Whether ``node`` lies in ``container``'s subtree (or is it)."""
+        return self.order[container] <= self.order[node] <= self.last[container]
 
 
-# What a field's value is, by its exact type. LibCST's node classes have an
-# ABC metaclass, so isinstance() on them goes through Python-level code; a
-# walk asks it of every field of every node.
-_OTHER, _NODE, _SEQUENCE = 0, 1, 2
-_KINDS: dict[type, int] = {}
+def _statements(tree: TreeIndex, owner: ast.AST, name: str, scope: Scope) -> list[_Child]:
+    statements = getattr(owner, name)
+    for statement in statements:
+        tree.block[statement] = (owner, name)
+    return [(s, scope) for s in statements]
 
 
-def _kind(cls: type) -> int:
-    if issubclass(cls, cst.CSTNode):
-        kind = _NODE
-    elif issubclass(cls, (list, tuple)):
-        kind = _SEQUENCE
+def _call(tree: TreeIndex, node: ast.Call, scope: Scope, index: int) -> list[_Child]:
+    func = node.func
+    if type(func) is ast.Attribute:
+        tree.calls_by_attr[func.attr].append(node)
+    elif type(func) is ast.Name:
+        tree.calls_by_name[func.id].append(node)
+    children: list[_Child] = [(func, scope)]
+    children.extend((a, scope) for a in node.args)
+    children.extend((k, scope) for k in node.keywords)
+    return children
+
+
+def _subscript(tree: TreeIndex, node: ast.Subscript, scope: Scope, index: int) -> list[_Child]:
+    tree.subscripts.append(node)
+    return [(node.value, scope), (node.slice, scope)]
+
+
+def _return(tree: TreeIndex, node: ast.Return, scope: Scope, index: int) -> list[_Child]:
+    tree.returns.append(node)
+    return [(node.value, scope)] if node.value is not None else []
+
+
+def _import(tree: TreeIndex, node: ast.Import | ast.ImportFrom, scope: Scope, index: int) -> list:
+    tree.imports.append(node)
+    for alias in node.names:
+        if alias.name == "*":
+            continue
+        bound = alias.asname if alias.asname is not None else alias.name.split(".", 1)[0]
+        tree.scopes.bind(scope, bound, node, "import", index)
+    return []
+
+
+def _arguments(args: ast.arguments, inner: Scope, outer: Scope) -> list[_Child]:
+    """Parameters in the order written: each with its annotation and default
+    (evaluated where the function is defined); the parameter itself is bound
+    in the function."""
+    children: list[_Child] = []
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    defaults.extend(args.defaults)
+    pairs = list(zip(positional, defaults))
+    if args.vararg is not None:
+        pairs.append((args.vararg, None))
+    pairs.extend(zip(args.kwonlyargs, args.kw_defaults))
+    if args.kwarg is not None:
+        pairs.append((args.kwarg, None))
+    for param, default in pairs:
+        children.append((param, inner))
+        if default is not None:
+            children.append((default, outer))
+    return children
+
+
+def _param(tree: TreeIndex, node: ast.arg, scope: Scope, index: int) -> list[_Child]:
+    tree.scopes.bind(scope, node.arg, node, "param", index)
+    if node.annotation is None:
+        return []
+    return [(node.annotation, scope.parent or scope)]
+
+
+def _function(tree: TreeIndex, node: Any, scope: Scope, index: int) -> list[_Child]:
+    is_class = type(node) is ast.ClassDef
+    if is_class:
+        tree.classes.append(node)
+    tree.scopes.bind(scope, node.name, node, "class" if is_class else "def", index)
+    inner = tree.scopes.new_scope("class" if is_class else "function", node, scope)
+    children: list[_Child] = [(d, scope) for d in node.decorator_list]
+    if is_class:
+        children.extend((b, scope) for b in node.bases)
+        children.extend((k, scope) for k in node.keywords)
     else:
-        kind = _OTHER
-    _KINDS[cls] = kind
-    return kind
+        children.extend(_arguments(node.args, inner, scope))
+        if node.returns is not None:
+            children.append((node.returns, scope))
+    return children + _statements(tree, node, "body", inner)
 
 
-def _is_node(value: object) -> bool:
-    kind = _KINDS.get(type(value))
-    return (kind if kind is not None else _kind(type(value))) == _NODE
+def _lambda(tree: TreeIndex, node: ast.Lambda, scope: Scope, index: int) -> list[_Child]:
+    inner = tree.scopes.new_scope("lambda", node, scope)
+    return _arguments(node.args, inner, scope) + [(node.body, inner)]
 
 
-def _attribute(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
-    # ``a.b = 1`` reads ``a``; the attribute's own name is never a variable
-    tree._note(node)
-    inner = NONE if mode == NONE else LOAD
-    return _children(node, scope, {"attr": (scope, NONE)}, inner)
-
-
-def _subscript(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
-    tree._note(node)
-    return _children(node, scope, {}, NONE if mode == NONE else LOAD)
-
-
-def _target(field: str):  # noqa: ANN202
-    """Statements whose ``field`` is bound (assignment, loops, ``del`` …)."""
-
-    def handle(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
-        return _children(node, scope, {field: (scope, STORE)})
-
-    return handle
-
-
-def _with_item(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
-    return _children(node, scope, {"asname": (scope, STORE)})
-
-
-def _as_name(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
-    # ``with x as (a, b)`` / ``except E as e``; inside imports the names are
-    # bound by the import statement itself
-    return _children(node, scope, {"name": (scope, mode)}, NONE)
-
-
-def _import(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
-    tree.imports.append(node)  # type: ignore[arg-type]
-    names = node.names  # type: ignore[attr-defined]
-    if not isinstance(names, cst.ImportStar):
-        for alias in names:
-            if alias.asname is not None:
-                bound = alias.evaluated_alias
-            else:
-                bound = alias.evaluated_name.split(".", 1)[0]
-            if bound:
-                tree.scopes.bind(scope, bound, node, "import", index)
-    return _children(node, scope, {}, NONE)
-
-
-def _function(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
-    assert isinstance(node, (cst.FunctionDef, cst.ClassDef))
-    kind = "def" if isinstance(node, cst.FunctionDef) else "class"
-    if kind == "class":
-        tree.classes.append(node)  # type: ignore[arg-type]
-    tree.scopes.bind(scope, node.name.value, node, kind, index)
-    inner = tree.scopes.new_scope("function" if kind == "def" else "class", node, scope)
-    return _children(
-        node,
-        scope,
-        {"name": (scope, NONE), "params": (inner, LOAD), "body": (inner, LOAD)},
-    )
-
-
-def _own_scope(kind: str):  # noqa: ANN202
-    """Nodes whose children all live in a new scope (lambda, comprehension)."""
-
-    def handle(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
-        return _children(node, tree.scopes.new_scope(kind, node, scope), {})
-
-    return handle
-
-
-def _param(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
-    # the parameter's name is bound in the function; its default and
-    # annotation are evaluated where the function is defined
-    assert isinstance(node, cst.Param)
-    tree.scopes.bind(scope, node.name.value, node, "param", index)
-    outer = scope.parent or scope
-    return _children(
-        node,
-        scope,
-        {"name": (scope, NONE), "default": (outer, LOAD), "annotation": (outer, LOAD)},
-    )
-
-
-def _comp_for(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
+def _comprehension(tree: TreeIndex, node: Any, scope: Scope, index: int) -> list[_Child]:
     # the first ``for``'s iterable is evaluated in the enclosing scope
-    parent = tree.parents.get(node)
-    iter_scope = scope
-    if isinstance(parent, _COMPREHENSIONS) and scope.parent is not None:
-        iter_scope = scope.parent
-    return _children(node, scope, {"target": (scope, STORE), "iter": (iter_scope, LOAD)})
+    inner = tree.scopes.new_scope("comprehension", node, scope)
+    if type(node) is ast.DictComp:
+        children: list[_Child] = [(node.key, inner), (node.value, inner)]
+    else:
+        children = [(node.elt, inner)]
+    for position, generator in enumerate(node.generators):
+        children.append((generator.target, inner))
+        children.append((generator.iter, scope if position == 0 else inner))
+        children.extend((condition, inner) for condition in generator.ifs)
+    return children
 
 
-def _named_expr(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
-    assert isinstance(node, cst.NamedExpr)
+def _named_expr(tree: TreeIndex, node: ast.NamedExpr, scope: Scope, index: int) -> list[_Child]:
+    # ``:=`` binds in the nearest scope that is not a comprehension
     owner = scope
     while owner.kind == "comprehension" and owner.parent is not None:
         owner = owner.parent
-    if isinstance(node.target, cst.Name):
-        tree.scopes.bind(owner, node.target.value, node.target, "name", index)
-    return _children(node, scope, {"target": (scope, NONE)})
+    return [(node.target, owner), (node.value, scope)]
 
 
-def _declaration(tree: TreeIndex, node: cst.CSTNode, scope: Scope, mode: int, index: int) -> list:
-    names = {item.name.value for item in node.names}  # type: ignore[attr-defined]
-    if isinstance(node, cst.Global):
-        scope.globals.update(names)
+def _bound_name(tree: TreeIndex, node: Any, scope: Scope, index: int) -> list[_Child]:
+    """``except E as e``, match captures and ``**rest``: the name is a string
+    of the node, which stands for the binding."""
+    name = node.rest if type(node) is ast.MatchMapping else node.name
+    children: list[_Child] = []
+    for field in CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
+        value = getattr(node, field)
+        if type(value) is list:
+            if field in BLOCK_FIELDS:
+                for statement in value:
+                    tree.block[statement] = (node, field)
+            children.extend((v, scope) for v in value if v is not None)
+        elif value is not None:
+            children.append((value, scope))
+    if name is not None:
+        tree.scopes.bind(scope, name, node, "name", index)
+    return children
+
+
+def _declaration(tree: TreeIndex, node: ast.Global | ast.Nonlocal, scope: Scope, index: int):  # noqa: ANN202
+    if type(node) is ast.Global:
+        scope.globals.update(node.names)
     else:
-        scope.nonlocals.update(names)
-    return _children(node, scope, {}, NONE)
+        scope.nonlocals.update(node.names)
+    return []
 
 
-_COMPREHENSION = _own_scope("comprehension")
-_SPECIAL = {
-    cst.Attribute: _attribute,
-    cst.Subscript: _subscript,
-    cst.AssignTarget: _target("target"),
-    cst.AnnAssign: _target("target"),
-    cst.AugAssign: _target("target"),
-    cst.For: _target("target"),
-    cst.Del: _target("target"),
-    cst.WithItem: _with_item,
-    cst.AsName: _as_name,
-    cst.ExceptHandler: _target("name"),
-    cst.ExceptStarHandler: _target("name"),
-    cst.MatchAs: _target("name"),
-    cst.MatchStar: _target("name"),
-    cst.MatchMapping: _target("rest"),
-    cst.Import: _import,
-    cst.ImportFrom: _import,
-    cst.FunctionDef: _function,
-    cst.ClassDef: _function,
-    cst.Lambda: _own_scope("lambda"),
-    cst.Param: _param,
-    cst.ListComp: _COMPREHENSION,
-    cst.SetComp: _COMPREHENSION,
-    cst.GeneratorExp: _COMPREHENSION,
-    cst.DictComp: _COMPREHENSION,
-    cst.CompFor: _comp_for,
-    cst.NamedExpr: _named_expr,
-    cst.Global: _declaration,
-    cst.Nonlocal: _declaration,
+def _dict(tree: TreeIndex, node: ast.Dict, scope: Scope, index: int) -> list[_Child]:
+    children: list[_Child] = []
+    for key, value in zip(node.keys, node.values):
+        if key is not None:
+            children.append((key, scope))
+        children.append((value, scope))
+    return children
+
+
+def _if_exp(tree: TreeIndex, node: ast.IfExp, scope: Scope, index: int) -> list[_Child]:
+    return [(node.body, scope), (node.test, scope), (node.orelse, scope)]
+
+
+_SPECIAL: dict[type, _Handler] = {
+    ast.Call: _call,
+    ast.Subscript: _subscript,
+    ast.Return: _return,
+    ast.Import: _import,
+    ast.ImportFrom: _import,
+    ast.FunctionDef: _function,
+    ast.AsyncFunctionDef: _function,
+    ast.ClassDef: _function,
+    ast.Lambda: _lambda,
+    ast.arg: _param,
+    ast.ListComp: _comprehension,
+    ast.SetComp: _comprehension,
+    ast.GeneratorExp: _comprehension,
+    ast.DictComp: _comprehension,
+    ast.NamedExpr: _named_expr,
+    ast.ExceptHandler: _bound_name,
+    ast.MatchAs: _bound_name,
+    ast.MatchStar: _bound_name,
+    ast.MatchMapping: _bound_name,
+    ast.Global: _declaration,
+    ast.Nonlocal: _declaration,
+    ast.Dict: _dict,
+    ast.IfExp: _if_exp,
 }

@@ -1,4 +1,4 @@
-"""Can a layer's width be 1? Read from CPython's tree, before LibCST.
+"""Can a layer's width be 1? Read from CPython's tree, before the analysis.
 
 KF005 needs a one-unit layer: the analysis must evaluate its width to the
 integer 1. A width that is a function's parameter has a value only where

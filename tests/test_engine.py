@@ -55,9 +55,9 @@ def test_coding_cookie_honoured(tmp_path: Path) -> None:
     assert out.decode("latin-1").startswith("# -*- coding: latin-1 -*-\n")
 
 
-def test_trailing_whitespace_line_libcst_does_not_reproduce_is_kept(tmp_path: Path) -> None:
-    # LibCST parses "…\n \n " back as "…\n ": offsets still come from the
-    # original text, and the file's end survives the fix byte for byte
+def test_trailing_whitespace_lines_are_kept(tmp_path: Path) -> None:
+    # a file ending in whitespace-only lines (which LibCST reproduces wrong)
+    # survives the fix byte for byte
     source = MODEL + " \n "
     out = fix_file(tmp_path, source.encode()).decode()
     assert out.endswith(FIXED_LINE + "\n \n ")

@@ -33,7 +33,7 @@ def _summary(diagnostics: list) -> list[tuple]:
 def check_properties(source: str, unsafe: bool = False) -> None:
     options = Settings(unsafe_fixes=unsafe)
     diagnostics, _ = lint_text(source, "gen.py", options)
-    # the cheap tests before LibCST never hide a finding
+    # the cheap tests before the analysis never hide a finding
     unfiltered, _ = lint_text(source, "gen.py", Settings(unsafe_fixes=unsafe, prefilter=False))
     assert _summary(diagnostics) == _summary(unfiltered)
     assert not [d for d in diagnostics if d.message.startswith("internal error")], diagnostics

@@ -1,48 +1,34 @@
-"""The one plain walk (kerasfix.tree), its scopes (kerasfix.scopes) and
-offsets (kerasfix.spans), checked against LibCST's own metadata providers,
-which they replace for speed: over every fixture, over the installed Keras
-sources, and over generated programs."""
+"""The one walk (kerasfix.tree), its scopes (kerasfix.scopes) and offsets
+(kerasfix.positions), checked against CPython's own answers: every read of
+a name resolves to the scope Python's compiler (``symtable``) says it does,
+every binding it sees is recorded, and every node's offsets cut out the text
+``ast.get_source_segment`` gives; over every fixture, over the installed
+Keras sources, and over generated programs."""
 
 from __future__ import annotations
 
 import ast
 import importlib.util
+import symtable
 import warnings
 from pathlib import Path
 
 import hypothesmith
-import libcst as cst
 import pytest
 from hypothesis import HealthCheck, given, settings
-from libcst.metadata import (
-    BuiltinAssignment,
-    MetadataWrapper,
-    PositionProvider,
-    ScopeProvider,
-    WhitespaceInclusivePositionProvider,
-)
 
+from kerasfix.positions import Positions
+from kerasfix.scopes import Scope
 from kerasfix.source import LineIndex
-from kerasfix.spans import Spans, node_spans
 from kerasfix.tree import TreeIndex
 
 ROOT = Path(__file__).resolve().parent.parent
-_MEANINGFUL = (
-    cst.BaseExpression,
-    cst.BaseSmallStatement,
-    cst.BaseCompoundStatement,
-    cst.SimpleStatementLine,
-    cst.Param,
-    cst.Arg,
-    cst.AsName,
-    cst.ImportAlias,
-    cst.Decorator,
-    cst.CompFor,
-    cst.AssignTarget,
-    cst.WithItem,
-    cst.ExceptHandler,
-    cst.BaseElement,
-)
+_COMPREHENSION_NAMES = {
+    ast.ListComp: "listcomp",
+    ast.SetComp: "setcomp",
+    ast.DictComp: "dictcomp",
+    ast.GeneratorExp: "genexpr",
+}
 
 
 def _sources() -> list[Path]:
@@ -54,7 +40,7 @@ def _sources() -> list[Path]:
     return files
 
 
-def _python_tree(text: str) -> ast.Module | None:
+def _parse(text: str) -> ast.Module | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -63,69 +49,147 @@ def _python_tree(text: str) -> ast.Module | None:
         return None
 
 
-def check_against_libcst(text: str) -> None:
+def _key(scope: Scope) -> tuple[str, str]:
+    node = scope.node
+    if isinstance(node, ast.Module):
+        return "module", "top"
+    if isinstance(node, ast.ClassDef):
+        return "class", node.name
+    if isinstance(node, ast.Lambda):
+        return "function", "lambda"
+    if type(node) in _COMPREHENSION_NAMES:
+        return "function", _COMPREHENSION_NAMES[type(node)]
+    return "function", node.name  # type: ignore[attr-defined]
+
+
+def _pairs(ours: Scope, theirs: symtable.SymbolTable) -> list[tuple[Scope, symtable.SymbolTable]]:
+    """Our scopes matched with the compiler's, by kind, name and order."""
+    found = [(ours, theirs)]
+    waiting: dict[tuple[str, str], list[symtable.SymbolTable]] = {}
+    for child in theirs.get_children():
+        waiting.setdefault((child.get_type(), child.get_name()), []).append(child)
+    for child in ours.children:
+        candidates = waiting.get(_key(child))
+        assert candidates, f"no compiler scope for {_key(child)}"
+        found.extend(_pairs(child, candidates.pop(0)))
+    assert not any(waiting.values()), f"scopes not found by the walk: {waiting}"
+    return found
+
+
+def check_scopes(text: str, module: ast.Module, tree: TreeIndex) -> None:
     try:
-        module = cst.parse_module(text)
-    except Exception:  # noqa: BLE001 - only what LibCST parses is compared
+        table = symtable.symtable(text, "<case>", "exec")
+    except (SyntaxError, ValueError, RecursionError):
         return
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    inclusive = wrapper.resolve(WhitespaceInclusivePositionProvider)
-    scopes = wrapper.resolve(ScopeProvider)
-    text = module.code  # LibCST's positions are in the code it reproduces
-    lines = LineIndex(text)
+    declared: set[str] = set()  # names some scope declares global or nonlocal
+    pairs = _pairs(tree.scopes.root, table)
+    for scope, _ in pairs:
+        declared |= scope.globals | scope.nonlocals
+    for scope, theirs in pairs:
+        symbols = {s.get_name(): s for s in theirs.get_symbols()}
+        # the reads are recorded in the scope they are made in
+        read = {s.get_name() for s in theirs.get_symbols() if s.is_referenced()}
+        read.discard("__class__")  # super()'s implicit cell
+        assert read == set(scope.accesses), (read ^ set(scope.accesses), _key(scope))
+        # every read resolves where the compiler says
+        for name, accesses in scope.accesses.items():
+            symbol = symbols[name]
+            owner = scope.resolve(name)
+            if theirs.get_type() == "module" or symbol.is_global():
+                assert owner is None or owner is tree.scopes.root, name
+                if name in tree.scopes.root.bindings:
+                    assert owner is tree.scopes.root, name
+            elif symbol.is_local():
+                assert owner is scope, name
+            elif symbol.is_free():
+                assert owner is not None and owner.kind in ("function", "lambda"), name
+                assert owner is not scope, name
+            assert accesses
+        # every name the compiler binds here has our bindings, and ours are
+        # the compiler's (or a global/nonlocal some inner scope declares)
+        bound = {
+            s.get_name()
+            for s in theirs.get_symbols()
+            if s.is_local()
+            and (s.is_assigned() or s.is_imported() or s.is_parameter())
+            and not s.get_name().startswith(".")
+        }
+        if theirs.get_type() == "module":
+            bound = {
+                s.get_name() for s in theirs.get_symbols() if s.is_assigned() or s.is_imported()
+            }
+        assert bound <= set(scope.bindings), bound - set(scope.bindings)
+        extra = set(scope.bindings) - set(symbols)
+        assert extra <= declared, extra
+
+
+def check_positions(text: str, module: ast.Module, tree: TreeIndex) -> None:
+    positions = Positions(text, LineIndex(text))
+    inside_fstring: set[int] = set()
+    for node in ast.walk(module):
+        if isinstance(node, ast.JoinedStr):  # its parts' positions are CPython's own guess
+            inside_fstring.update(id(n) for n in ast.walk(node) if n is not node)
+        if id(node) in inside_fstring or getattr(node, "end_col_offset", None) is None:
+            continue
+        start, end = positions.span(node)
+        assert text[start:end] == ast.get_source_segment(text, node), ast.dump(node)[:80]
+    # source order: a node's children are visited in the order written
+    children: dict[ast.AST, list[ast.AST]] = {}
+    for child, parent in tree.parents.items():
+        children.setdefault(parent, []).append(child)
+    for parent, nodes in children.items():
+        if id(parent) in inside_fstring or isinstance(parent, ast.JoinedStr):
+            continue
+        placed = [n for n in nodes if getattr(n, "end_col_offset", None) is not None]
+        placed.sort(key=tree.order.__getitem__)
+        for before, after in zip(placed, placed[1:]):
+            assert positions.span(before)[1] <= positions.span(after)[0], (
+                ast.dump(before)[:60],
+                ast.dump(after)[:60],
+            )
+
+
+def check(text: str) -> None:
+    module = _parse(text)
+    if module is None:
+        return
     tree = TreeIndex(module)
-
-    def offset(position: object) -> int:
-        # LibCST places the end of a file without a final newline one line
-        # past it (it generates that newline, then drops it)
-        if position.line > len(lines.starts):  # type: ignore[attr-defined]
-            return len(text)
-        return min(lines.offset(position.line, position.column), len(text))  # type: ignore[attr-defined]
-
-    # offsets: the same spans as LibCST's PositionProvider, for every node
-    spans = node_spans(module, text)
-    for node, where in positions.items():
-        assert spans[node] == (offset(where.start), offset(where.end)), module.code_for_node(node)
-    # placed one statement at a time, the same offsets
-    placed = Spans(module, text, tree.parents, lines, _python_tree(text))
-    for node in positions:
-        assert placed[node] == spans[node], module.code_for_node(node)
-    # source order: the walk's pre-order index follows the text (for the
-    # nodes that carry meaning; whitespace and punctuation fields are not
-    # ordered)
-    ordered = sorted(
-        (n for n in tree.order if isinstance(n, _MEANINGFUL)), key=tree.order.__getitem__
-    )
-    starts = [offset(inclusive[node].start) for node in ordered]
-    assert starts == sorted(starts)
-    # scopes: every binding LibCST links a read to, ours links it to as
-    # well (ours may see more: all of the scope's bindings, and ``del``)
-    for scope in {s for s in scopes.values() if s is not None}:
-        for access in scope.accesses:
-            node = access.node
-            if not isinstance(node, cst.Name) or isinstance(tree.parents.get(node), cst.Del):
-                continue
-            theirs = {id(r.node) for r in access.referents if not isinstance(r, BuiltinAssignment)}
-            found = tree.scopes.referents(node)
-            assert found is not None, node.value
-            mine = {id(binding.node) for binding in found[1]}
-            assert theirs <= mine, (node.value, tree.order[node])
+    # the subtree ranges nest: every node lies in its parent's range
+    for child, parent in tree.parents.items():
+        assert tree.contains(parent, child)
+    check_positions(text, module, tree)
+    check_scopes(text, module, tree)
 
 
 @pytest.mark.parametrize("path", _sources(), ids=lambda p: str(p.relative_to(p.parents[1])))
-def test_walk_matches_libcst(path: Path) -> None:
-    check_against_libcst(path.read_text(encoding="utf-8"))
+def test_walk_matches_cpython(path: Path) -> None:
+    check(path.read_text(encoding="utf-8"))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(hypothesmith.from_grammar(auto_target=False))
-def test_walk_matches_libcst_on_generated_programs(source: str) -> None:
-    check_against_libcst(source)
+def test_walk_matches_cpython_on_generated_programs(source: str) -> None:
+    check(source)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(hypothesmith.from_node(auto_target=False))
+def test_walk_matches_cpython_on_generated_trees(source: str) -> None:
+    check(source)
+
+
+def test_positions_count_characters_not_bytes() -> None:
+    text = 'café = "naïve"; x = f(\r  "日本", y)\rz = 1\n'
+    check(text)
+    module = ast.parse(text)
+    positions = Positions(text, LineIndex(text))
+    call = next(n for n in ast.walk(module) if isinstance(n, ast.Call))
+    start, end = positions.span(call)
+    assert text[start:end] == 'f(\r  "日本", y)'
 
 
 SCOPE_CASES = {
-    # name read at the marked line -> the kinds of binding it may see
+    # name read last -> the kinds of binding it may see
     "def f(x):\n    return x\n": ("x", ["param"]),
     "x = 1\nclass C:\n    x = 2\n    def m(self):\n        return x\n": ("x", ["name"]),
     "x = 1\ndef f():\n    global x\n    x = 2\ndef g():\n    return x\n": ("x", ["name", "name"]),
@@ -138,18 +202,21 @@ SCOPE_CASES = {
     "with open(f) as h:\n    pass\nfor h in []:\n    pass\nh\n": ("h", ["name", "name"]),
     "if (n := 3):\n    pass\nn\n": ("n", ["name"]),
     "[(m := i) for i in range(3)]\nm\n": ("m", ["name"]),
+    "try:\n    pass\nexcept E as e:\n    e\n": ("e", ["name"]),
+    "a = 1\ndef f(a, b=a):\n    pass\na\n": ("a", ["name"]),
 }
 
 
 @pytest.mark.parametrize("source", SCOPE_CASES)
 def test_scope_resolution(source: str) -> None:
     name, kinds = SCOPE_CASES[source]
-    module = cst.parse_module(source)
+    module = ast.parse(source)
     tree = TreeIndex(module)
     last = max(
-        (n for n in tree.order if isinstance(n, cst.Name) and n.value == name),
+        (n for n in tree.order if isinstance(n, ast.Name) and n.id == name),
         key=tree.order.__getitem__,
     )
     found = tree.scopes.referents(last)
     assert found is not None
     assert [b.kind for b in found[1]] == kinds
+    check(source)

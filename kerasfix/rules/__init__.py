@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from kerasfix.rules.base import Rule
 
-# The rules' modules, in code order. They import LibCST, so they are loaded
-# only when a file needs checking (or a rule's documentation is asked for):
+# The rules' modules, in code order. They import the analysis, so they are
+# loaded only when a file needs checking (or a rule's documentation is asked for):
 # a run that only reads its cache never pays for it.
 _MODULES: tuple[tuple[str, str], ...] = (
     ("KF001", "kf001_predict_classes"),

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from kerasfix.context import Context
 
 
-def receiver_of(call: cst.Call) -> cst.BaseExpression:
-    assert isinstance(call.func, cst.Attribute)
+def receiver_of(call: ast.Call) -> ast.expr:
+    assert isinstance(call.func, ast.Attribute)
     return call.func.value
 
 
-def renamed_call_text(ctx: Context, call: cst.Call, new_method: str, short: bool) -> str:
+def renamed_call_text(ctx: Context, call: ast.Call, new_method: str, short: bool) -> str:
     """The call's source with its method renamed, for messages.
 
     With ``short``, long or multi-line argument lists are shown as ``...``.
     """
-    assert isinstance(call.func, cst.Attribute)
+    assert isinstance(call.func, ast.Attribute)
     receiver = ctx.code(call.func.value)
-    args = ctx.code(call)[len(ctx.code(call.func)) :]
+    _, func_end = ctx.span(call.func)
+    _, end = ctx.span(call)
+    args = ctx.text[func_end:end]
     if short and ("\n" in args or "\r" in args or len(args) > 40):
         args = "(...)"
     if short and ("\n" in receiver or len(receiver) > 40):

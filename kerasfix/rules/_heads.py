@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
-
-import libcst as cst
 
 from kerasfix import knowledge as kb
 from kerasfix.context import Context
 from kerasfix.diagnostic import Edit
-from kerasfix.inference import Head, LossSpec, arg
+from kerasfix.inference import Head, LossSpec
 from kerasfix.quick import QuickFacts
 from kerasfix.rules._text import has_word
+from kerasfix.syntax import arg, has_star, string
 
 # Rules about a compiled model's head and loss (KF003, KF006) can only fire
 # where a model is compiled with a probability loss and ends in a units layer.
@@ -43,10 +43,10 @@ def compiled_head_may_fire(facts: QuickFacts) -> bool:
     )
 
 
-def layer_name(ctx: Context, call: cst.Call) -> str:
+def layer_name(ctx: Context, call: ast.Call) -> str:
     func = call.func
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
+    if isinstance(func, ast.Attribute):
+        return func.attr
     return ctx.code(func)
 
 
@@ -69,35 +69,44 @@ def activation_edit(ctx: Context, head: Head, activation: str) -> Edit | None:
     """Give the head's layer ``activation``: replace its activation argument,
     or add one. None where that cannot be done exactly."""
     layer = head.layer
-    if layer is None or any(a.star for a in layer.args):
+    if layer is None or has_star(layer):
         return None
     literal = f'"{activation}"'
     if head.activation_layer is not None:
         value = arg(head.activation_layer, 0, "activation")
-        if value is None or not isinstance(value, cst.SimpleString):
+        if string(value) is None:
             return None
         return ctx.replace(value, literal)
     if head.activation_arg is not None:
         return ctx.replace(head.activation_arg.value, literal)
-    if not layer.args:
+    return append_argument(ctx, layer, f"activation={literal}", empty=False)
+
+
+def append_argument(ctx: Context, call: ast.Call, argument: str, empty: bool = True) -> Edit | None:
+    """Add ``argument`` after the call's last argument (into its empty
+    parentheses only with ``empty``). None where the arguments cannot be
+    read exactly."""
+    arguments = ctx.arguments(call)
+    if arguments is None:
         return None
-    return ctx.insert_after(layer.args[-1].value, f", activation={literal}")
+    if not arguments.items:
+        if not empty:
+            return None
+        return Edit(arguments.close_paren, arguments.close_paren, argument)
+    _, _, end = arguments.items[-1]
+    return Edit(end, end, f", {argument}")
 
 
-def from_logits_edit(ctx: Context, loss: LossSpec, value: bool, at: cst.CSTNode) -> Edit | None:
+def from_logits_edit(ctx: Context, loss: LossSpec, value: bool, at: ast.AST) -> Edit | None:
     """Make the loss's from_logits ``value``: set the argument, or turn a
     string/function loss into its class. None when the module cannot name
     the class with the imports it has."""
     text = "True" if value else "False"
     if loss.form == "class":
-        assert isinstance(loss.node, cst.Call)
+        assert isinstance(loss.node, ast.Call)
         if loss.from_logits_arg is not None:
             return ctx.replace(loss.from_logits_arg.value, text)
-        if loss.node.args:
-            return ctx.insert_after(loss.node.args[-1].value, f", from_logits={text}")
-        assert isinstance(loss.node, cst.Call)
-        _, end = ctx.span(loss.node)
-        return Edit(end - 1, end - 1, f"from_logits={text}")
+        return append_argument(ctx, loss.node, f"from_logits={text}")
     if loss.info.cls is None or loss.info.from_logits_position is None:
         return None
     spelled = ctx.inference.keras_spelling(f"losses.{loss.info.cls}", at)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
-
-import libcst as cst
 
 from kerasfix import knowledge as kb
 from kerasfix.context import Context
@@ -49,7 +48,7 @@ def mentions_keras3(text: str, path: str = "") -> bool:
 
 def keras_calls(
     ctx: Context, names: frozenset[str] | set[str], skip_keras2: bool = False
-) -> Iterator[tuple[cst.Call, str]]:
+) -> Iterator[tuple[ast.Call, str]]:
     """Calls to Keras API objects whose last name is in ``names``, with the
     object's canonical path (``optimizers.Adam``), in source order. With
     ``skip_keras2``, calls into Keras 2 itself (tf_keras, TensorFlow's legacy
@@ -70,9 +69,9 @@ def keras_calls(
                 yield call, path
 
 
-def receiver_kind(ctx: Context, call: cst.Call, method: str) -> str | None:
+def receiver_kind(ctx: Context, call: ast.Call, method: str) -> str | None:
     """ "keras", "unknown", or None (not Keras: skip) for ``receiver.method(…)``."""
-    assert isinstance(call.func, cst.Attribute)
+    assert isinstance(call.func, ast.Attribute)
     receiver = call.func.value
     inference = ctx.inference
     if inference.defines_method(receiver, method):
@@ -87,26 +86,26 @@ def receiver_kind(ctx: Context, call: cst.Call, method: str) -> str | None:
     return "unknown"
 
 
-def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
-    for a in call.args:
-        if a.keyword is not None and a.keyword.value == name:
-            return a
-    return None
-
-
-def has_star(call: cst.Call) -> bool:
-    return any(a.star for a in call.args)
-
-
-def dotted(node: cst.BaseExpression | None) -> str | None:
-    if node is None:
-        return None
-    return cst.helpers.get_full_name_for_node(node)
-
-
 def split_family(module: str) -> tuple[str, str] | None:
     """``tensorflow.keras.layers.core`` -> (``tensorflow.keras``, ``layers.core``)."""
     for prefix in sorted(kb.MODULE_FAMILIES, key=len, reverse=True):
         if module.startswith(prefix + "."):
             return prefix, module[len(prefix) + 1 :]
     return None
+
+
+def import_module_span(ctx: Context, node: ast.ImportFrom) -> tuple[int, int] | None:
+    """Offsets of the module path in ``from a.b import c``, as written
+    (``a . b`` and line continuations included)."""
+    start, end = ctx.span(node)
+    segment = ctx.text[start:end]
+    match = _FROM_MODULE.match(segment)
+    if match is None:
+        return None
+    return start + match.start(1), start + match.end(1)
+
+
+# `from`, then the dotted path up to the `import` keyword (blanks: spaces,
+# tabs, form feeds and backslash continuations)
+_BLANK = r"(?:[ \t\f]|\\(?:\r\n|\r|\n))"
+_FROM_MODULE = re.compile(rf"from{_BLANK}+(\w+(?:{_BLANK}*\.{_BLANK}*\w+)*){_BLANK}+import\b")

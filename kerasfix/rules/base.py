@@ -39,7 +39,7 @@ class Rule:
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
-        """A necessary condition for the rule to fire, from CPython's tree
-        (checked before LibCST parses the file). Must never be False for a
-        file the rule would flag."""
+        """A necessary condition for the rule to fire, from the quick facts
+        of CPython's tree (checked before the tree is indexed and analysed).
+        Must never be False for a file the rule would flag."""
         return True

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
-
-import libcst as cst
 
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
@@ -76,7 +75,7 @@ class PredictClasses(Rule):
             yield cls._diagnose(ctx, call, head)
 
     @classmethod
-    def _diagnose(cls, ctx: Context, call: cst.Call, head: Head | None) -> Diagnostic:
+    def _diagnose(cls, ctx: Context, call: ast.Call, head: Head | None) -> Diagnostic:
         axis = ctx.settings.argmax_axis
         predict = renamed_call_text(ctx, call, "predict", short=True)
         argmax_form = f"np.argmax({predict}, axis={axis})"
@@ -112,10 +111,10 @@ class PredictClasses(Rule):
         return ctx.diagnostic(cls, call, message)
 
     @classmethod
-    def _argmax_fix(cls, ctx: Context, call: cst.Call, applicability: Applicability):
-        assert isinstance(call.func, cst.Attribute)
+    def _argmax_fix(cls, ctx: Context, call: ast.Call, applicability: Applicability):
+        assert isinstance(call.func, ast.Attribute)
         axis = ctx.settings.argmax_axis
-        rename = ctx.replace(call.func.attr, "predict")
+        rename = ctx.rename(call.func, "predict")
         numpy = ctx.numpy_name(call)
         if numpy is None:
             # numpy's usual names are taken here: the method form needs no import
@@ -136,12 +135,12 @@ class PredictClasses(Rule):
         )
 
     @classmethod
-    def _threshold_fix(cls, ctx: Context, call: cst.Call):
-        assert isinstance(call.func, cst.Attribute)
+    def _threshold_fix(cls, ctx: Context, call: ast.Call):
+        assert isinstance(call.func, ast.Attribute)
         return fix(
             Applicability.SAFE,
             'Replace with `(….predict(…) > 0.5).astype("int32")`',
-            ctx.replace(call.func.attr, "predict"),
+            ctx.rename(call.func, "predict"),
             ctx.insert_before(call, "("),
             ctx.insert_after(call, ' > 0.5).astype("int32")'),
         )

@@ -60,8 +60,7 @@ class PredictProba(Rule):
                 "`predict_proba()` was removed from Keras models in TensorFlow 2.6; "
                 f"it returned `predict()`'s output: use `{predict}`"
             )
-            assert call.func is not None
-            edit = ctx.replace(call.func.attr, "predict")  # type: ignore[attr-defined]
+            edit = ctx.rename(call.func, "predict")  # type: ignore[arg-type]
             yield ctx.diagnostic(
                 cls, call, message, fix(Applicability.SAFE, "Replace with `.predict(…)`", edit)
             )

@@ -6,9 +6,10 @@ from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.quick import QuickFacts
-from kerasfix.rules._migration import keras_calls, keyword_arg
+from kerasfix.rules._migration import keras_calls
 from kerasfix.rules._text import calls, keyword_argument
 from kerasfix.rules.base import Rule
+from kerasfix.syntax import keyword_arg
 
 
 class OptimizerLr(Rule):
@@ -59,7 +60,7 @@ class OptimizerLr(Rule):
             if namespace not in ("optimizers", "optimizers.legacy") or leaf not in kb.OPTIMIZERS:
                 continue
             lr = keyword_arg(call, "lr")
-            if lr is None or lr.keyword is None:
+            if lr is None:
                 continue
             message = (
                 f"`{leaf}(lr=…)`: Keras 3 rejects `lr`, and TF 2.11+/tf-keras silently "
@@ -68,7 +69,7 @@ class OptimizerLr(Rule):
             if keyword_arg(call, "learning_rate") is not None:
                 yield ctx.diagnostic(cls, lr, message)
                 continue
-            edit = ctx.replace(lr.keyword, "learning_rate")
+            edit = ctx.rename(lr, "learning_rate")
             yield ctx.diagnostic(
                 cls, lr, message, fix(Applicability.SAFE, "Rename `lr` to `learning_rate`", edit)
             )

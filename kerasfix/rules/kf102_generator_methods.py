@@ -1,16 +1,16 @@
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
-
-import libcst as cst
 
 from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
-from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.quick import QuickFacts
-from kerasfix.rules._migration import has_star, receiver_kind
+from kerasfix.rules._migration import receiver_kind
 from kerasfix.rules._text import calls
 from kerasfix.rules.base import Rule
+from kerasfix.syntax import has_star
 
 
 class GeneratorMethods(Rule):
@@ -56,20 +56,24 @@ class GeneratorMethods(Rule):
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
         for call in ctx.method_calls(*kb.GENERATOR_METHODS):
-            assert isinstance(call.func, cst.Attribute)
-            method = call.func.attr.value
+            assert isinstance(call.func, ast.Attribute)
+            method = call.func.attr
             kind = receiver_kind(ctx, call, method)
             if kind is None:
                 continue
             new_method, positions = kb.GENERATOR_METHODS[method]
-            keywords = {a.keyword.value for a in call.args if a.keyword is not None}
+            keywords = {k.arg for k in call.keywords if k.arg is not None}
             dropped = sorted(keywords & kb.GENERATOR_DROPPED)
             message = f"`{method}()` was removed in Keras 3: use `{new_method}()`"
             if keywords & kb.KERAS1_GENERATOR_ARGS or has_star(call):
                 message += " (a Keras 1 call: map its arguments by hand; samples are not steps)"
                 yield ctx.diagnostic(cls, call, message)
                 continue
-            new_call, dropped_positional = cls._rewrite(call, new_method, positions)
+            rewritten = cls._rewrite(ctx, call, new_method, positions)
+            if rewritten is None:
+                yield ctx.diagnostic(cls, call, message)
+                continue
+            new_call, dropped_positional = rewritten
             dropped = sorted(set(dropped) | set(dropped_positional))
             if dropped:
                 message += (
@@ -79,44 +83,62 @@ class GeneratorMethods(Rule):
             applicability = Applicability.SAFE if kind == "keras" else Applicability.UNSAFE
             if kind != "keras":
                 message += "; the receiver is not shown to be a Keras model"
-            edit = ctx.replace(call, ctx.module.code_for_node(new_call))
+            edit = ctx.replace(call, new_call)
             yield ctx.diagnostic(
                 cls, call, message, fix(applicability, f"Use `{new_method}()`", edit)
             )
 
     @staticmethod
     def _rewrite(
-        call: cst.Call, new_method: str, positions: tuple[str, ...]
-    ) -> tuple[cst.Call, list[str]]:
-        args: list[cst.Arg] = []
+        ctx: Context, call: ast.Call, new_method: str, positions: tuple[str, ...]
+    ) -> tuple[str, list[str]] | None:
+        """The call's new text, and the arguments it drops; None where its
+        arguments cannot be read exactly."""
+        arguments = ctx.arguments(call)
+        if arguments is None:
+            return None
+        edits = [ctx.rename(call.func, new_method)]  # type: ignore[arg-type]
         dropped: list[str] = []
+        kept: list[int] = []  # indexes of the arguments kept
         positional = 0
-        for a in call.args:
-            name = a.keyword.value if a.keyword is not None else None
+        items = arguments.items
+        for index, (node, start, _) in enumerate(items):
+            name = node.arg if isinstance(node, ast.keyword) else None
             if name is None:
-                if positional == 0:
-                    args.append(a)
-                    positional += 1
-                    continue
-                name = positions[positional - 1] if positional - 1 < len(positions) else None
                 positional += 1
-                if name is None:
-                    args.append(a)
+                if positional == 1:
+                    kept.append(index)
                     continue
-                a = a.with_changes(
-                    keyword=cst.Name(name),
-                    equal=cst.AssignEqual(
-                        whitespace_before=cst.SimpleWhitespace(""),
-                        whitespace_after=cst.SimpleWhitespace(""),
-                    ),
-                )
+                name = positions[positional - 2] if positional - 2 < len(positions) else None
+                if name is None:
+                    kept.append(index)
+                    continue
+                if name not in kb.GENERATOR_DROPPED:
+                    edits.append(Edit(start, start, f"{name}="))
             if name in kb.GENERATOR_DROPPED:
                 dropped.append(name)
                 continue
-            args.append(a)
-        if args and call.args and args[-1] is not call.args[-1]:
-            # the old last argument was dropped: the new last one takes its comma
-            args[-1] = args[-1].with_changes(comma=call.args[-1].comma)
-        assert isinstance(call.func, cst.Attribute)
-        func = call.func.with_changes(attr=cst.Name(new_method))
-        return call.with_changes(func=func, args=args), dropped
+            kept.append(index)
+        last_kept = kept[-1] if kept else -1
+        for index, (_, start, _) in enumerate(items):
+            if index in kept:
+                continue
+            if index < last_kept:
+                # with its comma and what follows it, up to the next argument
+                edits.append(Edit(start, items[index + 1][1], ""))
+            elif index == last_kept + 1:
+                # the arguments after the last one kept: the last one kept
+                # takes the old last argument's comma, if it had one
+                begin = items[last_kept][2] if kept else arguments.open_paren + 1
+                finish = items[-1][2] if kept else arguments.close_paren
+                edits.append(Edit(begin, finish, ""))
+        call_start, call_end = ctx.span(call)
+        text = ctx.text
+        pieces = []
+        cursor = call_start
+        for edit in sorted(edits):
+            pieces.append(text[cursor : edit.start])
+            pieces.append(edit.content)
+            cursor = edit.end
+        pieces.append(text[cursor:call_end])
+        return "".join(pieces), dropped

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 
-import libcst as cst
-
 from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
-from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.keras_names import PUBLIC_NAMES
 from kerasfix.quick import QuickFacts
-from kerasfix.rules._migration import dotted, split_family
+from kerasfix.rules._migration import import_module_span, split_family
 from kerasfix.rules._text import keras_family_at
 from kerasfix.rules.base import Rule
 
@@ -108,10 +107,10 @@ class RemovedModule(Rule):
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
         for node in ctx.tree.imports:
-            if not isinstance(node, cst.ImportFrom) or node.relative or node.module is None:
+            if not isinstance(node, ast.ImportFrom) or node.level or node.module is None:
                 continue
-            module = dotted(node.module)
-            split = split_family(module or "")
+            module = node.module
+            split = split_family(module)
             if split is None:
                 continue
             family, rest = split
@@ -120,25 +119,31 @@ class RemovedModule(Rule):
             new_family = kb.MODULE_FAMILIES[family]
             if rest in kb.REMOVED_MODULES:
                 yield from cls._from_removed(ctx, node, module, new_family, rest)
-            elif not isinstance(node.names, cst.ImportStar):
+            elif node.names[0].name != "*":
                 yield from cls._submodule_alias(ctx, node, module, new_family, rest)
 
     @classmethod
     def _from_removed(
-        cls, ctx: Context, node: cst.ImportFrom, module: str, new_family: str, rest: str
+        cls, ctx: Context, node: ast.ImportFrom, module: str, new_family: str, rest: str
     ) -> Iterator[Diagnostic]:
         target = kb.REMOVED_MODULES[rest]
-        if isinstance(node.names, cst.ImportStar):
+        where = import_module_span(ctx, node)
+        if node.names[0].name == "*":
             message = f"`{module}` no longer exists: import from `{new_family}.{target}`"
-            edit = ctx.replace(node.module, f"{new_family}.{target}")  # type: ignore[arg-type]
             yield ctx.diagnostic(
                 cls,
                 node,
                 message + " (a star import from it brings in more names)",
-                fix(Applicability.UNSAFE, f"Import from `{new_family}.{target}`", edit),
+                fix(
+                    Applicability.UNSAFE,
+                    f"Import from `{new_family}.{target}`",
+                    Edit(*where, f"{new_family}.{target}"),
+                )
+                if where is not None
+                else None,
             )
             return
-        names = [alias.evaluated_name for alias in node.names]
+        names = [alias.name for alias in node.names]
         if rest.startswith("engine"):
             targets = {"models" if n in kb.MODEL_MODULE_NAMES else "layers" for n in names}
             if len(targets) != 1:
@@ -162,26 +167,29 @@ class RemovedModule(Rule):
             )
             return
         message = f"`{module}` no longer exists: import from `{new_module}`"
-        edit = ctx.replace(node.module, new_module)  # type: ignore[arg-type]
         yield ctx.diagnostic(
-            cls, node, message, fix(Applicability.SAFE, f"Import from `{new_module}`", edit)
+            cls,
+            node,
+            message,
+            fix(Applicability.SAFE, f"Import from `{new_module}`", Edit(*where, new_module))
+            if where is not None
+            else None,
         )
 
     @classmethod
     def _submodule_alias(
-        cls, ctx: Context, node: cst.ImportFrom, module: str, new_family: str, rest: str
+        cls, ctx: Context, node: ast.ImportFrom, module: str, new_family: str, rest: str
     ) -> Iterator[Diagnostic]:
         """``from keras.utils import np_utils``: the submodule is gone, but its
         names live on in ``keras.utils``; rebind the name to that module."""
-        assert not isinstance(node.names, cst.ImportStar)
         for alias in node.names:
-            sub = f"{rest}.{alias.evaluated_name}"
+            sub = f"{rest}.{alias.name}"
             if sub not in kb.REMOVED_MODULES:
                 continue
             target = kb.REMOVED_MODULES[sub]
-            bound = alias.evaluated_alias or alias.evaluated_name
+            bound = alias.asname or alias.name
             used = cls._attributes_used(ctx, node, bound)
-            message = f"`{module}.{alias.evaluated_name}` no longer exists"
+            message = f"`{module}.{alias.name}` no longer exists"
             missing = sorted(n for n in used or () if n not in PUBLIC_NAMES[target])
             if used is None or missing or len(node.names) != 1:
                 detail = f" (Keras 3 has no {', '.join(missing)})" if missing else ""
@@ -198,7 +206,7 @@ class RemovedModule(Rule):
             )
 
     @staticmethod
-    def _attributes_used(ctx: Context, node: cst.ImportFrom, bound: str) -> set[str] | None:
+    def _attributes_used(ctx: Context, node: ast.ImportFrom, bound: str) -> set[str] | None:
         """The attributes read from the imported name, or None if it is used
         any other way (passed around, or assigned elsewhere)."""
         scope = ctx.inference.scope_of(node)
@@ -210,7 +218,7 @@ class RemovedModule(Rule):
             return None  # rebound by something other than an import
         for access in ctx.tree.scopes.accesses_of(owner, bound):
             parent = ctx.tree.parents.get(access.node)
-            if not (isinstance(parent, cst.Attribute) and parent.value is access.node):
+            if not (isinstance(parent, ast.Attribute) and parent.value is access.node):
                 return None
-            used.add(parent.attr.value)
+            used.add(parent.attr)
         return used

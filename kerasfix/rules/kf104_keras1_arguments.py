@@ -1,17 +1,16 @@
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
-
-import libcst as cst
 
 from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.inference import arg
 from kerasfix.quick import QuickFacts
-from kerasfix.rules._migration import has_star, keras_calls, keyword_arg, receiver_kind
+from kerasfix.rules._migration import keras_calls, receiver_kind
 from kerasfix.rules._text import has_call_with_positionals, keyword_argument
 from kerasfix.rules.base import Rule
+from kerasfix.syntax import arg, has_star, keyword_arg, string
 
 _OLD_KEYWORDS = (
     *kb.KERAS1_LAYER_KEYWORDS,
@@ -119,21 +118,16 @@ class Keras1Arguments(Rule):
                 continue
             yield from cls._layer(ctx, call, path.split(".", 1)[1])
         for call in ctx.method_calls(*_FIT_METHODS):
-            assert isinstance(call.func, cst.Attribute)
-            method = call.func.attr.value
-            old = [
-                a
-                for a in call.args
-                if a.keyword is not None and a.keyword.value in ("nb_epoch", "samples_per_epoch")
-            ]
+            assert isinstance(call.func, ast.Attribute)
+            method = call.func.attr
+            old = [k for k in call.keywords if k.arg in ("nb_epoch", "samples_per_epoch")]
             if not old:
                 continue
             kind = receiver_kind(ctx, call, method)
             if kind is None:
                 continue
             for a in old:
-                assert a.keyword is not None
-                if a.keyword.value == "samples_per_epoch":
+                if a.arg == "samples_per_epoch":
                     yield ctx.diagnostic(
                         cls,
                         a,
@@ -146,18 +140,18 @@ class Keras1Arguments(Rule):
                     yield ctx.diagnostic(cls, a, message)
                     continue
                 applicability = Applicability.SAFE if kind == "keras" else Applicability.UNSAFE
-                edit = ctx.replace(a.keyword, "epochs")
+                edit = ctx.rename(a, "epochs")
                 yield ctx.diagnostic(
                     cls, a, message, fix(applicability, "Rename `nb_epoch` to `epochs`", edit)
                 )
 
     @classmethod
-    def _layer(cls, ctx: Context, call: cst.Call, layer: str) -> Iterator[Diagnostic]:
-        present = {a.keyword.value for a in call.args if a.keyword is not None}
-        for a in call.args:
-            if a.keyword is None:
+    def _layer(cls, ctx: Context, call: ast.Call, layer: str) -> Iterator[Diagnostic]:
+        present = {k.arg for k in call.keywords if k.arg is not None}
+        for a in call.keywords:
+            if a.arg is None:
                 continue
-            old = a.keyword.value
+            old = a.arg
             if old in kb.KERAS1_KEYWORD_ONLY_FOR and layer not in kb.KERAS1_KEYWORD_ONLY_FOR[old]:
                 continue
             if old in kb.KERAS1_LAYER_KEYWORDS:
@@ -173,13 +167,12 @@ class Keras1Arguments(Rule):
                 if new in present:
                     yield ctx.diagnostic(cls, a, message)
                     continue
-                edit = ctx.replace(a.keyword, new)
+                edit = ctx.rename(a, new)
                 yield ctx.diagnostic(
                     cls, a, message, fix(Applicability.SAFE, f"Rename `{old}` to `{new}`", edit)
                 )
             elif old == "dim_ordering":
-                value = a.value
-                text = value.evaluated_value if isinstance(value, cst.SimpleString) else None
+                text = string(a.value)
                 message = f"`{layer}(dim_ordering=…)` is Keras 1: use `data_format=`"
                 if text not in kb.DIM_ORDERING or "data_format" in present:
                     yield ctx.diagnostic(cls, a, message)
@@ -194,15 +187,21 @@ class Keras1Arguments(Rule):
         dims = kb.KERAS1_CONV_KERNEL_POSITIONALS.get(layer)
         if dims is None or has_star(call):
             return
-        positional = [a for a in call.args if a.keyword is None]
+        positional = call.args
         if len(positional) != 1 + dims or arg(call, None, "kernel_size") is not None:
             return
         kernel = positional[1 : 1 + dims]
-        if not all(isinstance(a.value, (cst.Integer, cst.Name)) for a in kernel):
+        if not all(
+            isinstance(a, ast.Name) or (isinstance(a, ast.Constant) and type(a.value) is int)
+            for a in kernel
+        ):
             return
-        start, _ = ctx.span(kernel[0].value)
-        _, end = ctx.span(kernel[-1].value)
-        inner = ", ".join(ctx.code(a.value) for a in kernel)
+        arguments = ctx.arguments(call)
+        if arguments is None:
+            return
+        extents = [arguments.extent(a) for a in kernel]
+        start, end = extents[0][0], extents[-1][1]
+        inner = ", ".join(ctx.text[a:b] for a, b in extents)
         edit_text = f"({inner})"
         message = (
             f"`{layer}(filters, {inner})` is Keras 1: the kernel size is one tuple "

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
-
-import libcst as cst
 
 from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
-from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.quick import QuickFacts
-from kerasfix.rules._migration import dotted, keras_calls, keyword_arg, split_family
+from kerasfix.rules._migration import import_module_span, keras_calls, split_family
 from kerasfix.rules.base import Rule
+from kerasfix.syntax import keyword_arg
 
 _WRAPPERS = frozenset({"KerasClassifier", "KerasRegressor"})
 
@@ -54,24 +54,28 @@ class SklearnWrapper(Rule):
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
         guide = f"(a new dependency; see {kb.SCIKERAS_GUIDE})"
         for node in ctx.tree.imports:
-            if not isinstance(node, cst.ImportFrom) or node.module is None or node.relative:
+            if not isinstance(node, ast.ImportFrom) or node.module is None or node.level:
                 continue
-            split = split_family(dotted(node.module) or "")
+            split = split_family(node.module)
             if split is None or split[1] != kb.SKLEARN_WRAPPER_MODULE:
                 continue
-            message = f"`{dotted(node.module)}` was removed: use `{kb.SCIKERAS_MODULE}` {guide}"
-            edit = ctx.replace(node.module, kb.SCIKERAS_MODULE)
+            message = f"`{node.module}` was removed: use `{kb.SCIKERAS_MODULE}` {guide}"
+            where = import_module_span(ctx, node)
+            edit = Edit(*where, kb.SCIKERAS_MODULE) if where is not None else None
             yield ctx.diagnostic(
-                cls, node, message, fix(Applicability.UNSAFE, "Import from scikeras", edit)
+                cls,
+                node,
+                message,
+                fix(Applicability.UNSAFE, "Import from scikeras", edit) if edit else None,
             )
         for call, path in keras_calls(ctx, _WRAPPERS):
             if not path.startswith(kb.SKLEARN_WRAPPER_MODULE + "."):
                 continue
             build_fn = keyword_arg(call, "build_fn")
-            if build_fn is None or build_fn.keyword is None:
+            if build_fn is None:
                 continue
             message = f"scikeras wrappers take `model=` instead of `build_fn=` {guide}"
-            edit = ctx.replace(build_fn.keyword, "model")
+            edit = ctx.rename(build_fn, "model")
             yield ctx.diagnostic(
                 cls, build_fn, message, fix(Applicability.UNSAFE, "Use `model=`", edit)
             )

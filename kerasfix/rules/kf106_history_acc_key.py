@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterator
-
-import libcst as cst
 
 from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.inference import Model, arg
+from kerasfix.inference import Model
 from kerasfix.quick import QuickFacts
 from kerasfix.rules.base import Rule
+from kerasfix.syntax import arg, string
+
+# one plain string literal: its prefix and quote are kept when it is renamed
+_LITERAL = re.compile(r"([rRuU]?)('|\")(\w*)\2")
 
 
 class HistoryAccKey(Rule):
@@ -57,21 +61,19 @@ class HistoryAccKey(Rule):
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
         for subscript in ctx.tree.subscripts:
-            if len(subscript.slice) != 1:
-                continue
-            index = subscript.slice[0].slice
-            if not isinstance(index, cst.Index) or not isinstance(index.value, cst.SimpleString):
-                continue
-            key_node = index.value
-            key = key_node.evaluated_value
+            key_node = subscript.slice
+            key = string(key_node)
             if key not in kb.HISTORY_KEYS:
+                continue
+            written = _LITERAL.fullmatch(ctx.code(key_node))
+            if written is None:
                 continue
             model = cls._trained_model(ctx, subscript.value)
             if model is None or not cls._compiled_with_accuracy(ctx, model):
                 continue
             new = kb.HISTORY_KEYS[key]
-            quote = key_node.quote
-            literal = f"{key_node.prefix}{quote}{new}{quote}"
+            prefix, quote = written.group(1), written.group(2)
+            literal = f"{prefix}{quote}{new}{quote}"
             message = (
                 f"the model was compiled with metrics=['accuracy'], so its history has "
                 f"'{new}', not '{key}' (KeyError since Keras 2.3)"
@@ -84,16 +86,16 @@ class HistoryAccKey(Rule):
             )
 
     @staticmethod
-    def _trained_model(ctx: Context, base: cst.BaseExpression) -> Model | None:
+    def _trained_model(ctx: Context, base: ast.expr) -> Model | None:
         """The model whose fit() produced ``base`` (a History or its dict)."""
         inference = ctx.inference
         node = inference.origin(base)
-        if isinstance(node, cst.Attribute) and node.attr.value == "history":
+        if isinstance(node, ast.Attribute) and node.attr == "history":
             node = inference.origin(node.value)
         if not (
-            isinstance(node, cst.Call)
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value in kb.FIT_METHODS
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in kb.FIT_METHODS
         ):
             return None
         model = inference.model_of(node.func.value)
@@ -103,18 +105,19 @@ class HistoryAccKey(Rule):
     def _compiled_with_accuracy(ctx: Context, model: Model) -> bool:
         metrics_seen = []
         for call in ctx.method_calls("compile"):
-            assert isinstance(call.func, cst.Attribute)
+            assert isinstance(call.func, ast.Attribute)
             other = ctx.inference.model_of(call.func.value)
             if not isinstance(other, Model) or other.node is not model.node:
                 continue
             metrics = arg(call, None, "metrics")
-            if not isinstance(metrics, (cst.List, cst.Tuple)):
+            if not isinstance(metrics, (ast.List, ast.Tuple)):
                 return False
             names = []
-            for element in metrics.elements:
-                if not isinstance(element.value, cst.SimpleString):
+            for element in metrics.elts:
+                name = string(element)
+                if name is None:
                     return False
-                names.append(element.value.evaluated_value)
+                names.append(name)
             metrics_seen.append(names)
         return (
             len(metrics_seen) == 1
