@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kerasfix import __version__
 from kerasfix.diagnostic import Diagnostic
@@ -47,7 +47,9 @@ class Cache:
         entry = self.entries.get(os.path.abspath(path))
         if entry is None or entry[0] != digest:
             return None
-        return entry[1]
+        # reported under the path as spelled now (the entry may come from a
+        # run that named the file another way: absolute, relative, ./…)
+        return [d if d.path == path else replace(d, path=path) for d in entry[1]]
 
     def put(self, path: str, digest: str, diagnostics: list[Diagnostic]) -> None:
         if any(d.message.startswith("internal error") for d in diagnostics):

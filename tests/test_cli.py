@@ -227,3 +227,11 @@ def test_cache_is_keyed_by_content(tmp_path: Path, count: int) -> None:
     fixed = run("check", "--fix", ".", cwd=project)
     assert "predict_classes" not in (project / "m2.py").read_text()
     assert fixed.returncode in (0, 1)
+
+
+def test_cached_findings_name_the_file_as_given(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text(BAD)
+    absolute = run("check", "--output-format", "concise", str(tmp_path / "m.py"), cwd=tmp_path)
+    assert absolute.stdout.startswith(str(tmp_path / "m.py"))
+    relative = run("check", "--output-format", "concise", "m.py", cwd=tmp_path)
+    assert relative.stdout.startswith("m.py:"), relative.stdout
