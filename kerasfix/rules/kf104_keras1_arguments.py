@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
-from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.quick import QuickFacts
 from kerasfix.rules._migration import keras_calls, receiver_kind
 from kerasfix.rules._text import has_call_with_positionals, keyword_argument
@@ -207,11 +207,15 @@ class Keras1Arguments(Rule):
             f"`{layer}(filters, {inner})` is Keras 1: the kernel size is one tuple "
             f"now, or the extra numbers become strides: use `{layer}(…, {edit_text})`"
         )
-        from kerasfix.diagnostic import Edit
-
+        # parentheses around the numbers as written (comments between them stay)
         yield ctx.diagnostic(
             cls,
             call,
             message,
-            fix(Applicability.SAFE, "Pass the kernel size as a tuple", Edit(start, end, edit_text)),
+            fix(
+                Applicability.SAFE,
+                "Pass the kernel size as a tuple",
+                Edit(start, start, "("),
+                Edit(end, end, ")"),
+            ),
         )
