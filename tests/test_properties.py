@@ -8,6 +8,7 @@ is left.
 
 from __future__ import annotations
 
+import ast
 import os
 import warnings
 
@@ -163,3 +164,50 @@ def keras_scripts(draw: st.DrawFn) -> str:
 @given(keras_scripts(), st.booleans())
 def test_generated_keras_scripts(source: str, unsafe: bool) -> None:
     check_properties(source, unsafe=unsafe)
+
+
+# How an argument may be written: plain, in parentheses of its own, on a line
+# of its own, with a comment after its comma.
+_SHAPES = ["{}", "({})", "\n    {}", "\n    ({})"]
+_POSITIONALS = ["10", "epochs", "(len(batches))", "None", "[cb]", "f(x, y)"]
+_KEYWORDS = ["workers=4", "use_multiprocessing=True", "verbose=0", "max_queue_size=2"]
+
+
+@st.composite
+def fit_generator_calls(draw: st.DrawFn) -> tuple[str, str]:
+    """A fit_generator call written in an arbitrary way, and the call its
+    fix must be equivalent to (by the old signature: steps_per_epoch,
+    epochs, verbose, callbacks …; workers and friends dropped)."""
+    from kerasfix import knowledge as kb
+
+    _, names = kb.GENERATOR_METHODS["fit_generator"]
+    positionals = draw(st.lists(st.sampled_from(_POSITIONALS), max_size=10))
+    keywords = draw(st.lists(st.sampled_from(_KEYWORDS), max_size=3, unique=True))
+    written = ["gen", *positionals, *keywords]
+    pieces = []
+    for index, value in enumerate(written):
+        keyword = index > len(positionals)
+        shape = draw(st.sampled_from([s for s in _SHAPES if not keyword or "(" not in s]))
+        comment = draw(st.sampled_from(["", "  # note\n   "]))
+        last = index == len(written) - 1
+        comma = "," if not last or draw(st.booleans()) else ""
+        pieces.append(shape.format(value) + comma + (comment if comma else ""))
+    tail = "\n" if any("\n" in p or "#" in p for p in pieces) else ""
+    source = "model.fit_generator(" + " ".join(pieces) + tail + ")"
+    expected = ["gen"]
+    for name, value in zip(names, positionals):
+        if name not in kb.GENERATOR_DROPPED:
+            expected.append(f"{name}={value}")
+    expected += [k for k in keywords if k.split("=")[0] not in kb.GENERATOR_DROPPED]
+    return source, f"model.fit({', '.join(expected)})"
+
+
+@SETTINGS
+@given(fit_generator_calls())
+def test_generator_fix_keeps_every_argument(case: tuple[str, str]) -> None:
+    call, expected = case
+    prelude = "import keras\nmodel = keras.Sequential([keras.layers.Dense(2)])\n"
+    fixed = process_text(prelude + call + "\n", "gen.py", Settings(), fix=True).new_text
+    assert fixed is not None and fixed.startswith(prelude)
+    tree = ast.parse(fixed[len(prelude) :])
+    assert ast.dump(tree) == ast.dump(ast.parse(expected)), fixed
