@@ -172,7 +172,13 @@ def _analyse(
 
         known = facts(tree)
         known.path = path.replace("\\", "/")
-        rules = [rule for rule in rules if rule.may_fire(known)]
+        cheap = {rule for rule in rules if not rule.costly_filter and rule.may_fire(known)}
+        # once the file is analysed, a costly filter saves less than it costs
+        rules = [
+            rule
+            for rule in rules
+            if rule in cheap or (rule.costly_filter and (cheap or rule.may_fire(known)))
+        ]
         if not rules:
             return [], False
     from kerasfix.context import Context

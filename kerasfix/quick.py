@@ -31,11 +31,6 @@ class QuickFacts:
     imported: set[str] = field(default_factory=set)
     path: str = ""  # the file's path, with forward slashes
     from_logits_maybe_true: bool = False
-    # a units layer whose width may be 1 (not a literal other than 1) and
-    # whose activation may be softmax, or is not given (so a following
-    # Activation/Softmax layer may supply it)
-    units_maybe_one_softmax: bool = False
-    units_maybe_one_bare: bool = False
     # a units layer class used other than by calling it by name (an alias)
     units_layer_aliased: bool = False
     # a `.compile(…)` whose loss may name a loss that expects probabilities
@@ -54,6 +49,23 @@ class QuickFacts:
     assigned: set[str] = field(default_factory=set)
     parameters: set[str] = field(default_factory=set)  # names of parameters
     star_import: bool = False
+    # (width, layer call, "followed"/"softmax") of the units layers whose
+    # width is not a literal other than 1, and the tree they are in
+    widths: list[tuple[ast.expr | None, ast.Call, str]] = field(default_factory=list, repr=False)
+    tree: ast.AST | None = field(default=None, repr=False)
+    _units: dict[str, bool] = field(default_factory=dict, repr=False)
+    _flow: Any = field(default=None, repr=False)  # the UnitsFlow, once built
+
+    def units_maybe_one(self, kind: str) -> bool:
+        """Can a units layer be one unit wide and given softmax (``kind``
+        "softmax"), or be one unit wide at all, so that an Activation or
+        Softmax layer after it may make it a softmax ("followed")? Follows
+        widths given as parameters to the calls that set them
+        (:mod:`kerasfix.units_flow`), on first asking."""
+        found = self._units.get(kind)
+        if found is None:
+            found = self._units[kind] = _units_maybe_one(self, kind)
+        return found
 
     def mentions(self, names: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
         return any(n in self.words or n in self.strings for n in names)
@@ -209,9 +221,8 @@ def facts(tree: ast.AST) -> QuickFacts:
     words, strings = result.words, result.strings
     assigned = result.assigned
     references = called = 0  # of units layer names, and calls of them by name
-    # (width, layer call, "bare"/"softmax") of units layers whose width is
-    # not a literal other than 1
-    widths: list[tuple[ast.expr | None, ast.Call, str]] = []
+    widths = result.widths
+    result.tree = tree
     Name, Attribute, Constant, Call = ast.Name, ast.Attribute, ast.Constant, ast.Call
     read = _READ
     for node in all_nodes(tree):
@@ -281,13 +292,11 @@ def facts(tree: ast.AST) -> QuickFacts:
                     and units.value != 1
                 )
                 if not literal:
+                    # whatever its own activation, an Activation/Softmax
+                    # layer after it may make it a softmax
+                    widths.append((units, node, "followed"))
                     activation = _activation_arg(node)
-                    if activation is None or (
-                        isinstance(activation, ast.Constant)
-                        and activation.value in (None, "linear")
-                    ):
-                        widths.append((units, node, "bare"))
-                    elif (
+                    if activation is not None and (
                         not (
                             isinstance(activation, ast.Constant)
                             and isinstance(activation.value, str)
@@ -310,32 +319,23 @@ def facts(tree: ast.AST) -> QuickFacts:
                     result.units_layer_aliased = True
     if references > called:
         result.units_layer_aliased = True
-    if widths:
-        _units_maybe_one(tree, widths, result)
     return result
 
 
-def _units_maybe_one(
-    tree: ast.AST, widths: list[tuple[ast.expr | None, ast.Call, str]], result: QuickFacts
-) -> None:
-    """Which units layers may be one unit wide (with softmax, or bare)."""
+def _units_maybe_one(facts: QuickFacts, wanted: str) -> bool:
     from kerasfix.units_flow import UnitsFlow
 
-    flow: UnitsFlow | None = None
-    for units, call, kind in widths:
-        if kind == "bare" and result.units_maybe_one_bare:
+    for units, call, kind in facts.widths:
+        if kind != wanted:
             continue
-        if kind == "softmax" and result.units_maybe_one_softmax:
-            continue
-        if not isinstance(units, ast.Constant):
-            if flow is None:
-                flow = UnitsFlow(tree, result.assigned | set(result.import_bound))  # type: ignore[arg-type]
-            if not flow.may_be_one(units, call):
-                continue
-        if kind == "bare":
-            result.units_maybe_one_bare = True
-        else:
-            result.units_maybe_one_softmax = True
+        if isinstance(units, ast.Constant):
+            return True
+        if facts._flow is None:
+            bound = facts.assigned | set(facts.import_bound)
+            facts._flow = UnitsFlow(facts.tree, bound)  # type: ignore[arg-type]
+        if facts._flow.may_be_one(units, call):
+            return True
+    return False
 
 
 def _record_import(node: ast.Import | ast.ImportFrom, result: QuickFacts) -> None:

@@ -31,6 +31,9 @@ class Rule:
     # alternative of every group (AND of ORs, cheapest and rarest first).
     # Checked before parsing; must never skip a file the rule would flag.
     triggers: ClassVar[tuple[tuple[Trigger, ...], ...]]
+    # ``may_fire`` costs more than the rule's check in a file that is analysed
+    # anyway: asked only when no other rule may fire.
+    costly_filter: ClassVar[bool] = False
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

@@ -37,6 +37,7 @@ class SingleUnitSoftmax(Rule):
     """
 
     code = "KF005"
+    costly_filter = True  # follows widths through function parameters
     name = "single-unit-softmax"
     summary = "softmax over a single unit is always 1.0"
     triggers = (
@@ -54,16 +55,19 @@ class SingleUnitSoftmax(Rule):
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
         # a one-unit layer given softmax (or something that may be), or one
-        # given nothing that an Activation/Softmax layer may follow
-        head = (
-            facts.units_maybe_one_softmax
-            or facts.units_layer_aliased
-            or (
-                facts.units_maybe_one_bare
-                and any(layer in facts.called_names for layer in kb.ACTIVATION_LAYERS)
+        # that an Activation/Softmax layer may follow
+        return (
+            facts.builds_models
+            and facts.mentions(("softmax", "Softmax"))
+            and (
+                facts.units_layer_aliased
+                or facts.units_maybe_one("softmax")
+                or (
+                    any(layer in facts.called_names for layer in kb.ACTIVATION_LAYERS)
+                    and facts.units_maybe_one("followed")
+                )
             )
         )
-        return head and facts.builds_models and facts.mentions(("softmax", "Softmax"))
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
