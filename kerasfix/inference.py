@@ -636,7 +636,8 @@ class ModelInference:
         return None
 
     def _inside(self, node: ast.AST, container: ast.AST) -> bool:
-        return any(a is container for a in self.ancestors(node))
+        """True if ``node`` lies within ``container``'s subtree (by source order)."""
+        return node is not container and self.tree.contains(container, node)
 
     def _eval_assignment(self, assignment: Binding, use: ast.AST, env: Env, depth: int) -> Value:
         node = assignment.node
@@ -848,10 +849,6 @@ class ModelInference:
             if owner is function:
                 found.append(statement.value)
         return found
-
-    def _inside_range(self, node: ast.AST, container: ast.AST) -> bool:
-        """True if ``node`` lies within ``container``'s subtree (by source order)."""
-        return self._start(container) < self._start(node) <= self._end(container)
 
     def _instantiate(self, cls: ast.ClassDef) -> Value:
         if self._class_is_keras_model(cls):
@@ -1217,7 +1214,7 @@ class ModelInference:
             )
         if isinstance(value, Function):
             return not any(
-                self._inside_range(inner, value.node)
+                self._inside(inner, value.node)
                 for method in ("add", "pop")
                 for inner in self.tree.calls_by_attr.get(method, ())
             )

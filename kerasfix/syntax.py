@@ -1,5 +1,5 @@
 """Small questions about the shape of CPython's syntax tree: a call's
-arguments, literal values, dotted names, kinds of statements."""
+arguments, literal values, kinds of statements."""
 
 from __future__ import annotations
 
@@ -92,18 +92,6 @@ def string(node: ast.AST | None) -> str | None:
     if type(node) is ast.Constant and type(node.value) is str:
         return node.value
     return None
-
-
-def dotted(node: ast.AST | None) -> str | None:
-    """``a.b.c`` for a chain of names and attributes, else None."""
-    parts = []
-    while type(node) is ast.Attribute:
-        parts.append(node.attr)
-        node = node.value
-    if type(node) is not ast.Name:
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def parameter_default(args: ast.arguments, param: ast.arg) -> ast.expr | None:

@@ -78,6 +78,7 @@ class TreeIndex:
             if handler is not None:
                 children = handler(self, node, scope, index)
             else:
+                # _children, inlined: this is the walk's hot loop
                 children = []
                 fields = table.get(cls)
                 if fields is None:
@@ -220,10 +221,9 @@ def _named_expr(tree: TreeIndex, node: ast.NamedExpr, scope: Scope, index: int) 
     return [(node.target, owner), (node.value, scope)]
 
 
-def _bound_name(tree: TreeIndex, node: Any, scope: Scope, index: int) -> list[_Child]:
-    """``except E as e``, match captures and ``**rest``: the name is a string
-    of the node, which stands for the binding."""
-    name = node.rest if type(node) is ast.MatchMapping else node.name
+def _children(tree: TreeIndex, node: Any, scope: Scope) -> list[_Child]:
+    """The node's children by its fields, all in ``scope``; each statement
+    list's statements are recorded with their block."""
     children: list[_Child] = []
     for field in CHILD_FIELDS.get(type(node)) or child_fields(type(node)):
         value = getattr(node, field)
@@ -234,9 +234,16 @@ def _bound_name(tree: TreeIndex, node: Any, scope: Scope, index: int) -> list[_C
             children.extend((v, scope) for v in value if v is not None)
         elif value is not None:
             children.append((value, scope))
+    return children
+
+
+def _bound_name(tree: TreeIndex, node: Any, scope: Scope, index: int) -> list[_Child]:
+    """``except E as e``, match captures and ``**rest``: the name is a string
+    of the node, which stands for the binding."""
+    name = node.rest if type(node) is ast.MatchMapping else node.name
     if name is not None:
         tree.scopes.bind(scope, name, node, "name", index)
-    return children
+    return _children(tree, node, scope)
 
 
 def _declaration(tree: TreeIndex, node: ast.Global | ast.Nonlocal, scope: Scope, index: int):  # noqa: ANN202

@@ -18,6 +18,7 @@ import builtins
 from collections import Counter
 
 from kerasfix.quick import CHILD_FIELDS, child_fields
+from kerasfix.syntax import parameter_default
 
 _BUILTINS = frozenset(dir(builtins))
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -149,11 +150,7 @@ def _parameters(function: ast.AST) -> set[str]:
 
 
 def _default(args: ast.arguments, name: str) -> ast.expr | None:
-    positional = [*args.posonlyargs, *args.args]
-    for arg, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults):
-        if arg.arg == name:
-            return default
-    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
-        if arg.arg == name:
-            return default
+    for param in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if param.arg == name:
+            return parameter_default(args, param)
     return None
