@@ -478,6 +478,22 @@ CASES.update(
                 print(model.predict_classes(x))
         """,
         ),
+        "statements-on-one-line": (
+            "threshold",
+            """
+            import keras
+            model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")]); model.predict_classes(x)
+        """,
+        ),
+        "rebound-on-the-same-line": (
+            "unknown",
+            """
+            import keras
+            model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+            if flag: model = keras.models.load_model(path)
+            model.predict_classes(x)
+        """,
+        ),
     }
 )
 
