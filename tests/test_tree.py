@@ -78,7 +78,9 @@ def _pairs(ours: Scope, theirs: symtable.SymbolTable) -> list[tuple[Scope, symta
 
 def check_scopes(text: str, module: ast.Module, tree: TreeIndex) -> None:
     try:
-        table = symtable.symtable(text, "<case>", "exec")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # generated code: "perhaps you missed a comma?"
+            table = symtable.symtable(text, "<case>", "exec")
     except (SyntaxError, ValueError, RecursionError):
         return
     declared: set[str] = set()  # names some scope declares global or nonlocal
