@@ -174,6 +174,8 @@ def test_walk_matches_cpython_on_generated_programs(source: str) -> None:
     check(source)
 
 
+# hypothesmith compiles what it generates: the compiler's hints about it are noise
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(hypothesmith.from_node(auto_target=False))
 def test_walk_matches_cpython_on_generated_trees(source: str) -> None:
