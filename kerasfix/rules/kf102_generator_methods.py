@@ -150,7 +150,7 @@ def _deletions(text: str, arguments: CallArguments, kept: list[int]) -> list[Edi
         return text.rfind("\n", 0, offset) + 1
 
     edits = []
-    trailing = [i for i in range(last_kept + 1, len(items))]
+    trailing = range(last_kept + 1, len(items))
     whole_lines = bool(trailing) and all(own_lines(i) for i in trailing)
     for index, (_, start, _) in enumerate(items):
         if index in kept:
