@@ -2,6 +2,8 @@
 
 Start-up stays light: the rules are imported only when a file has to be
 checked, rich only when writing to a terminal, TensorFlow and Keras never.
+Output follows Ruff: findings and the summary on stdout (or
+``--output-file``), progress on stderr, exit 0 clean, 1 findings, 2 error.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from typing import Optional
+from typing import IO, Optional
 
 import click
 
@@ -19,10 +21,9 @@ from kerasfix import __version__
 from kerasfix.config import (
     KF003_FIX_CHOICES,
     ConfigError,
-    check_keys,
-    find_config,
-    load_config,
-    validate_codes,
+    Overrides,
+    Resolver,
+    inline_config,
 )
 from kerasfix.diagnostic import Diagnostic
 from kerasfix.engine import FileResult
@@ -32,16 +33,59 @@ from kerasfix.settings import Settings
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def _codes(value: Optional[str]) -> list[str]:
-    if not value:
+def _codes(values: Sequence[str] | str | None) -> list[str]:
+    if not values:
         return []
-    return [c for c in value.replace(" ", ",").split(",") if c]
+    if isinstance(values, str):
+        values = [values]
+    return [c for value in values for c in value.replace(" ", ",").split(",") if c]
 
 
 def _known_codes() -> list[str]:
     from kerasfix.rules import all_codes
 
     return all_codes()
+
+
+def make_resolver(
+    configs: Sequence[str],
+    isolated: bool,
+    select: Sequence[str],
+    ignore: Sequence[str],
+    extend_select: Sequence[str],
+    unsafe_fixes: Optional[bool],
+    argmax_axis: Optional[int],
+    kf003_fix: Optional[str],
+    extend_exclude: Sequence[str] = (),
+    prefilter: bool = True,
+) -> Resolver:
+    """Settings per file: the nearest configuration, overridden by flags.
+    ``--config`` takes a file (used for every checked file) or a
+    ``key = value`` setting laid over whatever configuration applies."""
+    config_path = None
+    inline: dict[str, object] = {}
+    for option in configs:
+        if os.path.isfile(option):
+            if config_path is not None:
+                raise ConfigError("--config: only one configuration file can be given")
+            config_path = option
+        elif "=" in option:
+            inline.update(inline_config(option))
+        else:
+            raise ConfigError(f"--config {option}: no such file")
+    overrides = Overrides(
+        select=tuple(_codes(select)) if select else None,
+        extend_select=tuple(_codes(extend_select)),
+        ignore=tuple(_codes(ignore)),
+        unsafe_fixes=unsafe_fixes,
+        argmax_axis=argmax_axis,
+        kf003_fix=kf003_fix,
+        extend_exclude=tuple(p for value in extend_exclude for p in value.split(",") if p),
+        prefilter=prefilter,
+    )
+    return Resolver(
+        overrides, _known_codes(), config_path=config_path, isolated=isolated, inline=inline
+    )
 
 
 def build_settings(
@@ -55,72 +99,19 @@ def build_settings(
     kf003_fix: Optional[str],
     prefilter: bool,
 ) -> Settings:
-    """Settings from the config file, overridden by command-line flags."""
-    known = _known_codes()
-    if isolated:
-        config = None
-    elif config_path:
-        config = load_config(config_path)
-    else:
-        config = find_config(os.getcwd())
-    values = {}
-    where = "[tool.kerasfix]"
-    if config is not None:
-        check_keys(config)
-        values = config.values
-        where = f"{config.path}"
-
-    def codes_from(key: str) -> Optional[list[str]]:
-        raw = values.get(key)
-        if raw is None:
-            return None
-        if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
-            raise ConfigError(f"{where}: {key} must be a list of rule codes")
-        return raw
-
-    file_select = codes_from("select")
-    file_ignore = codes_from("ignore") or []
-    selected = None
-    if select is not None:
-        selected = validate_codes(_codes(select), "--select", known)
-    elif file_select is not None:
-        selected = validate_codes(file_select, where, known)
-    if extend_select:
-        extra = validate_codes(_codes(extend_select), "--extend-select", known)
-        selected = (selected or frozenset({"KF"})) | extra
-    ignored = validate_codes(file_ignore, where, known) | validate_codes(
-        _codes(ignore), "--ignore", known
-    )
-    per_file = []
-    raw_pfi = values.get("per-file-ignores", {})
-    if not isinstance(raw_pfi, dict):
-        raise ConfigError(f"{where}: per-file-ignores must be a table of pattern = [codes]")
-    for pattern, codes in raw_pfi.items():
-        if not isinstance(codes, list):
-            raise ConfigError(f"{where}: per-file-ignores.{pattern} must be a list of codes")
-        per_file.append((pattern, validate_codes(codes, where, known)))
-    extend_exclude = values.get("extend-exclude", [])
-    if not isinstance(extend_exclude, list):
-        raise ConfigError(f"{where}: extend-exclude must be a list of patterns")
-    file_unsafe = values.get("unsafe-fixes", False)
-    if not isinstance(file_unsafe, bool):
-        raise ConfigError(f"{where}: unsafe-fixes must be true or false")
-    axis = argmax_axis if argmax_axis is not None else values.get("argmax-axis", -1)
-    if axis not in (-1, 1):
-        raise ConfigError(f"{where}: argmax-axis must be -1 or 1")
-    choice = kf003_fix or values.get("kf003-fix", "activation")
-    if choice not in KF003_FIX_CHOICES:
-        raise ConfigError(f"{where}: kf003-fix must be one of {', '.join(KF003_FIX_CHOICES)}")
-    return Settings(
-        select=selected,
-        ignore=ignored,
-        unsafe_fixes=unsafe_fixes if unsafe_fixes is not None else file_unsafe,
-        argmax_axis=axis,
-        kf003_fix=choice,
-        per_file_ignores=tuple(per_file),
-        extend_exclude=tuple(extend_exclude),
+    """The settings for the working directory (one set for everything)."""
+    resolver = make_resolver(
+        [config_path] if config_path else [],
+        isolated,
+        [select] if select else [],
+        [ignore] if ignore else [],
+        [extend_select] if extend_select else [],
+        unsafe_fixes,
+        argmax_axis,
+        kf003_fix,
         prefilter=prefilter,
     )
+    return resolver.settings_for_dir(os.getcwd())
 
 
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
@@ -145,20 +136,51 @@ def main() -> None:
     default=None,
     help="Also apply (and show as fixable) fixes that change behaviour.",
 )
+@click.option("--fix-only", is_flag=True, help="Apply fixes; report only what was fixed.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied, per file.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
-@click.option("--select", help="Comma-separated rule codes or prefixes to enable.")
-@click.option("--extend-select", help="Rule codes to enable on top of the selection.")
-@click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated).")
+@click.option(
+    "--extend-select", multiple=True, help="Rule codes to enable on top of the selection."
+)
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option(
+    "--extend-exclude",
+    multiple=True,
+    help="Patterns (relative to the working directory) to exclude on top of the configuration.",
+)
 @click.option(
     "--output-format",
     type=click.Choice(FORMATS),
     default=None,
-    help="How to print findings (default: full; KERASFIX_OUTPUT_FORMAT).",
+    help="How to print findings (default: full; KERASFIX_OUTPUT_FORMAT, output-format).",
+)
+@click.option(
+    "--output-file",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to this file instead of stdout.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    help="Colour the full output (auto: on a terminal, unless NO_COLOR).",
 )
 @click.option("--statistics", is_flag=True, help="Print a count per rule instead of findings.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
+@click.option(
+    "--exit-non-zero-on-fix",
+    is_flag=True,
+    help="Exit 1 when a fix was applied, even if no finding remains.",
+)
 @click.option("--stdin-filename", help="The path of the source read from stdin (`-`).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
+@click.option(
+    "--config",
+    "configs",
+    multiple=True,
+    help="A configuration file for every checked file, or a `key = value` setting.",
+)
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option(
     "--argmax-axis",
@@ -176,10 +198,16 @@ def main() -> None:
 @click.option(
     "--force-exclude",
     is_flag=True,
-    help="Apply extend-exclude to files named on the command line too (for pre-commit).",
+    help="Apply exclude patterns to files named on the command line too (for pre-commit).",
 )
-@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding.")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` for every finding.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .kerasfix_cache/.")
+@click.option(
+    "--show-settings", is_flag=True, help="Print the settings each path gets; check nothing."
+)
+@click.option(
+    "--show-files", is_flag=True, help="Print the files that would be checked; check nothing."
+)
 @click.option("--no-prefilter", is_flag=True, hidden=True)
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
@@ -187,15 +215,21 @@ def check(
     paths: Sequence[str],
     fix: bool,
     unsafe_fixes: Optional[bool],
+    fix_only: bool,
+    show_fixes: bool,
     diff: bool,
-    select: Optional[str],
-    extend_select: Optional[str],
-    ignore: Optional[str],
+    select: Sequence[str],
+    extend_select: Sequence[str],
+    ignore: Sequence[str],
+    extend_exclude: Sequence[str],
     output_format: Optional[str],
+    output_file: Optional[str],
+    color: str,
     statistics: bool,
     exit_zero: bool,
+    exit_non_zero_on_fix: bool,
     stdin_filename: Optional[str],
-    config_path: Optional[str],
+    configs: Sequence[str],
     isolated: bool,
     argmax_axis: Optional[str],
     kf003_fix: Optional[str],
@@ -203,6 +237,8 @@ def check(
     force_exclude: bool,
     add_noqa: bool,
     no_cache: bool,
+    show_settings: bool,
+    show_files: bool,
     no_prefilter: bool,
     verbose: bool,
     quiet: bool,
@@ -210,12 +246,9 @@ def check(
     """Check PATHS (files or folders; `-` reads stdin) for Keras problems."""
     if verbose:
         os.environ["KERASFIX_TRACEBACK"] = "1"
-    output_format = output_format or os.environ.get("KERASFIX_OUTPUT_FORMAT") or "full"
-    if output_format not in FORMATS:
-        raise click.UsageError(f"unknown output format {output_format!r}")
     try:
-        settings = build_settings(
-            config_path,
+        resolver = make_resolver(
+            configs,
             isolated,
             select,
             ignore,
@@ -223,17 +256,36 @@ def check(
             unsafe_fixes,
             int(argmax_axis) if argmax_axis is not None else None,
             kf003_fix,
+            extend_exclude,
             prefilter=not no_prefilter,
         )
+        output_format = (
+            output_format
+            or os.environ.get("KERASFIX_OUTPUT_FORMAT")
+            or resolver.output_format()
+            or "full"
+        )
+        if output_format not in FORMATS:
+            raise click.UsageError(f"unknown output format {output_format!r}")
+        resolver.settings_for_dir(os.getcwd())  # a bad configuration fails now
     except ConfigError as exc:
         click.echo(f"kerasfix: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
+    fix = fix or fix_only
     if not paths:
         paths = (".",)
+    out = _open_output(output_file)
+    paint = _colour_wanted(color, out)
     if "-" in paths:
         if len(paths) != 1:
             raise click.UsageError("`-` (stdin) cannot be combined with other paths")
-        sys.exit(_check_stdin(stdin_filename or "-", settings, fix, diff, output_format, exit_zero))
+        filename = stdin_filename or "-"
+        try:
+            settings = resolver.settings_for(filename if stdin_filename else "-")
+        except ConfigError as exc:
+            click.echo(f"kerasfix: error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+        sys.exit(_check_stdin(filename, settings, fix, diff, output_format, exit_zero, out, paint))
     for path in paths:
         if not os.path.exists(path) and not os.path.islink(path):
             click.echo(f"kerasfix: error: {path}: no such file or directory", err=True)
@@ -241,15 +293,27 @@ def check(
     from kerasfix.discovery import find_files
     from kerasfix.runner import run
 
-    files = list(find_files(paths, settings.extend_exclude, force_exclude=force_exclude))
-    interactive = _interactive(output_format, quiet or statistics)
+    try:
+        files = list(find_files(paths, resolver, force_exclude=force_exclude))
+        per_file = {path: resolver.settings_for(path) for path in files}
+    except ConfigError as exc:
+        click.echo(f"kerasfix: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    if show_files:
+        for path in files:
+            out.write(f"{path}\n")
+        sys.exit(EXIT_CLEAN)
+    if show_settings:
+        _show_settings(out, files or [os.path.join(p, "") for p in paths], resolver)
+        sys.exit(EXIT_CLEAN)
     try:
         if add_noqa:
-            sys.exit(_add_noqa(files, settings, jobs))
-        with _progress(interactive, len(files)) as advance:
+            sys.exit(_add_noqa(files, per_file, jobs, out))
+        progress = _progress(not quiet and sys.stderr.isatty() and not os.environ.get("CI"))
+        with progress.bar(len(files), output_format, statistics) as advance:
             results = run(
                 files,
-                settings,
+                per_file.__getitem__,
                 fix=fix or diff,
                 write=fix and not diff,
                 jobs=jobs,
@@ -262,10 +326,10 @@ def check(
         sys.exit(130)
     diagnostics = [d for r in results for d in r.diagnostics]
     diagnostics.sort(key=lambda d: d.sort_key)
-    fixed = Counter()  # type: Counter[str]
+    fixed: Counter[str] = Counter()
     for r in results:
         fixed.update(r.fixed_codes)
-    out = sys.stdout
+    unsafe_shown = any(s.unsafe_fixes for s in per_file.values())
     if diff:
         for r in results:
             if r.cells:
@@ -274,36 +338,92 @@ def check(
                     out.write(_unified_diff(label, old + "\n", new + "\n"))
             elif r.changed and r.original is not None and r.new_text is not None:
                 out.write(_unified_diff(r.path, r.original, r.new_text))
+    human = output_format in ("full", "concise")
     if statistics:
-        from kerasfix.output import write_statistics
+        from kerasfix.output import write_statistics, write_statistics_json
 
-        write_statistics(out, diagnostics, fixed, settings.unsafe_fixes)
+        if output_format == "json":
+            write_statistics_json(out, diagnostics, fixed, unsafe_shown)
+        else:
+            write_statistics(out, diagnostics, fixed, unsafe_shown)
+    elif fix_only:
+        pass
     elif not diff:
-        _write(out, diagnostics, output_format, settings.unsafe_fixes)
-    if not quiet and output_format in ("full", "concise") and not statistics:
-        _summary(diagnostics, results, fix, diff, settings)
-        if interactive and len(files) > 1:
-            _closing_table(results, diagnostics, fixed, settings)
-    sys.exit(_exit_code(diagnostics, exit_zero, diff and any(r.changed for r in results)))
-
-
-def _interactive(output_format: str, quiet: bool) -> bool:
-    """Progress and the closing table: only for people at a terminal."""
-    return (
-        not quiet
-        and output_format in ("full", "concise")
-        and sys.stderr.isatty()
-        and not os.environ.get("CI")
+        _write(out, diagnostics, output_format, unsafe_shown, paint)
+    if show_fixes and fix and not diff and human:
+        _write_fixes(out, results)
+    if not quiet and human and not statistics:
+        if fix_only:
+            count = sum(fixed.values())
+            out.write(f"Fixed {count} finding{'s' * (count != 1)}.\n")
+        else:
+            _summary(out, diagnostics, results, fix, diff, unsafe_shown)
+        if _is_terminal(out) and len(files) > 1 and not diff:
+            _closing_table(out, results, diagnostics, fixed, unsafe_shown)
+    out.flush()
+    code = _exit_code(
+        [] if fix_only else diagnostics,
+        exit_zero,
+        diff and any(r.changed for r in results),
     )
+    if exit_non_zero_on_fix and sum(fixed.values()) and not exit_zero:
+        code = EXIT_FINDINGS
+    sys.exit(code)
+
+
+def _open_output(path: Optional[str]) -> IO[str]:
+    if not path:
+        return sys.stdout
+    try:
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed at exit
+    except OSError as exc:
+        click.echo(f"kerasfix: error: --output-file {path}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _colour_wanted(choice: str, stream: IO[str]) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return _is_terminal(stream)
+
+
+def _show_settings(out: IO[str], paths: Sequence[str], resolver: Resolver) -> None:
+    import json
+
+    for path in paths:
+        settings = resolver.settings_for(path)
+        out.write(f"Resolved settings for: {path}\n")
+        out.write(f"Settings path: {settings.config_path or '(none: defaults)'}\n")
+        for key, value in settings.as_data().items():
+            if key != "config_path":
+                out.write(f"{key} = {json.dumps(value)}\n")
+        out.write("\n")
 
 
 class _progress:
     """A rich progress bar on stderr while walking a large tree (terminals only)."""
 
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled = enabled and total > 20
-        self.total = total
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
         self._progress = None
+        self._total = 0
+
+    def bar(self, total: int, output_format: str, statistics: bool) -> _progress:
+        self.enabled = self.enabled and total > 20 and output_format in ("full", "concise")
+        self._total = total
+        return self
 
     def __enter__(self):  # noqa: ANN204
         if not self.enabled:
@@ -320,7 +440,7 @@ class _progress:
             transient=True,
         )
         self._progress.start()
-        task = self._progress.add_task("checking", total=self.total)
+        task = self._progress.add_task("checking", total=self._total)
 
         def advance(_: FileResult) -> None:
             self._progress.advance(task)  # type: ignore[union-attr]
@@ -333,41 +453,58 @@ class _progress:
 
 
 def _closing_table(
+    out: IO[str],
     results: Sequence[FileResult],
     diagnostics: Sequence[Diagnostic],
     fixed: Counter,  # type: ignore[type-arg]
-    settings: Settings,
+    unsafe: bool,
 ) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from kerasfix.output import fix_marker
-    from kerasfix.rules import PARSE_ERROR_NAME, rule_by_code
+    from kerasfix.output import statistics_rows
 
-    left = Counter(d.code for d in diagnostics)
-    fixable = Counter(d.code for d in diagnostics if fix_marker(d, settings.unsafe_fixes))
     table = Table(title="kerasfix", title_justify="left")
+    table.add_column("code")
     table.add_column("rule")
-    table.add_column("name")
-    table.add_column("found", justify="right")
-    table.add_column("fixed", justify="right")
-    table.add_column("left for review", justify="right")
-    for code in sorted(set(left) | set(fixed)):
-        rule = rule_by_code(code)
-        name = rule.name if rule is not None else PARSE_ERROR_NAME
-        review = left[code] - fixable[code]
-        table.add_row(code, name, str(left[code] + fixed[code]), str(fixed[code]), str(review))
+    for column in ("found", "fixed", "left", "fixable"):
+        table.add_column(column, justify="right")
+    for row in statistics_rows(diagnostics, fixed, unsafe):
+        table.add_row(
+            row.code, row.name, str(row.found), str(row.fixed), str(row.left), str(row.fixable)
+        )
     changed = sum(1 for r in results if r.changed)
-    table.caption = f"{len(results)} files scanned, {changed} changed"
-    Console(stderr=True).print(table)
+    table.caption = (
+        f"{len(results)} files scanned, {changed} changed; left: findings not fixed, "
+        "fixable: of those, how many `--fix` would fix"
+    )
+    Console(file=out).print(table)
 
 
-def _add_noqa(files: Sequence[str], settings: Settings, jobs: int) -> int:
+def _write_fixes(out: IO[str], results: Sequence[FileResult]) -> None:
+    from kerasfix.rules import rule_by_code
+
+    changed = [r for r in results if r.fixed_codes]
+    total = sum(sum(r.fixed_codes.values()) for r in changed)
+    if not changed:
+        out.write("No findings were fixed.\n")
+        return
+    out.write(f"Fixed {total} finding{'s' * (total != 1)}:\n")
+    for r in changed:
+        out.write(f"- {r.path}:\n")
+        for code, count in sorted(r.fixed_codes.items()):
+            rule = rule_by_code(code)
+            name = rule.name if rule is not None else code
+            out.write(f"    {count} × {code} ({name})\n")
+    out.write("\n")
+
+
+def _add_noqa(files: Sequence[str], per_file: dict[str, Settings], jobs: int, out: IO[str]) -> int:
     from kerasfix.engine import add_noqa, add_noqa_notebook, write_result
     from kerasfix.runner import run
     from kerasfix.source import SourceError, read_source
 
-    results = run(files, settings, fix=False, write=False, jobs=jobs)
+    results = run(files, per_file.__getitem__, fix=False, write=False, jobs=jobs)
     added = 0
     for result in results:
         if not result.diagnostics:
@@ -378,13 +515,13 @@ def _add_noqa(files: Sequence[str], settings: Settings, jobs: int) -> int:
             continue
         result.original = result.decoded.text
         if result.path.endswith(".ipynb"):
-            count = add_noqa_notebook(result, settings)
+            count = add_noqa_notebook(result, per_file[result.path])
         else:
             count = add_noqa(result)
         if count:
             write_result(result)
             added += count if result.changed else 0
-    click.echo(f"Added {added} noqa directive{'s' * (added != 1)}.", err=True)
+    out.write(f"Added {added} noqa directive{'s' * (added != 1)}.\n")
     return EXIT_CLEAN
 
 
@@ -394,7 +531,13 @@ def _exit_code(diagnostics: Sequence[Diagnostic], exit_zero: bool, diff_changes:
     return EXIT_FINDINGS if diagnostics or diff_changes else EXIT_CLEAN
 
 
-def _write(out, diagnostics: Sequence[Diagnostic], output_format: str, unsafe: bool) -> None:  # noqa: ANN001
+def _write(
+    out: IO[str],
+    diagnostics: Sequence[Diagnostic],
+    output_format: str,
+    unsafe: bool,
+    color: bool = False,
+) -> None:
     from kerasfix import output
 
     if output_format == "json":
@@ -406,53 +549,45 @@ def _write(out, diagnostics: Sequence[Diagnostic], output_format: str, unsafe: b
     elif output_format == "sarif":
         output.write_sarif(out, diagnostics)
     else:
-        output.write_full(out, diagnostics, unsafe, color=_color(out))
-
-
-def _color(stream) -> bool:  # noqa: ANN001
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return hasattr(stream, "isatty") and stream.isatty()
+        output.write_full(out, diagnostics, unsafe, color=color)
 
 
 def _summary(
+    out: IO[str],
     diagnostics: Sequence[Diagnostic],
     results: Sequence[FileResult],
     fix: bool,
     diff: bool,
-    settings: Settings,
+    unsafe: bool,
 ) -> None:
     from kerasfix.output import fix_marker
 
-    err = sys.stderr
     fixed = sum(r.fixed for r in results)
     remaining = len(diagnostics)
-    fixable = sum(1 for d in diagnostics if fix_marker(d, settings.unsafe_fixes))
+    fixable = sum(1 for d in diagnostics if fix_marker(d, unsafe))
     hidden = sum(
         1
         for d in diagnostics
-        if d.fix is not None and d.fix.applicability.value == "unsafe" and not settings.unsafe_fixes
+        if d.fix is not None and d.fix.applicability.value == "unsafe" and not unsafe
     )
     if diff:
         changed = sum(1 for r in results if r.changed)
         findings = f"{fixed} finding{'s' * (fixed != 1)}"
-        err.write(f"Would fix {findings} in {changed} file{'s' * (changed != 1)}.\n")
+        out.write(f"Would fix {findings} in {changed} file{'s' * (changed != 1)}.\n")
         return
     if fix and fixed:
-        err.write(
+        out.write(
             f"Found {fixed + remaining} finding{'s' * (fixed + remaining != 1)} "
             f"({fixed} fixed, {remaining} remaining).\n"
         )
     elif remaining:
-        err.write(f"Found {remaining} finding{'s' * (remaining != 1)}.\n")
+        out.write(f"Found {remaining} finding{'s' * (remaining != 1)}.\n")
     else:
-        err.write("All checks passed!\n")
+        out.write("All checks passed!\n")
     if fixable and not fix:
-        err.write(f"[*] {fixable} fixable with the `--fix` option.\n")
+        out.write(f"[*] {fixable} fixable with the `--fix` option.\n")
     if hidden:
-        err.write(
+        out.write(
             f"{hidden} hidden fix{'es' * (hidden != 1)} can be enabled with the "
             "`--unsafe-fixes` option.\n"
         )
@@ -470,9 +605,16 @@ def _unified_diff(path: str, old: str, new: str) -> str:
 
 
 def _check_stdin(
-    filename: str, settings: Settings, fix: bool, diff: bool, output_format: str, exit_zero: bool
+    filename: str,
+    settings: Settings,
+    fix: bool,
+    diff: bool,
+    output_format: str,
+    exit_zero: bool,
+    out: IO[str],
+    color: bool,
 ) -> int:
-    from kerasfix.engine import process_text
+    from kerasfix.engine import process_notebook, process_text
     from kerasfix.source import SourceError, decode
 
     data = sys.stdin.buffer.read()
@@ -482,19 +624,21 @@ def _check_stdin(
         from kerasfix.engine import error_diagnostic
 
         _write(
-            sys.stdout,
+            out,
             [error_diagnostic(filename, exc.message, exc.row, exc.column)],
             output_format,
             settings.unsafe_fixes,
         )
         return EXIT_FINDINGS if not exit_zero else EXIT_CLEAN
-    result = process_text(decoded.text, filename, settings, fix=fix or diff)
+    process = process_notebook if filename.endswith(".ipynb") else process_text
+    result = process(decoded.text, filename, settings, fix or diff)
     if diff:
-        if result.changed and result.new_text is not None:
-            sys.stdout.write(_unified_diff(filename, decoded.text, result.new_text))
+        if result.changed and result.new_text is not None and result.original is not None:
+            out.write(_unified_diff(filename, result.original, result.new_text))
         return _exit_code(result.diagnostics, exit_zero, result.changed)
     if fix:
         text = result.new_text if result.new_text is not None else decoded.text
+        sys.stdout.flush()
         sys.stdout.buffer.write(decoded.encode(text))
         sys.stdout.flush()
         if result.diagnostics:
@@ -502,7 +646,7 @@ def _check_stdin(
 
             output.write_concise(sys.stderr, result.diagnostics, settings.unsafe_fixes)
         return _exit_code(result.diagnostics, exit_zero, False)
-    _write(sys.stdout, result.diagnostics, output_format, settings.unsafe_fixes)
+    _write(out, result.diagnostics, output_format, settings.unsafe_fixes, color)
     return _exit_code(result.diagnostics, exit_zero, False)
 
 

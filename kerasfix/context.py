@@ -12,6 +12,7 @@ from functools import cached_property
 
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix
 from kerasfix.inference import Head, Model, ModelInference, Value
+from kerasfix.noqa import noqa_rows
 from kerasfix.positions import Positions
 from kerasfix.settings import Settings
 from kerasfix.source import LineIndex
@@ -150,7 +151,25 @@ class Context:
             end_column=end_column,
             fix=fix,
             source_line=self.lines.line(row),
+            noqa_rows=self._noqa_rows(node.node if isinstance(node, Arg) else node, row),
         )
+
+    def _noqa_rows(self, node: ast.AST, row: int) -> tuple[int, ...]:
+        """Where a ``# noqa`` for a finding on ``node`` may go
+        (:func:`kerasfix.noqa.noqa_rows`); only a statement on several
+        lines needs its tokens read."""
+        statement: ast.AST | None = node
+        parents = self.tree.parents
+        while statement is not None and not isinstance(statement, ast.stmt):
+            statement = parents.get(statement)
+        if statement is None:
+            return ()
+        first = statement.lineno
+        for decorator in getattr(statement, "decorator_list", ()):
+            first = min(first, decorator.lineno)
+        if first == statement.end_lineno:
+            return ()
+        return noqa_rows(self.lines, first, row)
 
     # -- numpy for fixes ----------------------------------------------------------
 

@@ -43,8 +43,20 @@ class Diagnostic:
     fix: Fix | None = None
     cell: int | None = None  # notebook cell, 1-based
     source_line: str = ""
+    # The rows where a noqa comment suppresses this finding; the first is
+    # where Ruff puts it (`noqa_row` in JSON, where --add-noqa writes): the
+    # start row, carried to the end of a multi-line string or a backslash
+    # continuation it lies in. Empty: the finding's own rows.
+    noqa_rows: tuple[int, ...] = ()
+    # An internal error of kerasfix on this file (never cached, never
+    # suppressed), not a finding about the code.
+    internal: bool = False
     # Filled by the engine once the rule has run, for output.
     edit_positions: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+    @property
+    def noqa_row(self) -> int:
+        return self.noqa_rows[0] if self.noqa_rows else self.row
 
     @property
     def sort_key(self) -> tuple[str, int, int, int, str]:

@@ -17,15 +17,13 @@ import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from kerasfix.diagnostic import Applicability, Diagnostic, Edit
+from kerasfix import noqa
+from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix
+from kerasfix.noqa import Suppressions
 from kerasfix.settings import Settings
 from kerasfix.source import DecodedSource, LineIndex, SourceError, decode, write_atomic
 
 MAX_FIX_PASSES = 8
-_NOQA = re.compile(
-    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
-)
-_FILE_NOQA = re.compile(r"^#\s*kerasfix\s*:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
 
 
 class FixVerificationError(Exception):
@@ -112,7 +110,9 @@ def could_match(text: str, rules: Sequence[type], path: str = "") -> bool:
     return False
 
 
-def error_diagnostic(path: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:
+def error_diagnostic(
+    path: str, message: str, row: int = 1, column: int = 1, internal: bool = False
+) -> Diagnostic:
     from kerasfix.rules import PARSE_ERROR_CODE, PARSE_ERROR_NAME
 
     return Diagnostic(
@@ -124,6 +124,7 @@ def error_diagnostic(path: str, message: str, row: int = 1, column: int = 1) -> 
         column=column,
         end_row=row,
         end_column=column,
+        internal=internal,
     )
 
 
@@ -131,22 +132,55 @@ def _internal_error(path: str, exc: BaseException) -> Diagnostic:
     cause = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
     if os.environ.get("KERASFIX_TRACEBACK"):
         traceback.print_exception(type(exc), exc, exc.__traceback__)
-    return error_diagnostic(path, f"internal error: {cause}")
+    return error_diagnostic(path, f"internal error: {cause}", internal=True)
+
+
+# An import of Keras or TensorFlow's public API (not a package's own
+# internals, `keras.src…`, `tensorflow.python…`), or `tf.keras`: a file that
+# refers to Keras, which must parse or be reported.
+_REFERS_TO_KERAS = re.compile(
+    r"^[ \t]*(?:import[ \t]+(?:tensorflow|keras|tf_keras)"
+    r"(?:[ \t]+as\b|[ \t]*[,;#\\\r\n]|[ \t]*$|[ \t]*\.[ \t]*(?!src\b|python\b)\w+)"
+    r"|from[ \t]+(?:tensorflow|keras|tf_keras)"
+    r"(?:[ \t]*\.[ \t]*(?!src\b|python\b|core\b|compiler\b|lite\b|tools\b)\w+)*"
+    r"[ \t]+import\b)|\btf[ \t]*\.[ \t]*keras\b",
+    re.MULTILINE,
+)
+
+
+def refers_to_keras(text: str) -> bool:
+    """Whether the text imports Keras or TensorFlow (or uses ``tf.keras``)."""
+    return ("keras" in text or "tensorflow" in text) and _REFERS_TO_KERAS.search(text) is not None
 
 
 def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic], bool]:
     """All diagnostics for one text (suppressions applied), and whether it was parsed."""
+    suppressions: Suppressions | None = None
+    if noqa.may_have_directives(text):
+        suppressions = noqa.read(text)
+        if suppressions.skip_file:
+            return [], False
+    diagnostics, parsed = _lint(text, path, settings)
+    lines = LineIndex(text)
+    if suppressions is not None:
+        diagnostics = [d for d in diagnostics if d.internal or not suppressions.suppresses(d)]
+        diagnostics.extend(_unused_noqa(text, path, settings, suppressions, lines, parsed))
+        diagnostics.sort(key=lambda d: d.sort_key)
+    for diagnostic in diagnostics:
+        _fill_edit_positions(diagnostic, lines)
+    return diagnostics, parsed
+
+
+def _lint(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic], bool]:
     if settings.prefilter:
         from kerasfix.rules import ANCHORS
 
         if not any(anchor in text for anchor in ANCHORS):
-            return [], False  # no rule can fire: not even the rules are loaded
+            return _unchecked(text, path)  # no rule can fire: not even the rules are loaded
     rules = _rules(settings)
-    rules = [r for r in rules if not _ignored_for_path(r.code, path, settings)]
+    rules = [r for r in rules if not r.meta and not _ignored_for_path(r.code, path, settings)]
     if not rules or (settings.prefilter and not could_match(text, rules, path)):
-        return [], False
-    if _FILE_NOQA.search(text):
-        return [], False
+        return _unchecked(text, path)
     if not gc.isenabled():
         return _analyse(text, path, settings, rules)
     # Parsing builds hundreds of thousands of objects that live until the
@@ -157,6 +191,86 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
         return _analyse(text, path, settings, rules)
     finally:
         gc.enable()
+
+
+def _unchecked(text: str, path: str) -> tuple[list[Diagnostic], bool]:
+    """A text no rule can fire in: nothing to say, unless it is Keras code
+    that does not parse (which must never pass silently)."""
+    if refers_to_keras(text):
+        problem = python_syntax_error(text, path)
+        if problem is not None:
+            return [problem], False
+    return [], False
+
+
+def _unused_noqa(
+    text: str,
+    path: str,
+    settings: Settings,
+    suppressions: Suppressions,
+    lines: LineIndex,
+    parsed: bool,
+) -> list[Diagnostic]:
+    """KF900: the kerasfix codes of ``# noqa`` comments that suppressed
+    nothing, and codes that name no rule."""
+    from kerasfix.rules import PARSE_ERROR_CODE, all_codes, rule_by_code
+
+    code = "KF900"
+    if not settings.enabled(code) or _ignored_for_path(code, path, settings):
+        return []
+    if code in suppressions.file_codes:
+        return []
+    known = set(all_codes())
+    checked = False
+    found = []
+    for directive in suppressions.directives:
+        if directive.codes is None or code in directive.codes:
+            continue
+        unused, unknown = [], []
+        for listed in directive.codes:
+            if not listed.startswith("KF") or listed == PARSE_ERROR_CODE:
+                continue
+            if listed not in known:
+                unknown.append(listed)
+            elif (
+                settings.enabled(listed)
+                and not _ignored_for_path(listed, path, settings)
+                and listed not in directive.used
+            ):
+                unused.append(listed)
+        if not unused and not unknown:
+            continue
+        if not parsed and not checked:
+            # the rules did not run: the codes are unused only if the file
+            # is Python at all
+            if python_syntax_error(text, path) is not None:
+                return []
+            checked = True
+        parts = []
+        if unused:
+            parts.append("unused: " + ", ".join(f"`{c}`" for c in unused))
+        if unknown:
+            parts.append("unknown: " + ", ".join(f"`{c}`" for c in unknown))
+        row, column = lines.position(directive.start)
+        end_row, end_column = lines.position(directive.end)
+        rule = rule_by_code(code)
+        assert rule is not None
+        edit = noqa.removal_edit(text, directive, unused + unknown)
+        found.append(
+            Diagnostic(
+                code=code,
+                name=rule.name,
+                message=f"Unused `noqa` directive ({'; '.join(parts)})",
+                path=path,
+                row=row,
+                column=column,
+                end_row=end_row,
+                end_column=end_column,
+                fix=Fix(Applicability.SAFE, "Remove the unused `noqa` codes", (edit,)),
+                source_line=lines.line(row),
+            )
+        )
+    return found
 
 
 def _analyse(
@@ -180,7 +294,7 @@ def _analyse(
             if rule in cheap or (rule.costly_filter and (cheap or rule.may_fire(known)))
         ]
         if not rules:
-            return [], False
+            return [], True
     from kerasfix.context import Context
 
     ctx = Context(path, text, tree, settings)  # type: ignore[arg-type]
@@ -192,10 +306,8 @@ def _analyse(
             diagnostics.append(_internal_error(path, exc))
         except Exception as exc:  # noqa: BLE001 - one rule's bug must not stop the run
             diagnostics.append(_internal_error(path, exc))
-    diagnostics = _dedupe(_apply_noqa(diagnostics, ctx.lines))
+    diagnostics = _dedupe(diagnostics)
     diagnostics.sort(key=lambda d: d.sort_key)
-    for diagnostic in diagnostics:
-        _fill_edit_positions(diagnostic, ctx.lines)
     return diagnostics, True
 
 
@@ -229,37 +341,7 @@ def parse_python(text: str, path: str) -> tuple[object | None, Diagnostic | None
 
 
 def _ignored_for_path(code: str, path: str, settings: Settings) -> bool:
-    if not settings.per_file_ignores:
-        return False
-    import fnmatch
-
-    normalized = path.replace(os.sep, "/")
-    for pattern, codes in settings.per_file_ignores:
-        if fnmatch.fnmatch(normalized, pattern) or fnmatch.fnmatch(
-            os.path.basename(normalized), pattern
-        ):
-            if any(code.startswith(c) for c in codes):
-                return True
-    return False
-
-
-def _apply_noqa(diagnostics: list[Diagnostic], lines: LineIndex) -> list[Diagnostic]:
-    kept = []
-    for diagnostic in diagnostics:
-        if diagnostic.code == "KF000" and diagnostic.message.startswith("internal error"):
-            kept.append(diagnostic)
-            continue
-        suppressed = False
-        for row in {diagnostic.row, diagnostic.end_row}:
-            match = _NOQA.search(lines.line(row))
-            if match is None:
-                continue
-            codes = match.group("codes")
-            if codes is None or diagnostic.code in re.split(r"[\s,]+", codes.upper()):
-                suppressed = True
-        if not suppressed:
-            kept.append(diagnostic)
-    return kept
+    return settings.ignored_for(code, path)
 
 
 def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -428,7 +510,7 @@ def process_text(text: str, path: str, settings: Settings, fix: bool) -> FileRes
         result.diagnostics = diagnostics
         result.parsed = parsed
     except FixVerificationError as exc:
-        result.diagnostics = [error_diagnostic(path, f"internal error: {exc}")]
+        result.diagnostics = [error_diagnostic(path, f"internal error: {exc}", internal=True)]
         result.new_text = None
         result.fixed = 0
         result.fixed_codes = {}
@@ -483,8 +565,7 @@ def process_notebook(raw: str, path: str, settings: Settings, fix: bool) -> File
         return FileResult(path, [error_diagnostic(path, str(exc))])
     result = process_text(notebook.virtual, path, settings, fix)
     result.diagnostics = [
-        notebook.map_diagnostic(d) if not d.message.startswith("internal error") else d
-        for d in result.diagnostics
+        notebook.map_diagnostic(d) if not d.internal else d for d in result.diagnostics
     ]
     virtual_new = result.new_text
     result.original = raw
@@ -516,32 +597,29 @@ def write_result(result: FileResult) -> None:
 
 
 def add_noqa(result: FileResult) -> int:
-    """Append ``# noqa: CODE`` to the lines of a file's findings (for adopting
-    kerasfix on a legacy repository in one step). Returns the lines changed."""
+    """Add ``# noqa: CODE`` for each of a file's findings where Ruff would
+    put it (for adopting kerasfix on a legacy repository in one step).
+    Returns the directives written."""
+    import ast
+
     text = result.original if result.original is not None else None
     wanted: dict[int, set[str]] = {}
     for d in result.diagnostics:
-        if d.code != "KF000" and d.cell is None:
-            wanted.setdefault(d.row, set()).add(d.code)
+        if d.code not in ("KF000", "KF900") and not d.internal and d.cell is None:
+            wanted.setdefault(d.noqa_row, set()).add(d.code)
     if text is None or not wanted:
         return 0
     lines = LineIndex(text)
-    edits: list[Edit] = []
-    for row, codes in sorted(wanted.items()):
-        line = lines.line(row)
-        end = lines.offset(row, len(line))
-        match = _NOQA.search(line)
-        listed = ", ".join(sorted(codes))
-        if match is None:
-            edits.append(Edit(end, end, f"  # noqa: {listed}"))
-        elif match.group("codes") is not None:
-            position = lines.offset(row, match.end("codes"))
-            edits.append(Edit(position, position, f", {listed}"))
+    edits = noqa.add_edits(text, lines, noqa.read(text, lines), wanted)
     new = text
     for edit in sorted(edits, reverse=True):
         new = new[: edit.start] + edit.content + new[edit.end :]
-    if python_syntax_error(new, result.path) is not None:
-        return 0  # a line ended inside a string: leave the file alone
+    try:
+        same = ast.dump(ast.parse(new)) == ast.dump(ast.parse(text))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        same = False
+    if not same:
+        return 0  # never change what the program means: leave the file alone
     result.new_text = new
     return len(edits)
 

@@ -89,6 +89,7 @@ class Notebook:
         diagnostic.cell = cell
         diagnostic.row = row
         diagnostic.end_row = end_row
+        diagnostic.noqa_rows = tuple(self.rows.get(r, (None, r))[1] for r in diagnostic.noqa_rows)
         diagnostic.edit_positions = [
             (
                 (self.rows.get(start[0], (0, start[0]))[1], start[1]),

@@ -6,6 +6,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 from kerasfix import __version__
@@ -52,7 +53,9 @@ def to_json_object(d: Diagnostic) -> dict[str, Any]:
         "fix": fix,
         "location": _location(d.row, d.column),
         "message": d.message,
-        "noqa_row": d.row,
+        "name": d.name,
+        "noqa_row": d.noqa_row,
+        "severity": "error",
         "url": rule_url(d.code),
     }
 
@@ -92,7 +95,11 @@ def _full_lines(
     if d.source_line:
         gutter = f"{d.row} {bar} "
         yield f"  {paint(gutter, 'blue')}{paint(d.source_line, '')}"
-        width = max(1, (d.end_column - d.column) if d.end_row == d.row else 1)
+        if d.end_row == d.row:
+            width = d.end_column - d.column
+        else:  # the whole first line of what spans several
+            width = len(d.source_line.rstrip()) - (d.column - 1)
+        width = max(1, width)
         yield f"  {' ' * (len(gutter) + d.column - 1)}{paint('^' * width, 'bold red')}"
     if d.fix is not None:
         label, colour = _FIX_LABELS[d.fix.applicability]
@@ -174,9 +181,10 @@ def write_sarif(out: IO[str], diagnostics: Sequence[Diagnostic]) -> None:
             entry["helpUri"] = url
         rules.append(entry)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
+    base = sarif_base()
     results = []
     for d in diagnostics:
-        uri = d.path.replace(os.sep, "/")
+        artifact = _artifact(d.path, base)
         region = {
             "startLine": d.row,
             "startColumn": d.column,
@@ -188,10 +196,18 @@ def write_sarif(out: IO[str], diagnostics: Sequence[Diagnostic]) -> None:
             "ruleIndex": index.get(d.code, 0),
             "level": "error",
             "message": {"text": d.message},
-            "locations": [
-                {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}
-            ],
+            "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": region}}],
         }
+        if d.cell is not None:
+            # the region counts lines within the cell
+            result["properties"] = {"cell": d.cell}
+            result["locations"][0]["logicalLocations"] = [
+                {
+                    "name": f"cell {d.cell}",
+                    "fullyQualifiedName": f"{artifact['uri']}:cell {d.cell}",
+                    "kind": "module",
+                }
+            ]
         if (
             d.fix is not None
             and d.fix.edits
@@ -214,7 +230,7 @@ def write_sarif(out: IO[str], diagnostics: Sequence[Diagnostic]) -> None:
                 {
                     "description": {"text": d.fix.message},
                     "artifactChanges": [
-                        {"artifactLocation": {"uri": uri}, "replacements": replacements}
+                        {"artifactLocation": dict(artifact), "replacements": replacements}
                     ],
                 }
             ]
@@ -232,11 +248,55 @@ def write_sarif(out: IO[str], diagnostics: Sequence[Diagnostic]) -> None:
                     }
                 },
                 "results": results,
+                "originalUriBaseIds": {SRCROOT: {"uri": _file_uri(base, directory=True)}},
             }
         ],
     }
     json.dump(document, out, indent=2, ensure_ascii=False)
     out.write("\n")
+
+
+SRCROOT = "%SRCROOT%"
+
+
+def sarif_base() -> str:
+    """The folder SARIF paths are relative to: the repository's top (what
+    GitHub code scanning expects), else the project root, else the working
+    directory."""
+    from kerasfix.project import project_root_of_dir
+
+    current = os.getcwd()
+    probe = current
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    return project_root_of_dir(current) or current
+
+
+def _file_uri(path: str, directory: bool = False) -> str:
+    from urllib.parse import quote
+
+    absolute = os.path.abspath(path).replace(os.sep, "/")
+    if not absolute.startswith("/"):
+        absolute = "/" + absolute  # a Windows drive
+    return "file://" + quote(absolute) + ("/" if directory and not absolute.endswith("/") else "")
+
+
+def _artifact(path: str, base: str) -> dict[str, str]:
+    """A repository-relative URI with its base id, or an absolute one for a
+    file outside the repository (or stdin)."""
+    from urllib.parse import quote
+
+    if path.startswith("<") or path == "-":
+        return {"uri": quote(path)}
+    relative = os.path.relpath(os.path.abspath(path), base)
+    if relative == ".." or relative.startswith(".." + os.sep):
+        return {"uri": _file_uri(path)}
+    return {"uri": quote(relative.replace(os.sep, "/")), "uriBaseId": SRCROOT}
 
 
 def rule_doc(rule: type) -> str:
@@ -245,21 +305,63 @@ def rule_doc(rule: type) -> str:
     return inspect.cleandoc(rule.__doc__ or "")
 
 
-def write_statistics(
-    out: IO[str], diagnostics: Sequence[Diagnostic], fixed: Counter[str], unsafe: bool
-) -> None:
+@dataclass(frozen=True)
+class StatisticsRow:
+    code: str
+    name: str
+    found: int  # fixed + left
+    fixed: int  # fixes applied in this run
+    left: int  # findings not fixed (what is reported)
+    fixable: int  # of those left, how many the options given would fix
+
+
+def statistics_rows(
+    diagnostics: Sequence[Diagnostic], fixed: Counter[str], unsafe: bool
+) -> list[StatisticsRow]:
+    """One row per rule: the same counts for --statistics and the closing table."""
     from kerasfix.rules import PARSE_ERROR_NAME, rule_by_code
 
     counts = Counter(d.code for d in diagnostics)
     fixable = Counter(d.code for d in diagnostics if fix_marker(d, unsafe))
-    codes = sorted(set(counts) | set(fixed))
-    width = max([len(str(counts[c] + fixed[c])) for c in codes] + [5])
-    out.write(f"{'found':>{width}}  {'fixed':>5}  {'left':>5}  code   rule\n")
-    for code in codes:
+    rows = []
+    for code in sorted(set(counts) | set(fixed)):
         rule = rule_by_code(code)
         name = rule.name if rule is not None else PARSE_ERROR_NAME
-        marker = "[*] " if fixable[code] else ""
-        out.write(
-            f"{counts[code] + fixed[code]:>{width}}  {fixed[code]:>5}  {counts[code]:>5}  "
-            f"{code}  {marker}{name}\n"
+        rows.append(
+            StatisticsRow(
+                code, name, counts[code] + fixed[code], fixed[code], counts[code], fixable[code]
+            )
         )
+    return rows
+
+
+def write_statistics(
+    out: IO[str], diagnostics: Sequence[Diagnostic], fixed: Counter[str], unsafe: bool
+) -> None:
+    rows = statistics_rows(diagnostics, fixed, unsafe)
+    width = max([len(str(r.found)) for r in rows] + [5])
+    out.write(f"{'found':>{width}}  {'fixed':>5}  {'left':>5}  {'fixable':>7}  code   rule\n")
+    for r in rows:
+        out.write(
+            f"{r.found:>{width}}  {r.fixed:>5}  {r.left:>5}  {r.fixable:>7}  {r.code}  {r.name}\n"
+        )
+
+
+def write_statistics_json(
+    out: IO[str], diagnostics: Sequence[Diagnostic], fixed: Counter[str], unsafe: bool
+) -> None:
+    """Ruff's shape (code, name, count, fixable, fixable_count), with the
+    fixes applied in this run as ``fixed``."""
+    document = [
+        {
+            "code": r.code,
+            "name": r.name,
+            "count": r.left,
+            "fixable": r.fixable > 0,
+            "fixable_count": r.fixable,
+            "fixed": r.fixed,
+        }
+        for r in statistics_rows(diagnostics, fixed, unsafe)
+    ]
+    json.dump(document, out, indent=2)
+    out.write("\n")

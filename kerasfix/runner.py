@@ -88,9 +88,12 @@ def _ignore_signals() -> None:
             pass
 
 
+SettingsFor = Callable[[str], Settings]
+
+
 def run(
     files: Sequence[str],
-    settings: Settings,
+    settings: Settings | SettingsFor,
     fix: bool,
     write: bool,
     jobs: int = 0,
@@ -98,28 +101,41 @@ def run(
     on_result: Callable[[FileResult], None] | None = None,
     use_cache: bool = False,
 ) -> list[FileResult]:
+    """Check (and fix) ``files``, each with its own settings (one
+    :class:`Settings` for all, or a function of the path)."""
+    settings_for: SettingsFor = (
+        settings if callable(settings) else (lambda path, fixed=settings: fixed)  # type: ignore[misc]
+    )
     jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
-    cache = Cache.load(settings) if use_cache else None
+    cache = Cache.load() if use_cache else None
+    if cache is not None and not cache.usable:
+        cache = None
     done: dict[str, FileResult] = {}
     digests: dict[str, str] = {}
+    per_file = {path: settings_for(path) for path in files}
+    keys = {id(s): s.cache_key() for s in per_file.values()}
     # An empty cache cannot hit: the workers hash what they read instead of
     # this process hashing every file first, alone.
-    if cache is not None and cache.entries:
-        allowed = applicable(settings)
+    warm = cache is not None and cache.warm(list(files))
+    if cache is not None and warm:
         for path in files:
             digest = _digest(path)
             if digest is None:
                 continue
             digests[path] = digest
-            hit = cache.get(path, digest)
+            file_settings = per_file[path]
+            hit = cache.get(path, digest, keys[id(file_settings)])
             # with --fix, a hit is enough only if nothing in it can be fixed
+            allowed = applicable(file_settings)
             if hit is not None and not (
                 fix and any(d.fix and d.fix.applicability in allowed for d in hit)
             ):
                 done[path] = FileResult(path, list(hit))
-    hash_in_worker = cache is not None and not cache.entries
+    hash_in_worker = cache is not None and not warm
     tasks = [
-        (path, settings, fix, keep_original, hash_in_worker) for path in files if path not in done
+        (path, per_file[path], fix, keep_original, hash_in_worker)
+        for path in files
+        if path not in done
     ]
     computed = _results(tasks, jobs)
     results = []
@@ -129,11 +145,12 @@ def run(
             write_result(result)
         digest = digests.get(path) or result.digest
         if cache is not None and path not in done and digest is not None:
+            key = keys[id(per_file[path])]
             if result.changed and result.decoded is not None and result.new_text is not None:
                 new_digest = content_hash(result.decoded.encode(result.new_text))
-                cache.put(path, new_digest, result.diagnostics)
+                cache.put(path, new_digest, key, result.diagnostics)
             elif not result.changed:
-                cache.put(path, digest, result.diagnostics)
+                cache.put(path, digest, key, result.diagnostics)
         result.decoded = None
         if not keep_original:
             result.new_text = None if not result.changed else result.new_text

@@ -215,6 +215,8 @@ def test_anchor_words_are_implied_by_every_rule() -> None:
     from kerasfix.rules import ALL_RULES, ANCHORS
 
     for rule in ALL_RULES:
+        if rule.meta:
+            continue  # reported by the engine from the other rules' results
         assert any(
             all(isinstance(a, str) and any(anchor in a for anchor in ANCHORS) for a in group)
             for group in rule.triggers

@@ -34,6 +34,9 @@ class Rule:
     # ``may_fire`` costs more than the rule's check in a file that is analysed
     # anyway: asked only when no other rule may fire.
     costly_filter: ClassVar[bool] = False
+    # Reported by the engine from the other rules' results (KF900), not by
+    # ``check``: it has no triggers and is left out of the rule passes.
+    meta: ClassVar[bool] = False
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
