@@ -215,7 +215,15 @@ class Context:
         context = CodemodContext()
         AddImportsVisitor.add_needed_import(context, "numpy", asname="np")
         new = AddImportsVisitor(context).transform_module(module).code
-        self._numpy_import = _insertion(self.text, new)
+        edit = _insertion(self.text, new)
+        if edit is not None and self.path.endswith(".ipynb"):
+            # a cell keeps its own layout: no blank line after the import
+            # (it would end a cell with a stray newline)
+            content = edit.content
+            while content.endswith(("\n\n", "\r\n\r\n")):
+                content = content[:-2] if content.endswith("\r\n\r\n") else content[:-1]
+            edit = Edit(edit.start, edit.end, content)
+        self._numpy_import = edit
         return self._numpy_import
 
 

@@ -563,6 +563,8 @@ def process_notebook(raw: str, path: str, settings: Settings, fix: bool) -> File
         notebook = Notebook.parse(raw)
     except NotebookError as exc:
         return FileResult(path, [error_diagnostic(path, str(exc))])
+    if not notebook.python:
+        return FileResult(path, original=raw)  # another language's kernel: not checked
     result = process_text(notebook.virtual, path, settings, fix)
     result.diagnostics = [
         notebook.map_diagnostic(d) if not d.internal else d for d in result.diagnostics

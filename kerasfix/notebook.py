@@ -23,6 +23,15 @@ _MARKER_RE = re.compile(r"^# kerasfix-cell (\d+)$")
 # leading magics (%load_ext ...) and imports; it binds a name nothing reads.
 _MAGIC_PLACEHOLDER = "import kerasfix_magic_{n}"
 _MAGIC_RE = re.compile(r"^(\s*)import kerasfix_magic_(\d+)$")
+# `files = !ls`, `t = %time f()`: the target is bound, the command is opaque
+_ASSIGN_MAGIC = re.compile(r"^(\s*)((?:[A-Za-z_]\w*(?:\s*,\s*)?)+)\s*=\s*[!%]")
+_ASSIGN_PLACEHOLDER = "{indent}{target} = kerasfix_magic_{n}"
+_ASSIGN_RE = re.compile(r"^\s*[\w\s,]+ = kerasfix_magic_(\d+)$")
+# Cell magics whose body is Python (as Ruff reads them); the body of any
+# other cell magic (%%bash, %%writefile, %%html …) is not analysed.
+PYTHON_CELL_MAGICS = frozenset(
+    {"time", "timeit", "capture", "prun", "debug", "python", "python3", "pypy"}
+)
 
 
 class NotebookError(Exception):
@@ -38,6 +47,20 @@ def _is_magic(line: str) -> bool:
     return stripped.startswith(("%", "!", "?")) or bool(_HELP.match(stripped))
 
 
+def _python_kernel(metadata: Any) -> bool:
+    """Whether the notebook's kernel runs Python (what its metadata says; a
+    notebook that says nothing is taken to be Python)."""
+    if not isinstance(metadata, dict):
+        return True
+    for key, field_name in (("kernelspec", "language"), ("language_info", "name")):
+        section = metadata.get(key)
+        if isinstance(section, dict):
+            language = section.get(field_name)
+            if isinstance(language, str) and language.strip():
+                return language.strip().lower() in ("python", "python3", "ipython", "python2")
+    return True
+
+
 @dataclass
 class Notebook:
     raw: str
@@ -47,6 +70,7 @@ class Notebook:
     virtual: str = ""
     # virtual row (1-based) -> (cell number 1-based, row in cell 1-based)
     rows: dict[int, tuple[int, int]] = field(default_factory=dict)
+    python: bool = True  # the kernel runs Python (else the notebook is not checked)
 
     @classmethod
     def parse(cls, raw: str) -> Notebook:
@@ -57,7 +81,9 @@ class Notebook:
         if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
             raise NotebookError("not a notebook: no cells")
         notebook = cls(raw, data)
-        notebook._build()
+        notebook.python = _python_kernel(data.get("metadata"))
+        if notebook.python:
+            notebook._build()
         return notebook
 
     def _source(self, cell: dict[str, Any]) -> str:
@@ -73,12 +99,28 @@ class Notebook:
             lines.append(_MARKER.format(index=index))
             source = self._source(cell)
             cell_lines = source.split("\n")
-            whole_cell_magic = source.lstrip().startswith("%%")
+            opaque = False  # a cell magic whose body is not Python
+            python_body = False
+            stripped = source.lstrip()
+            if stripped.startswith("%%"):
+                name = stripped[2:].split(None, 1)[0] if stripped[2:].strip() else ""
+                python_body = name in PYTHON_CELL_MAGICS
+                opaque = not python_body
+            first = next((i for i, line in enumerate(cell_lines) if line.strip()), 0)
             for row, line in enumerate(cell_lines, start=1):
-                if whole_cell_magic or _is_magic(line):
-                    indent = "" if whole_cell_magic else line[: len(line) - len(line.lstrip())]
+                if opaque or (python_body and row - 1 == first) or _is_magic(line):
+                    indent = "" if opaque else line[: len(line) - len(line.lstrip())]
                     self.magics.append(line)
                     line = indent + _MAGIC_PLACEHOLDER.format(n=len(self.magics) - 1)
+                else:
+                    assigned = _ASSIGN_MAGIC.match(line)
+                    if assigned is not None:
+                        self.magics.append(line)
+                        line = _ASSIGN_PLACEHOLDER.format(
+                            indent=assigned.group(1),
+                            target=assigned.group(2).strip(),
+                            n=len(self.magics) - 1,
+                        )
                 lines.append(line)
                 self.rows[len(lines)] = (index + 1, row)
         self.virtual = "\n".join(lines) + "\n"
@@ -120,6 +162,10 @@ class Notebook:
             magic = _MAGIC_RE.match(line)
             if magic:
                 line = self.magics[int(magic.group(2))]
+            else:
+                assigned = _ASSIGN_RE.match(line)
+                if assigned:
+                    line = self.magics[int(assigned.group(1))]
             sources[current].append(line)
         if len(sources) != len(self.code_cells):
             raise NotebookError("cells lost after fixing")

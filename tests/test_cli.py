@@ -57,7 +57,9 @@ def test_check_reports_and_exits_1(project: Path) -> None:
     assert "train.py:5:10: KF001" in proc.stdout
     assert "model.predict_classes" in proc.stdout  # the source line
     assert "^" in proc.stdout  # a caret under it
-    assert "fixable with the `--fix` option" in proc.stdout  # the summary goes to stdout, as in Ruff
+    assert (
+        "fixable with the `--fix` option" in proc.stdout
+    )  # the summary goes to stdout, as in Ruff
 
 
 def test_clean_tree_exits_0(tmp_path: Path) -> None:
