@@ -58,6 +58,29 @@ class Context:
     def positions(self) -> Positions:
         return Positions(self.text, self.lines)
 
+    @cached_property
+    def quote(self) -> str:
+        """The quote the file writes strings with (its first plain string
+        literal's, as Ruff's stylist reads it); fixes write theirs alike."""
+        first: tuple[int, int, str] | None = None
+        for node in ast.walk(self.module):
+            if type(node) is ast.Constant and type(node.value) is str:
+                start, _ = self.span(node)
+                written = self.text[start : start + 4].lstrip("rRuUbB")
+                if not written or written[0] not in "'\"" or written[:3] in ('"""', "'''"):
+                    continue
+                key = (node.lineno, node.col_offset, written[0])
+                if first is None or key < first:
+                    first = key
+        return first[2] if first is not None else '"'
+
+    def string_literal(self, value: str) -> str:
+        """``value`` as a string literal in the file's quote style."""
+        quote = self.quote
+        if quote in value or "\\" in value:
+            return repr(value) if quote == "'" else '"' + value.replace('"', '\\"') + '"'
+        return f"{quote}{value}{quote}"
+
     def method_calls(self, *names: str) -> list[ast.Call]:
         """Calls of the form ``receiver.<name>(…)``, in source order."""
         found = [call for name in names for call in self.tree.calls_by_attr.get(name, ())]

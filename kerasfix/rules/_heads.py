@@ -71,7 +71,7 @@ def activation_edit(ctx: Context, head: Head, activation: str) -> Edit | None:
     layer = head.layer
     if layer is None or has_star(layer):
         return None
-    literal = f'"{activation}"'
+    literal = ctx.string_literal(activation)
     if head.activation_layer is not None:
         value = arg(head.activation_layer, 0, "activation")
         if string(value) is None:

@@ -142,5 +142,5 @@ class PredictClasses(Rule):
             'Replace with `(….predict(…) > 0.5).astype("int32")`',
             ctx.rename(call.func, "predict"),
             ctx.insert_before(call, "("),
-            ctx.insert_after(call, ' > 0.5).astype("int32")'),
+            ctx.insert_after(call, f" > 0.5).astype({ctx.string_literal('int32')})"),
         )

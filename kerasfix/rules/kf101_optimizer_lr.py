@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.quick import QuickFacts
+from kerasfix.rules._calls import argument_deletions
 from kerasfix.rules._migration import keras_calls
 from kerasfix.rules._text import calls, keyword_argument
 from kerasfix.rules.base import Rule
-from kerasfix.syntax import keyword_arg
+from kerasfix.syntax import has_star, keyword_arg
 
 
 class OptimizerLr(Rule):
@@ -32,26 +34,35 @@ class OptimizerLr(Rule):
     Use instead
         model.compile(optimizer=Adam(learning_rate=0.001), loss="mse")
 
+    `decay=` is reported too: Keras 3 optimizers (and Keras 2's since TF
+    2.11) reject it (`ValueError`). The old optimizers divided the rate by
+    `1 + decay * iterations`, which is exactly
+    `keras.optimizers.schedules.InverseTimeDecay(rate, decay_steps=1, decay_rate=decay)`.
+
     Fix safety
         Safe: the fix restores the rate the author wrote. Only Keras optimizers
         are touched, never other libraries' (`torch.optim.SGD(params, lr=...)`,
-        optax) or unknown callables.
+        optax) or unknown callables. `decay=0` is dropped (safe: no decay);
+        another `decay` becomes an `InverseTimeDecay` schedule, which computes
+        the old rates but is unsafe: code that reads or sets
+        `optimizer.learning_rate` later (`ReduceLROnPlateau`, `K.set_value`)
+        does not work with a schedule.
     """
 
     code = "KF101"
     name = "optimizer-lr"
-    summary = "`lr=` on a Keras optimizer: use `learning_rate=`"
+    summary = "`lr=` (use `learning_rate=`) or `decay=` on a Keras optimizer"
     triggers = (
-        ("lr",),
+        ("lr", "decay"),
         kb.KERAS_MARKERS,
         tuple(kb.OPTIMIZERS),
-        (keyword_argument("lr"),),
+        (keyword_argument("lr"), keyword_argument("decay")),
         (calls(kb.OPTIMIZERS),),
     )
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
-        return "lr" in facts.keywords and facts.may_call_keras(kb.OPTIMIZERS)
+        return bool({"lr", "decay"} & facts.keywords) and facts.may_call_keras(kb.OPTIMIZERS)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
@@ -59,6 +70,8 @@ class OptimizerLr(Rule):
             namespace, _, leaf = path.rpartition(".")
             if namespace not in ("optimizers", "optimizers.legacy") or leaf not in kb.OPTIMIZERS:
                 continue
+            if namespace == "optimizers":
+                yield from cls._decay(ctx, call, leaf)
             lr = keyword_arg(call, "lr")
             if lr is None:
                 continue
@@ -73,3 +86,52 @@ class OptimizerLr(Rule):
             yield ctx.diagnostic(
                 cls, lr, message, fix(Applicability.SAFE, "Rename `lr` to `learning_rate`", edit)
             )
+
+    @classmethod
+    def _decay(cls, ctx: Context, call: ast.Call, leaf: str) -> Iterator[Diagnostic]:
+        decay = keyword_arg(call, "decay")
+        if decay is None:
+            return
+        rate = keyword_arg(call, "learning_rate") or keyword_arg(call, "lr")
+        rate_text = ctx.code(rate.value) if rate is not None else "<rate>"
+        schedule = (
+            f"keras.optimizers.schedules.InverseTimeDecay({rate_text}, decay_steps=1, "
+            f"decay_rate={ctx.code(decay.value)})"
+        )
+        message = (
+            f"`{leaf}(decay=…)`: Keras 3 optimizers reject `decay` (ValueError), as do "
+            "Keras 2's since TF 2.11; the old optimizers used rate / (1 + decay * step): "
+            f"use `learning_rate={schedule}`"
+        )
+        literal = decay.value
+        arguments = ctx.arguments(call)
+        drop = None
+        if arguments is not None:
+            kept = [i for i, item in enumerate(arguments.items) if item[0] is not decay]
+            drop = argument_deletions(ctx.text, arguments, kept)
+        if (
+            isinstance(literal, ast.Constant)
+            and type(literal.value) in (int, float)
+            and literal.value == 0
+        ):
+            fixed = fix(Applicability.SAFE, "Remove `decay=0`", *drop) if drop else None
+            yield ctx.diagnostic(cls, decay, message, fixed)
+            return
+        spelled = ctx.inference.keras_spelling("optimizers.schedules.InverseTimeDecay", call)
+        if rate is None or drop is None or spelled is None or has_star(call):
+            yield ctx.diagnostic(cls, decay, message)
+            return
+        new_rate = (
+            f"{spelled}({ctx.code(rate.value)}, decay_steps=1, decay_rate={ctx.code(decay.value)})"
+        )
+        yield ctx.diagnostic(
+            cls,
+            decay,
+            message,
+            fix(
+                Applicability.UNSAFE,
+                "Use an `InverseTimeDecay` schedule as the learning rate",
+                ctx.replace(rate.value, new_rate),
+                *drop,
+            ),
+        )

@@ -4,9 +4,10 @@ import ast
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.context import CallArguments, Context, fix
+from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.quick import QuickFacts
+from kerasfix.rules._calls import argument_deletions
 from kerasfix.rules._migration import receiver_kind
 from kerasfix.rules._text import calls
 from kerasfix.rules.base import Rule
@@ -119,7 +120,7 @@ class GeneratorMethods(Rule):
                 dropped.append(name)
                 continue
             kept.append(index)
-        edits.extend(_deletions(ctx.text, arguments, kept))
+        edits.extend(argument_deletions(ctx.text, arguments, kept))
         call_start, call_end = ctx.span(call)
         text = ctx.text
         pieces = []
@@ -130,38 +131,3 @@ class GeneratorMethods(Rule):
             cursor = edit.end
         pieces.append(text[cursor:call_end])
         return "".join(pieces), dropped
-
-
-def _deletions(text: str, arguments: CallArguments, kept: list[int]) -> list[Edit]:
-    """Edits that remove the arguments not ``kept``, with their commas. An
-    argument on lines of its own goes with those lines (and the comment on
-    them); one among others on a line goes up to the next argument, or, after
-    the last one kept, the last one kept takes over the old last comma."""
-    items = arguments.items
-    last_kept = kept[-1] if kept else -1
-    after = [a[1] for a in items[1:]] + [arguments.close_paren]  # where the next one starts
-
-    def own_lines(index: int) -> bool:
-        start, end = items[index][1], items[index][2]
-        before = text[text.rfind("\n", 0, start) + 1 : start]
-        return not before.strip() and "\n" in text[end : after[index]]
-
-    def line_start(offset: int) -> int:
-        return text.rfind("\n", 0, offset) + 1
-
-    edits = []
-    trailing = range(last_kept + 1, len(items))
-    whole_lines = bool(trailing) and all(own_lines(i) for i in trailing)
-    for index, (_, start, _) in enumerate(items):
-        if index in kept:
-            continue
-        if index < last_kept or whole_lines:
-            if own_lines(index):
-                edits.append(Edit(line_start(start), line_start(after[index]), ""))
-            else:
-                edits.append(Edit(start, after[index], ""))
-        elif index == last_kept + 1:
-            begin = items[last_kept][2] if kept else arguments.open_paren + 1
-            finish = items[-1][2] if kept else arguments.close_paren
-            edits.append(Edit(begin, finish, ""))
-    return edits

@@ -97,7 +97,7 @@ class RemovedModule(Rule):
 
     @classmethod
     def may_fire(cls, facts: QuickFacts) -> bool:
-        for module in facts.imported:
+        for module in facts.imported | facts.qualnames:
             split = split_family(module)
             if split is not None and split[1] in kb.REMOVED_MODULES:
                 if not _inside_package(facts.path, split[0]):
@@ -107,7 +107,10 @@ class RemovedModule(Rule):
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
         for node in ctx.tree.imports:
-            if not isinstance(node, ast.ImportFrom) or node.level or node.module is None:
+            if isinstance(node, ast.Import):
+                yield from cls._plain_import(ctx, node)
+                continue
+            if node.level or node.module is None:
                 continue
             module = node.module
             split = split_family(module)
@@ -205,8 +208,46 @@ class RemovedModule(Rule):
                 fix(Applicability.SAFE, f"Import `{new_family}.{target}` as `{bound}`", edit),
             )
 
+    @classmethod
+    def _plain_import(cls, ctx: Context, node: ast.Import) -> Iterator[Diagnostic]:
+        """``import keras.layers.core as core`` (rebound to the public module
+        when every attribute used exists there) and ``import
+        keras.utils.np_utils`` (reported: its uses name the old path)."""
+        for alias in node.names:
+            split = split_family(alias.name)
+            if split is None or split[1] not in kb.REMOVED_MODULES:
+                continue
+            family, rest = split
+            if _inside_package(ctx.path, family):
+                continue
+            target = kb.REMOVED_MODULES[rest]
+            if rest.startswith("engine"):
+                target = "models"
+            new_module = f"{kb.MODULE_FAMILIES[family]}.{target}"
+            message = f"`{alias.name}` no longer exists: import `{new_module}`"
+            if alias.asname is None:
+                yield ctx.diagnostic(
+                    cls, node, f"{message} and use its names there (`{new_module}.…`)"
+                )
+                continue
+            used = cls._attributes_used(ctx, node, alias.asname)
+            missing = sorted(n for n in used or () if n not in PUBLIC_NAMES[target])
+            if used is None or missing or rest.startswith("engine"):
+                detail = f" (Keras 3 has no {', '.join(missing)} there)" if missing else ""
+                yield ctx.diagnostic(cls, node, message + detail)
+                continue
+            edit = ctx.replace(alias, f"{new_module} as {alias.asname}")
+            yield ctx.diagnostic(
+                cls,
+                node,
+                message,
+                fix(Applicability.SAFE, f"Import `{new_module}` as `{alias.asname}`", edit),
+            )
+
     @staticmethod
-    def _attributes_used(ctx: Context, node: ast.ImportFrom, bound: str) -> set[str] | None:
+    def _attributes_used(
+        ctx: Context, node: ast.ImportFrom | ast.Import, bound: str
+    ) -> set[str] | None:
         """The attributes read from the imported name, or None if it is used
         any other way (passed around, or assigned elsewhere)."""
         scope = ctx.inference.scope_of(node)

@@ -177,7 +177,8 @@ class Keras1Arguments(Rule):
                 if text not in kb.DIM_ORDERING or "data_format" in present:
                     yield ctx.diagnostic(cls, a, message)
                     continue
-                edit = ctx.replace(a, f'data_format="{kb.DIM_ORDERING[text]}"')
+                literal = ctx.string_literal(kb.DIM_ORDERING[text])
+                edit = ctx.replace(a, f"data_format={literal}")
                 yield ctx.diagnostic(
                     cls,
                     a,

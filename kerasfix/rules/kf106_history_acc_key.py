@@ -20,7 +20,7 @@ class HistoryAccKey(Rule):
     """KF106 history-acc-key: `history.history['acc']` after `metrics=['accuracy']`.
 
     What it does
-        Finds reads of the `'acc'` / `'val_acc'` keys of a training history
+        Finds reads (`h['acc']`, `h.get('acc')`) of the `'acc'` / `'val_acc'` keys of a training history
         whose model was compiled, in the same module, with
         `metrics=['accuracy']`, and renames them `'accuracy'` / `'val_accuracy'`.
 
@@ -60,15 +60,19 @@ class HistoryAccKey(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        for subscript in ctx.tree.subscripts:
-            key_node = subscript.slice
+        reads: list[tuple[ast.expr, ast.expr]] = [(s.slice, s.value) for s in ctx.tree.subscripts]
+        for call in ctx.method_calls("get"):  # history.history.get("acc")
+            if call.args and not isinstance(call.args[0], ast.Starred):
+                reads.append((call.args[0], call.func.value))  # type: ignore[attr-defined]
+        reads.sort(key=lambda read: ctx.tree.order[read[0]])
+        for key_node, base in reads:
             key = string(key_node)
             if key not in kb.HISTORY_KEYS:
                 continue
             written = _LITERAL.fullmatch(ctx.code(key_node))
             if written is None:
                 continue
-            model = cls._trained_model(ctx, subscript.value)
+            model = cls._trained_model(ctx, base)
             if model is None or not cls._compiled_with_accuracy(ctx, model):
                 continue
             new = kb.HISTORY_KEYS[key]
