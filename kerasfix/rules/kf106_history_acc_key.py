@@ -20,8 +20,9 @@ class HistoryAccKey(Rule):
     """KF106 history-acc-key: `history.history['acc']` after `metrics=['accuracy']`.
 
     What it does
-        Finds reads (`h['acc']`, `h.get('acc')`) of the `'acc'` / `'val_acc'` keys of a training history
-        whose model was compiled, in the same module, with
+        Finds reads (`h['acc']`, `h.get('acc')`) of the `'acc'` / `'val_acc'`
+        keys of a training history whose model was compiled, in the same
+        module, with
         `metrics=['accuracy']`, and renames them `'accuracy'` / `'val_accuracy'`.
 
     Why is this bad?
