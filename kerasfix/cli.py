@@ -339,6 +339,11 @@ def check(
             elif r.changed and r.original is not None and r.new_text is not None:
                 out.write(_unified_diff(r.path, r.original, r.new_text))
     human = output_format in ("full", "concise")
+    if (diff or fix_only) and not statistics:
+        # what could not be checked is never silent, whatever else is shown
+        from kerasfix.output import write_concise
+
+        write_concise(sys.stderr, [d for d in diagnostics if d.code == "KF000"], unsafe_shown)
     if statistics:
         from kerasfix.output import write_statistics, write_statistics_json
 
@@ -362,7 +367,7 @@ def check(
             _closing_table(out, results, diagnostics, fixed, unsafe_shown)
     out.flush()
     code = _exit_code(
-        [] if fix_only else diagnostics,
+        [d for d in diagnostics if d.code == "KF000"] if fix_only else diagnostics,
         exit_zero,
         diff and any(r.changed for r in results),
     )

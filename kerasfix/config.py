@@ -113,8 +113,17 @@ def find_config(start: str) -> FileConfig:
 
 
 def load_config(path: str) -> FileConfig:
-    section = _section(path, _load_toml(path))
-    return FileConfig(os.path.abspath(path), dict(section or {}))
+    """``--config PATH``: a pyproject.toml's ``[tool.kerasfix]``; any other
+    file is read like kerasfix.toml (its top-level keys)."""
+    data = _load_toml(path)
+    if os.path.basename(path) == "pyproject.toml":
+        section = _section(path, data) or {}
+    else:
+        tool = data.get("tool")
+        section = tool.get("kerasfix", data) if isinstance(tool, dict) else data
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: [tool.kerasfix] must be a table")
+    return FileConfig(os.path.abspath(path), dict(section))
 
 
 def inline_config(option: str) -> dict[str, Any]:

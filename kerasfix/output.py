@@ -119,7 +119,9 @@ def write_full(out: IO[str], diagnostics: Sequence[Diagnostic], unsafe: bool, co
     def paint(text: str, style: str) -> str:
         return f"[{style}]{escape(text)}[/]" if style and text else escape(text)
 
-    console = Console(file=out, highlight=False, soft_wrap=True)
+    console = Console(
+        file=out, highlight=False, soft_wrap=True, force_terminal=True, no_color=False
+    )
     for d in diagnostics:
         for line in _full_lines(d, unsafe, paint, "│"):
             console.print(line)

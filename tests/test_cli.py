@@ -23,10 +23,15 @@ labels = model.predict_classes(np.zeros((2, 4)))
 
 
 def run(
-    *args: str, cwd: Path | None = None, stdin: str | None = None
+    *args: str,
+    cwd: Path | None = None,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("KERASFIX_")}
     env.pop("FORCE_COLOR", None)
+    env.update(extra)
     return subprocess.run(
         [KERASFIX, *args],
         cwd=cwd,
