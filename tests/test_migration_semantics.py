@@ -11,6 +11,7 @@ Fixtures marked `# semantic-test: keras3` must import and run once fixed.
 
 from __future__ import annotations
 
+import json
 import pickle
 import subprocess
 import sys
@@ -124,3 +125,39 @@ def test_fixed_runs_under_keras3(case: Case, runs: tuple[dict, dict, dict]) -> N
     _, after, _ = runs
     status, detail = after[case.fixed.name]
     assert status == "ok", f"the fixed file failed under Keras 3:\n{detail}"
+
+
+_DECAYED_RATES = """
+import os, sys
+steps = (0, 1, 7, 100, 5000)
+if sys.argv[1] == "keras2":
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    import tf_keras
+    opt = tf_keras.optimizers.legacy.SGD(learning_rate=0.05, decay=0.003)
+    rates = []
+    for step in steps:
+        opt.iterations.assign(step)
+        rates.append(float(opt._decayed_lr("float32")))
+else:
+    import keras
+    schedule = keras.optimizers.schedules.InverseTimeDecay(0.05, decay_steps=1, decay_rate=0.003)
+    rates = [float(schedule(step)) for step in steps]
+print(rates)
+"""
+
+
+def test_decay_fix_computes_the_old_optimizers_rates() -> None:
+    """KF101's `decay=` fix: the rate Keras 2's optimizers used at each step
+    (rate / (1 + decay * iterations)) is what the InverseTimeDecay gives."""
+    pytest.importorskip("tf_keras")
+    rates = []
+    for mode in ("keras2", "keras3"):
+        proc = subprocess.run(
+            [sys.executable, "-c", _DECAYED_RATES, mode],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        rates.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert np.allclose(rates[0], rates[1], rtol=1e-6)
