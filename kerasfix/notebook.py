@@ -24,9 +24,13 @@ _MARKER_RE = re.compile(r"^# kerasfix-cell (\d+)$")
 _MAGIC_PLACEHOLDER = "import kerasfix_magic_{n}"
 _MAGIC_RE = re.compile(r"^(\s*)import kerasfix_magic_(\d+)$")
 # `files = !ls`, `t = %time f()`: the target is bound, the command is opaque
-_ASSIGN_MAGIC = re.compile(r"^(\s*)((?:[A-Za-z_]\w*(?:\s*,\s*)?)+)\s*=\s*[!%]")
+# (one way to match each target list: a nested optional separator made this
+# regex backtrack exponentially on a long line with no `=`)
+_ASSIGN_MAGIC = re.compile(
+    r"^(\s*)([A-Za-z_]\w*(?:[ \t]*,[ \t]*[A-Za-z_]\w*)*[ \t]*,?)[ \t]*=[ \t]*[!%]"
+)
 _ASSIGN_PLACEHOLDER = "{indent}{target} = kerasfix_magic_{n}"
-_ASSIGN_RE = re.compile(r"^\s*[\w\s,]+ = kerasfix_magic_(\d+)$")
+_ASSIGN_RE = re.compile(r"^[ \t]*[A-Za-z_][\w \t,]* = kerasfix_magic_(\d+)$")
 # Cell magics whose body is Python (as Ruff reads them); the body of any
 # other cell magic (%%bash, %%writefile, %%html …) is not analysed.
 PYTHON_CELL_MAGICS = frozenset(
@@ -107,14 +111,27 @@ class Notebook:
                 python_body = name in PYTHON_CELL_MAGICS
                 opaque = not python_body
             first = next((i for i, line in enumerate(cell_lines) if line.strip()), 0)
+            continued: str | None = None  # the indent of a magic continued by `\`
             for row, line in enumerate(cell_lines, start=1):
+                if continued is not None:
+                    # `!cmd --a \` + `   --b`: IPython joins the lines of a magic
+                    self.magics.append(line)
+                    lines.append(continued + _MAGIC_PLACEHOLDER.format(n=len(self.magics) - 1))
+                    self.rows[len(lines)] = (index + 1, row)
+                    if not line.endswith("\\"):
+                        continued = None
+                    continue
                 if opaque or (python_body and row - 1 == first) or _is_magic(line):
                     indent = "" if opaque else line[: len(line) - len(line.lstrip())]
+                    if not opaque and line.endswith("\\"):
+                        continued = indent
                     self.magics.append(line)
                     line = indent + _MAGIC_PLACEHOLDER.format(n=len(self.magics) - 1)
                 else:
                     assigned = _ASSIGN_MAGIC.match(line)
                     if assigned is not None:
+                        if line.endswith("\\"):
+                            continued = assigned.group(1)
                         self.magics.append(line)
                         line = _ASSIGN_PLACEHOLDER.format(
                             indent=assigned.group(1),

@@ -128,3 +128,27 @@ def test_statistics_as_json(tmp_path: Path) -> None:
         ("KF001", 0, 2),
         ("KF106", 0, 1),
     ]
+
+
+def test_long_lines_and_continued_magics(tmp_path: Path) -> None:
+    """The assignment-magic pattern once backtracked exponentially on a line
+    that starts with a long name and has no `=` (real notebooks hung)."""
+    import time
+
+    long_name = "housing_prepared_features_with_all_columns_transformed"
+    cells = [
+        "import keras",
+        f"{long_name}.describe()",
+        f"{long_name}, {long_name}_2, {long_name}_3 = !ls",
+        f"{long_name} = !ls",
+        "!saved_model_cli show --dir {path} \\\n        --tag_set serve\nout = !ls -l \\\n  -a",
+        "model = keras.models.load_model('m.h5')\nmodel.predict_classes(x)",
+    ]
+    path = tmp_path / "housing.ipynb"
+    _write(path, cells)
+    start = time.perf_counter()
+    proc = run("check", "--no-cache", "--output-format", "concise", str(path))
+    assert time.perf_counter() - start < 20, "a notebook of five cells took too long"
+    assert _findings(proc.stdout) == ["cell 7:2 KF001"], proc.stdout  # no KF000
+    assert run("check", "--fix", "--no-cache", str(path)).returncode == 1  # nothing to fix
+    assert nbformat.read(str(path), as_version=4).cells[5].source == cells[4]
