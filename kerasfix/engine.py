@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import traceback
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -149,8 +150,20 @@ _REFERS_TO_KERAS = re.compile(
 
 
 def refers_to_keras(text: str) -> bool:
-    """Whether the text imports Keras or TensorFlow (or uses ``tf.keras``)."""
-    return ("keras" in text or "tensorflow" in text) and _REFERS_TO_KERAS.search(text) is not None
+    """Whether the text imports Keras or TensorFlow (or uses ``tf.keras``).
+
+    Only the lines that hold one of the words are matched (a search of the
+    whole text tried the pattern at every character)."""
+    for word in ("keras", "tensorflow"):
+        start = text.find(word)
+        while start >= 0:
+            line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+            line_end = text.find("\n", start)
+            line_end = len(text) if line_end < 0 else line_end
+            if _REFERS_TO_KERAS.search(text, line_start, line_end + 1) is not None:
+                return True
+            start = text.find(word, line_end)
+    return False
 
 
 def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic], bool]:
@@ -161,6 +174,8 @@ def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic
         if suppressions.skip_file:
             return [], False
     diagnostics, parsed = _lint(text, path, settings)
+    if not diagnostics and suppressions is None:
+        return diagnostics, parsed
     lines = LineIndex(text)
     if suppressions is not None:
         diagnostics = [d for d in diagnostics if d.internal or not suppressions.suppresses(d)]
@@ -312,7 +327,20 @@ def _analyse(
 
 
 def python_syntax_error(text: str, path: str) -> Diagnostic | None:
-    """KF000 if CPython rejects the text, else None."""
+    """KF000 if CPython's parser rejects the text, else None.
+
+    Compiling to bytecode is cheaper than building the syntax tree's Python
+    objects, and whatever compiles also parses; only a text that does not
+    compile (which includes valid syntax such as a notebook's top-level
+    ``await``) is parsed to decide and to say why.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, path, "exec", dont_inherit=True)
+        return None
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        pass
     return parse_python(text, path)[1]
 
 

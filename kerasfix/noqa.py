@@ -86,12 +86,23 @@ def may_have_directives(text: str) -> bool:
     return _MAYBE.search(text) is not None
 
 
+_CANDIDATE = re.compile(r"#[^\r\n]*noqa", re.IGNORECASE)
+
+
 def comments(text: str) -> Iterator[tokenize.TokenInfo]:
-    """The comment tokens of a text; none if it does not tokenize."""
+    """The comment tokens of a text that may hold a directive; none if it
+    does not tokenize. Tokenizing stops after the last line where a ``#``
+    is followed by ``noqa``."""
+    starts = [match.start() for match in _CANDIDATE.finditer(text)]
+    if not starts:
+        return
+    last_row = text.count("\n", 0, starts[-1]) + 1
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type == tokenize.COMMENT:
                 yield token
+            elif token.start[0] > last_row:
+                return
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return
 
