@@ -1,13 +1,17 @@
 """Benchmark kerasfix against Ruff and grep on one corpus, in one run.
 
-    python bench/run.py [--generated 200] [--scale 1] [--keep DIR]
+    python bench/run.py [--generated 200] [--scale 1] [--keep DIR] [--keras-corpus DIR]
 
-The corpus: the installed scikit-learn, Keras and TensorFlow sources (copied,
-so every tool reads the same files) plus N generated Keras scripts. Timed side
-by side: kerasfix cold (empty cache) and cached (second run), `ruff check
---select NPY201 --no-cache`, and `grep -rl` as the floor of reading the bytes.
-Prints seconds, files/s, peak memory (largest process of the run) and the
-ratios to Ruff and grep; then the time for one generated 1 MB Keras file.
+Two corpora. The library corpus: the installed scikit-learn, Keras and
+TensorFlow sources (copied, so every tool reads the same files) plus N
+generated Keras scripts. The Keras corpus: real public Keras repositories
+(default ../shared/corpus/keras-repos when it exists), where most files reach
+the analysis. Timed side by side on each: kerasfix cold (empty cache) and
+cached (second run), `ruff check --select NPY201 --no-cache`, and `grep -rl`
+as the floor of reading the bytes. Prints wall seconds, CPU seconds (user +
+system of the tool and its workers), files/s, peak memory (largest process of
+the run) and the ratios to Ruff (wall and CPU); then the time for one
+generated 1 MB Keras file.
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ import resource, subprocess, sys, time
 start = time.perf_counter()
 subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(elapsed, peak)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
 
 SCRIPT = """import numpy as np
@@ -95,7 +99,10 @@ def build_corpus(root: Path, n_generated: int, scale: int) -> int:
     return count
 
 
-def measure(command: list[str], cwd: Path, timeout: float | None = None) -> tuple[float, float]:
+Measured = tuple[float, float, float]  # wall seconds, peak MB, CPU seconds
+
+
+def measure(command: list[str], cwd: Path, timeout: float | None = None) -> Measured:
     proc = subprocess.run(
         [sys.executable, "-c", MEASURE, *command],
         capture_output=True,
@@ -103,8 +110,50 @@ def measure(command: list[str], cwd: Path, timeout: float | None = None) -> tupl
         cwd=cwd,
         timeout=timeout,
     )
-    elapsed, peak_kb = proc.stdout.split()
-    return float(elapsed), float(peak_kb) / 1024
+    elapsed, peak_kb, cpu = proc.stdout.split()
+    return float(elapsed), float(peak_kb) / 1024, float(cpu)
+
+
+def copy_keras_corpus(source: Path, target: Path) -> int:
+    count = 0
+    for path in sorted(source.rglob("*")):
+        if path.suffix in (".py", ".ipynb") and path.is_file():
+            dest = target / path.relative_to(source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
+            count += 1
+    return count
+
+
+def time_corpus(label: str, corpus: Path, work: Path, files: int, tools: dict[str, str]) -> None:
+    """Time every tool on ``corpus`` (a folder under ``work``) and print the table."""
+    shutil.rmtree(corpus / ".kerasfix_cache", ignore_errors=True)
+    (corpus / ".git").mkdir(exist_ok=True)  # the project root: the cache goes here
+    check = [tools["kerasfix"], "check", "--exit-zero", "-q", "--output-format", "concise"]
+    rows = [
+        ("kerasfix (cold)", measure([*check, str(corpus)], work)),
+        ("kerasfix (cached)", measure([*check, str(corpus)], work)),
+        (
+            "ruff --select NPY201",
+            measure(
+                [tools["ruff"], "check", "--select", "NPY201", "--no-cache", "--exit-zero"]
+                + ["-q", str(corpus)],
+                work,
+            ),
+        ),
+        ("grep -rl", measure(["grep", "-rl", "predict_classes", str(corpus)], work)),
+    ]
+    ruff_s, _, ruff_cpu = rows[2][1]
+    print(label)
+    print(
+        f"{'tool':<22}{'seconds':>9}{'CPU s':>8}{'files/s':>10}{'peak MB':>9}"
+        f"{'x ruff':>8}{'x ruff CPU':>12}"
+    )
+    for name, (seconds, peak, cpu) in rows:
+        print(
+            f"{name:<22}{seconds:>9.2f}{cpu:>8.2f}{files / seconds:>10.0f}{peak:>9.0f}"
+            f"{seconds / ruff_s:>8.1f}{cpu / ruff_cpu:>12.1f}"
+        )
 
 
 def main() -> None:
@@ -113,6 +162,13 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="build the corpus here and keep it")
     parser.add_argument("--big-timeout", type=float, default=120.0)
+    default_keras = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "keras-repos"
+    parser.add_argument(
+        "--keras-corpus",
+        type=Path,
+        default=default_keras if default_keras.is_dir() else None,
+        help="a folder of real Keras code to time as a second corpus",
+    )
     args = parser.parse_args()
     bindir = Path(sys.executable).parent
     kerasfix = str(bindir / "kerasfix")
@@ -124,44 +180,30 @@ def main() -> None:
     corpus.mkdir(parents=True)
     files = build_corpus(corpus, args.generated, args.scale)
     size = sum(p.stat().st_size for p in corpus.rglob("*.py")) / 1e6
-    cache = work / ".kerasfix_cache"
-    shutil.rmtree(cache, ignore_errors=True)
-    check = [kerasfix, "check", "--exit-zero", "-q", "--output-format", "concise", str(corpus)]
-    rows = [
-        ("kerasfix (cold)", measure(check, work)),
-        ("kerasfix (cached)", measure(check, work)),
-        (
-            "ruff --select NPY201",
-            measure(
-                [
-                    ruff,
-                    "check",
-                    "--select",
-                    "NPY201",
-                    "--no-cache",
-                    "--exit-zero",
-                    "-q",
-                    str(corpus),
-                ],
-                work,
-            ),
-        ),
-        ("grep -rl", measure(["grep", "-rl", "predict_classes", str(corpus)], work)),
-    ]
-    ruff_s = rows[2][1][0]
-    grep_s = rows[3][1][0]
+    tools = {"kerasfix": kerasfix, "ruff": ruff}
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
-    print(
-        f"corpus: {files} files, {size:.1f} MB "
-        f"(sklearn, keras, tensorflow + {args.generated} generated) x{args.scale}"
+    time_corpus(
+        f"library corpus: {files} files, {size:.1f} MB "
+        f"(sklearn, keras, tensorflow + {args.generated} generated) x{args.scale}",
+        corpus,
+        work,
+        files,
+        tools,
     )
-    print(f"{'tool':<22}{'seconds':>9}{'files/s':>10}{'peak MB':>9}{'x ruff':>8}{'x grep':>8}")
-    for name, (seconds, peak) in rows:
-        print(
-            f"{name:<22}{seconds:>9.2f}{files / seconds:>10.0f}{peak:>9.0f}"
-            f"{seconds / ruff_s:>8.1f}{seconds / grep_s:>8.1f}"
+    keras_source = args.keras_corpus
+    if keras_source is not None and keras_source.is_dir():
+        keras_corpus = work / "keras-corpus"
+        shutil.rmtree(keras_corpus, ignore_errors=True)
+        count = copy_keras_corpus(keras_source, keras_corpus)
+        mb = sum(p.stat().st_size for p in keras_corpus.rglob("*") if p.is_file()) / 1e6
+        time_corpus(
+            f"Keras corpus: {count} files (.py and .ipynb), {mb:.1f} MB from {keras_source}",
+            keras_corpus,
+            work,
+            count,
+            tools,
         )
     for target in (0.125, 0.25, 1.0):
         big = work / f"generated_{target}MB.py"
@@ -174,7 +216,7 @@ def main() -> None:
         big.write_text("".join(parts))
         command = [kerasfix, "check", "--no-cache", "--exit-zero", "-q", str(big)]
         try:
-            seconds, peak = measure(command, work, timeout=args.big_timeout)
+            seconds, peak, _ = measure(command, work, timeout=args.big_timeout)
             shown = f"{seconds:.1f} s, peak {peak:.0f} MB"
         except subprocess.TimeoutExpired:
             shown = f"more than {args.big_timeout} s (stopped)"
