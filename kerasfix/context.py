@@ -10,6 +10,7 @@ import tokenize
 from dataclasses import dataclass
 from functools import cached_property
 
+from kerasfix import knowledge as kb
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix
 from kerasfix.inference import Head, Model, ModelInference, Value
 from kerasfix.noqa import noqa_rows
@@ -18,20 +19,6 @@ from kerasfix.settings import Settings
 from kerasfix.source import LineIndex
 from kerasfix.syntax import Arg
 from kerasfix.tree import TreeIndex
-
-# Methods whose receiver is a model: where to look for the models a module uses.
-MODEL_METHODS = (
-    "compile",
-    "fit",
-    "predict",
-    "evaluate",
-    "summary",
-    "fit_generator",
-    "train_on_batch",
-    "predict_classes",
-    "predict_proba",
-    "save",
-)
 
 
 class Context:
@@ -93,7 +80,7 @@ class Context:
         each once, in source order."""
         seen: dict[int, Head] = {}
         candidates: list[Value] = []
-        for method in MODEL_METHODS:
+        for method in kb.MODEL_METHODS:
             for call in self.tree.calls_by_attr.get(method, ()):
                 assert isinstance(call.func, ast.Attribute)
                 candidates.append(self.inference.model_of(call.func.value))

@@ -124,6 +124,31 @@ PASS_THROUGH_LAYERS: frozenset[str] = frozenset(
 )
 # Layers that wrap another and keep its last axis.
 WRAPPER_LAYERS: frozenset[str] = frozenset({"TimeDistributed"})
+# Layers whose output is (batch, features) whatever the rank of their input.
+FLATTENING_LAYERS: frozenset[str] = frozenset(
+    {
+        "Flatten",
+        "GlobalAveragePooling1D",
+        "GlobalAveragePooling2D",
+        "GlobalAveragePooling3D",
+        "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D",
+        "GlobalMaxPooling3D",
+        "GlobalAvgPool2D",
+        "GlobalMaxPool2D",
+    }
+)
+# Units layers whose output on a (batch, n) input is (batch, units).
+RANK2_UNITS_LAYERS: frozenset[str] = frozenset({"Dense"})
+# Sequential's method that appends a layer, and the uses of a model that may
+# change its layers (after them its head is not known).
+ADD_LAYER = "add"
+REMOVE_LAYER = "pop"
+LAYER_CHANGING_ATTRIBUTES: frozenset[str] = frozenset({REMOVE_LAYER, "layers", "_layers"})
+# Libraries whose functions, given a model, never add layers to it.
+LAYER_NEUTRAL_LIBRARIES: frozenset[str] = frozenset({"tensorflow", "numpy", "matplotlib"})
+# Attributes of a model that are its output tensors.
+MODEL_OUTPUT_ATTRIBUTES: frozenset[str] = frozenset({"output", "outputs"})
 
 # --- activations ------------------------------------------------------------
 
@@ -401,6 +426,10 @@ OPTIMIZERS: frozenset[str] = frozenset(
         "Lamb",
     }
 )
+# Where the optimizers live: Keras 3's namespace (where `decay=` is rejected)
+# and tf-keras's frozen Keras 2 copy of them.
+OPTIMIZER_NAMESPACE = "optimizers"
+LEGACY_OPTIMIZER_NAMESPACE = "optimizers.legacy"
 
 # The removed generator methods, with the positional parameters of their
 # Keras 2 signatures (after the generator), and what they became.
@@ -547,11 +576,28 @@ KERAS1_CONV_KERNEL_POSITIONALS: dict[str, int] = {
 
 # History keys that Keras 2.3+ names after the metric as given ("accuracy").
 HISTORY_KEYS: dict[str, str] = {"acc": "accuracy", "val_acc": "val_accuracy"}
+# Methods that train a model and return its History.
 FIT_METHODS: frozenset[str] = frozenset({"fit", "fit_generator"})
+# Methods that take the Keras 1 training keywords (``nb_epoch=`` …).
+TRAINING_LOOP_METHODS: tuple[str, ...] = ("fit", "fit_generator", "evaluate")
+# Methods whose receiver is a model: where to look for the models a module uses.
+MODEL_METHODS: tuple[str, ...] = (
+    "compile",
+    "fit",
+    "predict",
+    "evaluate",
+    "summary",
+    "fit_generator",
+    "train_on_batch",
+    "predict_classes",
+    "predict_proba",
+    "save",
+)
 
 # The scikit-learn wrappers moved out of Keras.
 SKLEARN_WRAPPER_MODULE = "wrappers.scikit_learn"
 SCIKERAS_MODULE = "scikeras.wrappers"
+SKLEARN_WRAPPERS: frozenset[str] = frozenset({"KerasClassifier", "KerasRegressor"})
 SCIKERAS_GUIDE = "https://adriangb.com/scikeras/stable/migration.html"
 
 # Removed APIs with no exact replacement: reported with guidance.

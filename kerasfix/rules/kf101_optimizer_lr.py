@@ -68,9 +68,12 @@ class OptimizerLr(Rule):
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
         for call, path in keras_calls(ctx, kb.OPTIMIZERS):
             namespace, _, leaf = path.rpartition(".")
-            if namespace not in ("optimizers", "optimizers.legacy") or leaf not in kb.OPTIMIZERS:
+            if leaf not in kb.OPTIMIZERS or namespace not in (
+                kb.OPTIMIZER_NAMESPACE,
+                kb.LEGACY_OPTIMIZER_NAMESPACE,
+            ):
                 continue
-            if namespace == "optimizers":
+            if namespace == kb.OPTIMIZER_NAMESPACE:
                 yield from cls._decay(ctx, call, leaf)
             lr = keyword_arg(call, "lr")
             if lr is None:

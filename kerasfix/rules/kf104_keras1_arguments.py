@@ -19,7 +19,6 @@ _OLD_KEYWORDS = (
     "samples_per_epoch",
 )
 
-_FIT_METHODS = ("fit", "fit_generator", "evaluate")
 _LAYER_KEYWORDS = frozenset({*kb.KERAS1_LAYER_KEYWORDS, "dim_ordering"})
 _FIT_KEYWORDS = frozenset({*kb.KERAS1_FIT_KEYWORDS, "samples_per_epoch"})
 
@@ -117,7 +116,7 @@ class Keras1Arguments(Rule):
             if not path.startswith("layers."):
                 continue
             yield from cls._layer(ctx, call, path.split(".", 1)[1])
-        for call in ctx.method_calls(*_FIT_METHODS):
+        for call in ctx.method_calls(*kb.TRAINING_LOOP_METHODS):
             assert isinstance(call.func, ast.Attribute)
             method = call.func.attr
             old = [k for k in call.keywords if k.arg in ("nb_epoch", "samples_per_epoch")]

@@ -11,8 +11,6 @@ from kerasfix.rules._migration import import_module_span, keras_calls, split_fam
 from kerasfix.rules.base import Rule
 from kerasfix.syntax import keyword_arg
 
-_WRAPPERS = frozenset({"KerasClassifier", "KerasRegressor"})
-
 
 class SklearnWrapper(Rule):
     """KF105 sklearn-wrapper: `keras.wrappers.scikit_learn` is gone; scikeras replaces it.
@@ -68,7 +66,7 @@ class SklearnWrapper(Rule):
                 message,
                 fix(Applicability.UNSAFE, "Import from scikeras", edit) if edit else None,
             )
-        for call, path in keras_calls(ctx, _WRAPPERS):
+        for call, path in keras_calls(ctx, kb.SKLEARN_WRAPPERS):
             if not path.startswith(kb.SKLEARN_WRAPPER_MODULE + "."):
                 continue
             build_fn = keyword_arg(call, "build_fn")

@@ -1,0 +1,155 @@
+"""Model inference: what rules may ask of a module.
+
+Rules ask questions ("is this receiver a Keras model? what is its output
+head? what loss did this compile call receive?"); they never walk assignments
+themselves. This facade is all they import; behind it the inference is in
+layers, each reading only the one below and :mod:`kerasfix.knowledge`:
+
+* :mod:`~kerasfix.inference.bindings` — imports as qualified names, the
+  assignment that reaches a use, the reads a binding may reach;
+* :mod:`~kerasfix.inference.evaluation` — an abstract interpreter over
+  values, the module's own functions and classes (knows nothing of Keras);
+* :mod:`~kerasfix.inference.keras_models` — layers, heads, ``Sequential`` and
+  its ``.add()`` calls, functional graphs, Keras model classes;
+* :mod:`~kerasfix.inference.compile` — losses and the outputs they train;
+* :mod:`~kerasfix.inference.values` — the values they all speak.
+
+Whenever a step is not certain the answer is ``UNKNOWN``: precision first.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from kerasfix import knowledge as kb
+from kerasfix.inference.bindings import Bindings
+from kerasfix.inference.compile import Compiles
+from kerasfix.inference.keras_models import KerasModels
+from kerasfix.inference.values import (
+    UNKNOWN,
+    ClassRef,
+    Const,
+    Function,
+    Head,
+    Layer,
+    LossSpec,
+    Model,
+    NonKeras,
+    Ref,
+    Seq,
+    Tensor,
+    Value,
+)
+from kerasfix.scopes import Scope
+from kerasfix.tree import TreeIndex
+
+__all__ = [
+    "UNKNOWN",
+    "ClassRef",
+    "Const",
+    "Function",
+    "Head",
+    "Layer",
+    "LossSpec",
+    "Model",
+    "ModelInference",
+    "NonKeras",
+    "Ref",
+    "Seq",
+    "Tensor",
+    "Value",
+]
+
+
+class ModelInference:
+    """Answers questions about one module. Build once per file; cheap queries."""
+
+    def __init__(self, module: ast.Module, tree: TreeIndex | None = None) -> None:
+        self.module = module
+        self.tree = tree or TreeIndex(module)
+        self.bindings = Bindings(self.tree)
+        self.models = KerasModels(self.bindings)
+        self.compiles = Compiles(self.bindings, self.models)
+
+    # -- values and models ------------------------------------------------------
+
+    def value_of(self, expr: ast.expr) -> Value:
+        """What ``expr`` evaluates to at its place in the module."""
+        return self.models.value_of(expr)
+
+    def model_of(self, expr: ast.expr) -> Value:
+        """A Model, NonKeras, or UNKNOWN for a method-call receiver."""
+        return self.models.model_of(expr)
+
+    def defines_method(self, receiver: ast.expr, method: str) -> bool:
+        """True for ``self.method(…)`` / ``super().method(…)`` inside a class of
+        this module that defines ``method`` itself (or in a local base)."""
+        if isinstance(receiver, ast.Call):
+            if not (isinstance(receiver.func, ast.Name) and receiver.func.id == "super"):
+                return False
+        elif not (isinstance(receiver, ast.Name) and self.bindings.is_self(receiver)):
+            return False
+        cls = self.bindings.enclosing_class(receiver)
+        return cls is not None and self.models._class_defines(cls, method, deep=True)
+
+    def module_defines_method(self, method: str) -> bool:
+        """True if a class in this module, other than a Keras model subclass,
+        defines ``method``."""
+        models = self.models
+        for node in self.tree.classes:
+            if method in models._class_info(node).methods and not models.class_is_keras_model(node):
+                return True
+        return False
+
+    # -- compile ----------------------------------------------------------------
+
+    def loss_of(self, expr: ast.expr) -> LossSpec | None:
+        """The Keras loss ``expr`` names, or None if it is not one or not known."""
+        return self.compiles.loss_of(expr)
+
+    def compiled_outputs(self, compile_call: ast.Call) -> list[tuple[Head, LossSpec]]:
+        """For ``model.compile(...)``: each output head with the loss it is
+        trained with, where both are known."""
+        return self.compiles.compiled_outputs(compile_call)
+
+    # -- names ------------------------------------------------------------------
+
+    def origin(self, expr: ast.expr) -> ast.expr | None:
+        """The expression a name stands for, following the assignment that
+        reaches it (``loss = "mse"; compile(loss=loss)`` → ``"mse"``)."""
+        return self.bindings.origin(expr)
+
+    def scope_of(self, node: ast.AST) -> Scope | None:
+        return self.tree.scope_of(node)
+
+    def name_is_free(self, node: ast.AST, name: str) -> bool:
+        """True if ``name`` is bound nowhere that ``node`` can see."""
+        return self.bindings.name_is_free(node, name)
+
+    def resolves_to_import(self, node: ast.AST, name: str, qualname: str) -> bool:
+        """True if ``name`` at ``node`` is only ever the import of ``qualname``."""
+        return self.bindings.resolves_to_import(node, name, qualname)
+
+    def keras_spelling(self, api_path: str, at: ast.AST) -> str | None:
+        """How this module can name the Keras API object ``api_path``
+        (``losses.CategoricalCrossentropy``) with the imports it has, seen
+        from ``at``: ``tf.keras.losses.CategoricalCrossentropy``,
+        ``keras.losses.…``, ``losses.…``."""
+        namespace, _, leaf = api_path.rpartition(".")
+        candidates: list[tuple[int, str]] = []
+        for bound, qual in self.bindings.top_level_imports():
+            if not self.bindings.resolves_to_import(at, bound, qual):
+                continue
+            if qual in ("tensorflow",):
+                candidates.append((1, f"{bound}.keras.{api_path}"))
+                continue
+            path = kb.keras_path(qual)
+            if path is None:
+                continue
+            if path == "":
+                candidates.append((2, f"{bound}.{api_path}"))
+            elif path == namespace:
+                candidates.append((3, f"{bound}.{leaf}"))
+        if not candidates:
+            return None
+        return max(candidates)[1]

@@ -1,0 +1,376 @@
+"""Evaluation: what an expression evaluates to at its place in the module.
+
+The second layer of the inference, on the bindings: a small abstract
+interpreter over literals, names (through the assignment that reaches each
+use), attributes of imports and of ``self``, tuples, and calls of the
+module's own functions and classes (parameters bound to the call's
+arguments). Whenever a step is not certain the answer is ``UNKNOWN``.
+
+It knows no Keras API: what a call of an imported API returns, what an
+attribute of such a value is, and what happens to a value between its
+assignment and a use are hooks (``call``, ``attribute``, ``refine_binding``…)
+that the Keras layer (:mod:`kerasfix.inference.keras_models`) fills in. Of
+Keras it only records, for each class, the ``self.x.add(…)`` and
+``self.x.pop()`` calls that layer asks about (their names come from
+:mod:`kerasfix.knowledge`).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from kerasfix import knowledge as kb
+from kerasfix.inference.bindings import Bindings
+from kerasfix.inference.values import (
+    UNKNOWN,
+    ClassRef,
+    Const,
+    Function,
+    Ref,
+    Seq,
+    Value,
+    const,
+    merge,
+)
+from kerasfix.scopes import BUILTIN_NAMES, Binding
+from kerasfix.syntax import FUNCTIONS, has_star, parameter_default
+
+Env = dict[tuple[int, str], tuple[ast.expr, "Env"]]
+MAX_DEPTH = 40
+# A global read in a function must agree with every binding of the name;
+# past this many, the answer is unknown (and the cost stays linear).
+_MAX_FREE_BINDINGS = 16
+# Calls that may receive a value without changing it.
+HARMLESS_CONSUMERS = frozenset({"print", "len", "id", "type", "repr", "str", "isinstance"})
+
+
+@dataclass
+class ClassInfo:
+    node: ast.ClassDef
+    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    # self.<attr> = value, in the method that assigns it
+    attr_assigns: dict[str, list[tuple[ast.expr, ast.FunctionDef, ast.AST]]] = field(
+        default_factory=dict
+    )
+    # self.<attr>.add(layer) calls, with their method
+    attr_adds: dict[str, list[tuple[ast.Call, ast.FunctionDef]]] = field(default_factory=dict)
+    # self.<attr> passed to a call or otherwise mutated (pop)
+    attr_tainted: set[str] = field(default_factory=set)
+
+
+class Evaluator:
+    """Evaluates the expressions of one module. Build once per file."""
+
+    def __init__(self, bindings: Bindings) -> None:
+        self.bindings = bindings
+        self._classes: dict[int, ClassInfo] = {}
+        self._memo: dict[tuple[int, int], Value] = {}
+        self._active: set[tuple[int, int]] = set()
+
+    def value_of(self, expr: ast.expr) -> Value:
+        """What ``expr`` evaluates to at its place in the module."""
+        return self._eval(expr, {}, 0)
+
+    def _eval(self, expr: ast.expr, env: Env, depth: int) -> Value:
+        if depth > MAX_DEPTH:
+            return UNKNOWN
+        key = (id(expr), id(env) if env else 0)
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:
+            return UNKNOWN
+        self._active.add(key)
+        try:
+            value = self._eval_uncached(expr, env, depth + 1)
+        finally:
+            self._active.discard(key)
+        if not env:
+            self._memo[key] = value
+        return value
+
+    def _eval_uncached(self, expr: ast.expr, env: Env, depth: int) -> Value:
+        cls = type(expr)
+        if cls is ast.Constant:
+            return const(expr)
+        if cls is ast.Name:
+            return self._eval_name(expr, env, depth)
+        if isinstance(expr, ast.Attribute):
+            return self._eval_attribute(expr, env, depth)
+        if cls is ast.List or cls is ast.Tuple:
+            items: list[Value] = []
+            for element in expr.elts:
+                if type(element) is ast.Starred:
+                    return UNKNOWN
+                items.append(self._eval(element, env, depth))
+            return Seq(tuple(items))
+        if cls is ast.Call:
+            return self._eval_call(expr, env, depth)
+        if cls is ast.UnaryOp and type(expr.op) is ast.USub:
+            inner = self._eval(expr.operand, env, depth)
+            if isinstance(inner, Const) and type(inner.value) is int:
+                return Const(-inner.value)
+        return UNKNOWN
+
+    # names ------------------------------------------------------------------
+
+    def _eval_name(self, name: ast.Name, env: Env, depth: int) -> Value:
+        found = self.bindings.scopes.referents(name)
+        if found is None:
+            return UNKNOWN
+        access, referents = found
+        if not referents:
+            return Ref(f"builtins.{name.id}") if name.id in BUILTIN_NAMES else UNKNOWN
+        quals = self.bindings.import_quals(referents, name.id)
+        if quals is not None:
+            if len(quals) == 1 and None not in quals:
+                return Ref(next(iter(quals)))  # type: ignore[arg-type]
+            return UNKNOWN
+        if self.bindings.any_import(referents):
+            return UNKNOWN
+        if self.bindings.is_self(name):
+            cls = self.bindings.enclosing_class(name)
+            return self.instantiate(cls) if cls is not None else UNKNOWN
+        if referents[0].scope is not access.scope:
+            # a free variable (a global read in a function): it may be read at
+            # any time, so every assignment must give the same answer
+            if len(referents) > _MAX_FREE_BINDINGS:
+                return UNKNOWN
+            values = [self._eval_assignment(r, name, env, depth) for r in referents]
+            return merge(values)
+        assignment = self.bindings.reaching(name, referents)
+        if assignment is None:
+            return UNKNOWN
+        return self._eval_assignment(assignment, name, env, depth)
+
+    def _eval_assignment(self, assignment: Binding, use: ast.AST, env: Env, depth: int) -> Value:
+        node = assignment.node
+        if isinstance(node, FUNCTIONS):
+            return Function(node)
+        if isinstance(node, ast.ClassDef):
+            return ClassRef(node)
+        if isinstance(node, ast.arg):
+            return self._eval_param(node, env, depth)
+        if not isinstance(node, ast.Name):
+            return UNKNOWN
+        parent = self.bindings.parents.get(node)
+        if isinstance(parent, (ast.Tuple, ast.List)):
+            return self._eval_unpacked(node, parent, env, depth)
+        if isinstance(parent, ast.Assign):
+            value = self._eval(parent.value, env, depth)
+        elif isinstance(parent, ast.AnnAssign) and parent.value is not None:
+            value = self._eval(parent.value, env, depth)
+        else:
+            return UNKNOWN  # for-loop targets, unpacking, augmented ...
+        return self.refine_binding(value, assignment, use, env, depth)
+
+    def _eval_unpacked(
+        self, node: ast.Name, target: ast.Tuple | ast.List, env: Env, depth: int
+    ) -> Value:
+        """``a, b = 1, 2``: the value at the same index of a literal tuple."""
+        assign = self.bindings.parents.get(target)
+        if not (isinstance(assign, ast.Assign) and isinstance(assign.value, (ast.Tuple, ast.List))):
+            return UNKNOWN
+        targets = target.elts
+        values = assign.value.elts
+        if len(targets) != len(values) or any(type(e) is ast.Starred for e in (*targets, *values)):
+            return UNKNOWN
+        index = next(i for i, e in enumerate(targets) if e is node)
+        return self._eval(values[index], env, depth)
+
+    def _eval_param(self, param: ast.arg, env: Env, depth: int) -> Value:
+        function = self.bindings.parents.get(param)
+        if not isinstance(function, (*FUNCTIONS, ast.Lambda)):
+            return UNKNOWN
+        bound = env.get((id(function), param.arg))
+        if bound is not None:
+            expr, outer = bound
+            return self._eval(expr, outer, depth)
+        default = parameter_default(function.args, param)
+        if env and default is not None and (id(function), "") in env:
+            return self._eval(default, env, depth)
+        return UNKNOWN
+
+    # attributes -------------------------------------------------------------
+
+    def _eval_attribute(self, expr: ast.Attribute, env: Env, depth: int) -> Value:
+        attr = expr.attr
+        if isinstance(expr.value, ast.Name) and self.bindings.is_self(expr.value):
+            return self._eval_self_attribute(expr, env, depth)
+        base = self._eval(expr.value, env, depth)
+        if isinstance(base, Ref):
+            return Ref(f"{base.qualname}.{attr}")
+        return self.attribute(base, attr)
+
+    def _class_info(self, cls: ast.ClassDef) -> ClassInfo:
+        info = self._classes.get(id(cls))
+        if info is not None:
+            return info
+        info = ClassInfo(cls)
+        self._classes[id(cls)] = info
+        for stmt in cls.body:
+            if isinstance(stmt, FUNCTIONS):
+                info.methods[stmt.name] = stmt
+        for method in info.methods.values():
+            _collect_self_attributes(self.bindings, info, method)
+        return info
+
+    def _class_defines(self, cls: ast.ClassDef, method: str, deep: bool) -> bool:
+        if method in self._class_info(cls).methods:
+            return True
+        if not deep:
+            return False
+        for base in cls.bases:
+            value = self._eval(base, {}, 0)
+            if isinstance(value, ClassRef) and value.node is not cls:
+                if self._class_defines(value.node, method, deep=True):
+                    return True
+        return False
+
+    def _eval_self_attribute(self, expr: ast.Attribute, env: Env, depth: int) -> Value:
+        cls = self.bindings.enclosing_class(expr)
+        if cls is None:
+            return UNKNOWN
+        info = self._class_info(cls)
+        attr = expr.attr
+        if attr in info.methods and attr not in info.attr_assigns:
+            return Function(info.methods[attr], bound_self=Const(None))
+        assigns = info.attr_assigns.get(attr, [])
+        if not assigns:
+            return self.unassigned_self_attribute(cls, attr)
+        values = []
+        use_method = self.bindings.enclosing_function(expr)
+        for value_expr, method, stmt in assigns:
+            if method is use_method and self.bindings.start(stmt) > self.bindings.start(expr):
+                continue  # assigned after this use in the same method
+            value = self._eval(value_expr, env, depth)
+            values.append(
+                self.refine_self_attribute(value, info, attr, method, stmt, expr, env, depth)
+            )
+        return merge(values)
+
+    # calls -----------------------------------------------------------------
+
+    def _eval_call(self, call: ast.Call, env: Env, depth: int) -> Value:
+        func = self._eval(call.func, env, depth)
+        if isinstance(func, Function):
+            return self._call_function(func, call, env, depth)
+        if isinstance(func, ClassRef):
+            return self.instantiate(func.node)
+        return self.call(func, call, env, depth)
+
+    def _call_function(self, func: Function, call: ast.Call, env: Env, depth: int) -> Value:
+        node = func.node
+        new_env: Env = {(id(node), ""): (call, env)}
+        params = [*node.args.posonlyargs, *node.args.args]
+        if func.bound_self is not None and params:
+            params = params[1:]
+        if has_star(call):
+            return UNKNOWN
+        for param, value in zip(params, call.args):
+            new_env[(id(node), param.arg)] = (value, env)
+        for keyword in call.keywords:
+            new_env[(id(node), keyword.arg)] = (keyword.value, env)  # type: ignore[index]
+        returns = self.bindings.returns(node)
+        if not returns:
+            return UNKNOWN
+        values = [self._eval(r, new_env, depth) for r in returns]
+        return merge(values)
+
+    # -- what the layer above decides (here: nothing is known) ----------------
+
+    def instantiate(self, cls: ast.ClassDef) -> Value:
+        """The instance a call of a class of this module makes."""
+        return UNKNOWN
+
+    def call(self, func: Value, call: ast.Call, env: Env, depth: int) -> Value:
+        """The result of calling ``func`` (not a function or class of this module)."""
+        return UNKNOWN
+
+    def attribute(self, base: Value, attr: str) -> Value:
+        """``base.attr`` for a value that is not an import."""
+        return UNKNOWN
+
+    def unassigned_self_attribute(self, cls: ast.ClassDef, attr: str) -> Value:
+        """``self.attr`` that no method of ``cls`` assigns."""
+        return UNKNOWN
+
+    def refine_binding(
+        self, value: Value, assignment: Binding, use: ast.AST, env: Env, depth: int
+    ) -> Value:
+        """The value of ``assignment`` as seen at ``use`` (what ran between)."""
+        return value
+
+    def refine_self_attribute(
+        self,
+        value: Value,
+        info: ClassInfo,
+        attr: str,
+        method: ast.FunctionDef | ast.AsyncFunctionDef,
+        assign_stmt: ast.AST,
+        use: ast.AST,
+        env: Env,
+        depth: int,
+    ) -> Value:
+        """The value of ``self.attr = value`` as seen at ``use``."""
+        return value
+
+
+_UNKNOWN_VALUE = ast.Name("__unknown__", ast.Load())  # an expression no binding reaches
+
+
+def _collect_self_attributes(
+    bindings: Bindings,
+    info: ClassInfo,
+    method: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> None:
+    """Record ``self.x = …``, ``self.x.add(…)`` and ``f(self.x)`` in one
+    method of a class (not in classes nested in it)."""
+
+    def self_attr(node: ast.AST) -> str | None:
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and bindings.is_self(node.value)
+        ):
+            return node.attr
+        return None
+
+    stack: list[ast.AST] = [method]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            continue
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                attr = self_attr(target)
+                if attr is not None:
+                    info.attr_assigns.setdefault(attr, []).append((node.value, method, node))
+                elif isinstance(target, (ast.Tuple, ast.List)):
+                    for element in target.elts:
+                        attr = self_attr(element)
+                        if attr is not None:
+                            info.attr_tainted.add(attr)
+                            info.attr_assigns.setdefault(attr, []).append(
+                                (_UNKNOWN_VALUE, method, node)
+                            )
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                attr = self_attr(func.value)
+                if attr is not None:
+                    if func.attr == kb.ADD_LAYER:
+                        info.attr_adds.setdefault(attr, []).append((node, method))
+                    elif func.attr == kb.REMOVE_LAYER:
+                        info.attr_tainted.add(attr)
+            values = [a.value if type(a) is ast.Starred else a for a in node.args]
+            values.extend(k.value for k in node.keywords)
+            for value in values:
+                attr = self_attr(value)
+                if attr is not None and not (
+                    isinstance(func, ast.Name) and func.id in HARMLESS_CONSUMERS
+                ):
+                    info.attr_tainted.add(attr)
+        children = list(ast.iter_child_nodes(node))
+        children.reverse()
+        stack.extend(children)

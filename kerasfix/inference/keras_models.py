@@ -1,0 +1,403 @@
+"""Keras models: what a call of a Keras API builds, and what a model ends in.
+
+The third layer of the inference. It fills in the evaluator's hooks with
+what :mod:`kerasfix.knowledge` says of Keras (and only that): a ``Sequential``
+folds its layer list and the ``.add()`` calls that run before the use; a
+functional ``Model`` follows the tensors from ``Input`` to its outputs; a
+layer is its units and activation; a class is a Keras model when its bases
+reach one; an application or ``load_model`` is a model whose head is not seen.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+
+from kerasfix import knowledge as kb
+from kerasfix.inference.evaluation import ClassInfo, Env, Evaluator
+from kerasfix.inference.values import (
+    UNKNOWN,
+    ClassRef,
+    Const,
+    Function,
+    Head,
+    Layer,
+    Model,
+    NonKeras,
+    Ref,
+    Seq,
+    Tensor,
+    Value,
+)
+from kerasfix.scopes import Binding
+from kerasfix.syntax import arg, arg_node
+
+
+class KerasModels(Evaluator):
+    """The evaluator, knowing Keras's models and layers."""
+
+    def model_of(self, expr: ast.expr) -> Value:
+        """A Model, NonKeras, or UNKNOWN for a method-call receiver."""
+        value = self.value_of(expr)
+        if isinstance(value, (Model, NonKeras)):
+            return value
+        if isinstance(value, (Ref, Const, Seq, Layer, Tensor, Function, ClassRef)):
+            return NonKeras(type(value).__name__)
+        return UNKNOWN
+
+    # -- the evaluator's hooks -------------------------------------------------
+
+    def call(self, func: Value, call: ast.Call, env: Env, depth: int) -> Value:
+        if isinstance(func, Ref):
+            return self._call_ref(func, call, env, depth)
+        if isinstance(func, Layer):
+            return self._apply_layer(func, call, env, depth)
+        if isinstance(func, Model):
+            source = arg(call, 0, "inputs", "x")
+            if func.head is not None:
+                return Tensor(func.head)
+            return Tensor(None) if source is not None else UNKNOWN
+        return UNKNOWN
+
+    def attribute(self, base: Value, attr: str) -> Value:
+        if isinstance(base, Model) and attr in kb.MODEL_OUTPUT_ATTRIBUTES:
+            if attr == "output" and base.head is not None:
+                return Tensor(base.head)
+            return Tensor(None)
+        return UNKNOWN
+
+    def unassigned_self_attribute(self, cls: ast.ClassDef, attr: str) -> Value:
+        if self.class_is_keras_model(cls) and attr in kb.MODEL_OUTPUT_ATTRIBUTES:
+            return Tensor(None)
+        return UNKNOWN
+
+    def refine_binding(
+        self, value: Value, assignment: Binding, use: ast.AST, env: Env, depth: int
+    ) -> Value:
+        if isinstance(value, Model) and value.sequential and value.heads is not None:
+            return self._with_adds(value, assignment, use, env, depth)
+        return value
+
+    def refine_self_attribute(
+        self,
+        value: Value,
+        info: ClassInfo,
+        attr: str,
+        method: ast.FunctionDef | ast.AsyncFunctionDef,
+        assign_stmt: ast.AST,
+        use: ast.AST,
+        env: Env,
+        depth: int,
+    ) -> Value:
+        if isinstance(value, Model) and value.sequential and value.heads is not None:
+            return self._with_attr_adds(value, info, attr, method, assign_stmt, use, env, depth)
+        return value
+
+    # -- Keras APIs, classes, layers and models ---------------------------------
+
+    def _call_ref(self, func: Ref, call: ast.Call, env: Env, depth: int) -> Value:
+        path = func.keras
+        if path is None:
+            if kb.is_non_keras(func.qualname):
+                return NonKeras(func.qualname)
+            return UNKNOWN
+        if kb.is_non_keras(func.qualname):
+            return NonKeras(func.qualname)
+        if path == kb.SEQUENTIAL:
+            return self._sequential(call, env, depth)
+        if path in kb.FUNCTIONAL:
+            return self._functional(call, env, depth)
+        if path in kb.MODEL_FACTORIES or path.startswith(kb.APPLICATIONS_NAMESPACE + "."):
+            return Model(call, None)
+        if path in kb.INPUT:
+            return Tensor(None)
+        if path.startswith("layers."):
+            return self._layer(path.split(".")[-1], call, env, depth)
+        return UNKNOWN
+
+    def instantiate(self, cls: ast.ClassDef) -> Value:
+        if self.class_is_keras_model(cls):
+            for method in kb.REMOVED_MODEL_METHODS:
+                if self._class_defines(cls, method, deep=True):
+                    return NonKeras(f"class {cls.name}")
+            return Model(cls, None)
+        if self._class_bases_known(cls):
+            return NonKeras(f"class {cls.name}")
+        return UNKNOWN
+
+    def class_is_keras_model(self, cls: ast.ClassDef) -> bool:
+        for base in cls.bases:
+            value = self._eval(base, {}, 0)
+            if isinstance(value, Ref) and value.keras in (kb.SEQUENTIAL, *kb.FUNCTIONAL):
+                return True
+            if isinstance(value, ClassRef) and value.node is not cls:
+                if self.class_is_keras_model(value.node):
+                    return True
+        return False
+
+    def _class_bases_known(self, cls: ast.ClassDef) -> bool:
+        """True if every base is ``object``, a local class with known bases,
+        or a non-Keras library class: instances are then not Keras models."""
+        for base in cls.bases:
+            value = self._eval(base, {}, 0)
+            if isinstance(value, Ref) and (
+                value.qualname == "builtins.object" or kb.is_non_keras(value.qualname)
+            ):
+                continue
+            if isinstance(value, ClassRef) and value.node is not cls:
+                if self._class_bases_known(value.node):
+                    continue
+            return False
+        return True
+
+    # layers and models -------------------------------------------------------
+
+    def _layer(self, name: str, call: ast.Call, env: Env, depth: int) -> Value:
+        if name in kb.UNITS_LAYERS:
+            spec = kb.UNITS_LAYERS[name]
+            units_expr = arg(call, 0, *spec.units_keywords)
+            units = self._int(units_expr, env, depth)
+            act_arg = arg_node(call, spec.activation_position, "activation")
+            if act_arg is None:
+                activation: str | None = spec.default_activation
+            else:
+                activation = self._activation(act_arg.value, env, depth)
+            return Layer("units", name, call, units, activation, act_arg)
+        if name in kb.ACTIVATION_LAYERS:
+            activation = kb.ACTIVATION_LAYERS[name]
+            if activation is None:
+                expr = arg(call, 0, "activation")
+                activation = self._activation(expr, env, depth) if expr is not None else None
+            return Layer("activation", name, call, activation=activation)
+        if name in kb.PASS_THROUGH_LAYERS:
+            return Layer("pass", name, call)
+        if name in kb.WRAPPER_LAYERS:
+            inner = arg(call, 0, "layer")
+            value = self._eval(inner, env, depth) if inner is not None else UNKNOWN
+            return Layer("wrapper", name, call, inner=value)
+        if name in kb.FLATTENING_LAYERS:
+            return Layer("flatten", name, call)
+        return Layer("other", name, call)
+
+    def _int(self, expr: ast.expr | None, env: Env, depth: int) -> int | None:
+        if expr is None:
+            return None
+        value = self._eval(expr, env, depth)
+        if isinstance(value, Const) and type(value.value) is int:
+            return value.value
+        return None
+
+    def _activation(self, expr: ast.expr | None, env: Env, depth: int) -> str | None:
+        if expr is None:
+            return None
+        value = self._eval(expr, env, depth)
+        if isinstance(value, Const):
+            if value.value is None:
+                return "linear"
+            if isinstance(value.value, str):
+                return value.value.lower()
+            return None
+        if isinstance(value, Ref):
+            return kb.activation_name(value.qualname)
+        return None
+
+    def _fold(self, head: Head | None, layer: Value, rank2: bool) -> tuple[Head | None, bool]:
+        """The head after ``layer`` is applied to a value whose head is ``head``."""
+        if isinstance(layer, Model):
+            return layer.head, False
+        if not isinstance(layer, Layer):
+            return None, False
+        if layer.kind == "units":
+            return (
+                Head(
+                    layer.units,
+                    layer.activation,
+                    layer.node,
+                    layer.activation_arg,
+                    rank2=rank2 and layer.name in kb.RANK2_UNITS_LAYERS,
+                ),
+                rank2 and layer.name in kb.RANK2_UNITS_LAYERS,
+            )
+        if layer.kind == "activation":
+            units = head.units if head is not None else None
+            base = head.layer if head is not None else None
+            return (
+                Head(
+                    units,
+                    layer.activation,
+                    base,
+                    None,
+                    layer.node,
+                    rank2=head.rank2 if head is not None else False,
+                ),
+                rank2,
+            )
+        if layer.kind == "pass":
+            return head, rank2
+        if layer.kind == "wrapper" and layer.inner is not None:
+            inner_head, _ = self._fold(head, layer.inner, False)
+            return inner_head, False
+        if layer.kind == "flatten":
+            return None, True
+        return None, False
+
+    def _sequential(self, call: ast.Call, env: Env, depth: int) -> Value:
+        layers_expr = arg(call, 0, "layers")
+        if layers_expr is None:
+            return Model(call, (None,), sequential=True)  # layers come from .add()
+        layers = self._eval(layers_expr, env, depth)
+        if not isinstance(layers, Seq):
+            return Model(call, None)
+        return Model(call, (self._fold_all(layers.items),), sequential=True)
+
+    def _fold_all(self, layers: Sequence[Value], conditional: Sequence[bool] = ()) -> Head | None:
+        head: Head | None = None
+        rank2 = _starts_rank2(layers[0]) if layers else False
+        for index, layer in enumerate(layers):
+            new_head, new_rank2 = self._fold(head, layer, rank2)
+            if conditional and conditional[index]:
+                if not (new_head is head or (new_head is not None and new_head.same(head))):
+                    new_head = None  # may or may not have been added
+                new_rank2 = rank2 and new_rank2
+            head, rank2 = new_head, new_rank2
+        return head
+
+    def _functional(self, call: ast.Call, env: Env, depth: int) -> Value:
+        outputs_expr = arg(call, 1, "outputs")
+        if outputs_expr is None:
+            # Model() with no outputs: a subclass-style call; nothing to see
+            return Model(call, None)
+        outputs = self._eval(outputs_expr, env, depth)
+        if isinstance(outputs, Tensor):
+            return Model(call, (outputs.head,))
+        if isinstance(outputs, Seq):
+            heads = tuple(o.head if isinstance(o, Tensor) else None for o in outputs.items)
+            # a list of one output is still a list: predict() may return a list
+            return Model(call, heads if len(heads) != 1 else heads + (None,))
+        return Model(call, None)
+
+    def _apply_layer(self, layer: Layer, call: ast.Call, env: Env, depth: int) -> Value:
+        source = arg(call, 0, "inputs")
+        if source is None:
+            return UNKNOWN
+        value = self._eval(source, env, depth)
+        if not isinstance(value, Tensor):
+            value = Tensor(None)
+        head, rank2 = self._fold(value.head, layer, value.rank2)
+        return Tensor(head, rank2)
+
+    # Sequential.add() -------------------------------------------------------
+
+    def _with_adds(
+        self, model: Model, assignment: Binding, use: ast.AST, env: Env, depth: int
+    ) -> Model:
+        """Fold the ``.add(layer)`` calls made on this binding before ``use``."""
+        if not isinstance(model.node, ast.Call):
+            return model
+        owner = assignment.scope
+        same_scope = self.bindings.tree.scope_of(use) is owner
+        use_start = self.bindings.start(use)
+        adds: list[tuple[ast.Call, bool]] = []
+        for access in self.bindings.references(assignment):
+            node = access.node
+            parent = self.bindings.parents.get(node)
+            if isinstance(parent, ast.Attribute) and parent.value is node:
+                call = self.bindings.parents.get(parent)
+                attr = parent.attr
+                if attr == kb.ADD_LAYER and isinstance(call, ast.Call) and call.func is parent:
+                    if access.scope is not owner:
+                        return Model(model.node, None)  # added inside another function
+                    if same_scope and not self.bindings.start(call) < use_start:
+                        continue
+                    adds.append((call, self.bindings.conditional(call, owner)))
+                elif attr in kb.LAYER_CHANGING_ATTRIBUTES:
+                    return Model(model.node, None)
+            else:
+                receiver = self.bindings.call_receiving(node)
+                if receiver is not None and not self._harmless_consumer(receiver):
+                    return Model(model.node, None)  # handed to code that may add layers
+        if not adds:
+            return model
+        adds.sort(key=lambda item: self.bindings.start(item[0]))
+        return self._model_plus(model, adds, env, depth)
+
+    def _with_attr_adds(
+        self,
+        model: Model,
+        info: ClassInfo,
+        attr: str,
+        method: ast.FunctionDef | ast.AsyncFunctionDef,
+        assign_stmt: ast.AST,
+        use: ast.AST,
+        env: Env,
+        depth: int,
+    ) -> Model:
+        if attr in info.attr_tainted:
+            return Model(model.node, None)
+        same_method = self.bindings.enclosing_function(use) is method
+        use_start = self.bindings.start(use)
+        adds: list[tuple[ast.Call, bool]] = []
+        for call, add_method in info.attr_adds.get(attr, []):
+            if add_method is not method:
+                return Model(model.node, None)
+            if self.bindings.start(call) < self.bindings.start(assign_stmt):
+                continue
+            if same_method and not self.bindings.start(call) < use_start:
+                continue
+            adds.append((call, self.bindings.conditional(call, method)))
+        if not adds:
+            return model
+        adds.sort(key=lambda item: self.bindings.start(item[0]))
+        return self._model_plus(model, adds, env, depth)
+
+    def _model_plus(
+        self, model: Model, adds: Sequence[tuple[ast.Call, bool]], env: Env, depth: int
+    ) -> Model:
+        assert isinstance(model.node, ast.Call)
+        layers: list[Value] = []
+        conditional: list[bool] = []
+        initial = arg(model.node, 0, "layers")
+        if initial is not None:
+            seq = self._eval(initial, env, depth)
+            if not isinstance(seq, Seq):
+                return Model(model.node, None)
+            layers.extend(seq.items)
+            conditional.extend([False] * len(seq.items))
+        for call, is_conditional in adds:
+            layer_expr = arg(call, 0, "layer")
+            if layer_expr is None:
+                return Model(model.node, None)
+            layers.append(self._eval(layer_expr, env, depth))
+            conditional.append(is_conditional)
+        return Model(model.node, (self._fold_all(layers, conditional),))
+
+    def _harmless_consumer(self, call: ast.Call) -> bool:
+        """True if ``call``, which receives a model, cannot add layers to it."""
+        value = self._eval(call.func, {}, 0)
+        if isinstance(value, Ref):
+            # builtins and library APIs (keras.utils.plot_model, sklearn ...)
+            # do not add layers; helpers from unknown modules might
+            root = value.qualname.split(".", 1)[0]
+            return (
+                root == "builtins"
+                or value.keras is not None
+                or kb.is_non_keras(value.qualname)
+                or root in kb.LAYER_NEUTRAL_LIBRARIES
+            )
+        if isinstance(value, Function):
+            return not any(
+                self.bindings.inside(inner, value.node)
+                for method in (kb.ADD_LAYER, kb.REMOVE_LAYER)
+                for inner in self.bindings.tree.calls_by_attr.get(method, ())
+            )
+        return False
+
+
+def _starts_rank2(first: Value) -> bool:
+    """True if the first layer declares a one-dimensional input shape."""
+    if not isinstance(first, Layer):
+        return False
+    if arg(first.node, None, "input_dim") is not None:
+        return True
+    shape = arg(first.node, None, "input_shape")
+    return isinstance(shape, ast.Tuple) and len(shape.elts) == 1

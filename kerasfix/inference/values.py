@@ -1,0 +1,181 @@
+"""The values of the inference: what an expression evaluates to, as far as can
+be told statically, and what a Keras model ends in.
+
+Every layer of the inference speaks these; none of them computes anything.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from kerasfix import knowledge as kb
+from kerasfix.syntax import Arg, literal, string
+
+
+class Value:
+    """What an expression evaluates to, as far as can be told statically."""
+
+
+@dataclass(frozen=True)
+class _Unknown(Value):
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Value = _Unknown()
+
+
+@dataclass(frozen=True)
+class Const(Value):
+    value: object
+
+
+@dataclass(frozen=True)
+class Ref(Value):
+    """An imported module or attribute, by fully qualified name."""
+
+    qualname: str
+
+    @property
+    def keras(self) -> str | None:
+        return kb.keras_path(self.qualname)
+
+
+@dataclass(frozen=True)
+class Seq(Value):
+    items: tuple[Value, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Function(Value):
+    node: ast.FunctionDef = field(repr=False)
+    bound_self: Value | None = None  # for methods looked up on self
+
+
+@dataclass(frozen=True, eq=False)
+class ClassRef(Value):
+    node: ast.ClassDef = field(repr=False)
+
+
+@dataclass(frozen=True)
+class NonKeras(Value):
+    """Known not to be a Keras model (scikit-learn object, local class ...)."""
+
+    what: str
+
+
+@dataclass(frozen=True, eq=False)
+class Head:
+    """The last layer of a model: how many units, which activation."""
+
+    units: int | None  # None: not known
+    activation: str | None  # canonical name ("softmax", "linear" ...); None: not known
+    layer: ast.Call | None = field(repr=False)  # the call that fixes the units
+    activation_arg: Arg | None = field(default=None, repr=False)  # activation=
+    activation_layer: ast.Call | None = field(default=None, repr=False)  # later layer
+    rank2: bool = False  # the output is known to be (batch, units)
+
+    def same(self, other: Head | None) -> bool:
+        return (
+            other is not None
+            and self.units == other.units
+            and self.activation == other.activation
+            and self.layer is other.layer
+            and self.activation_layer is other.activation_layer
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Layer(Value):
+    """A constructed layer (not yet applied to a tensor)."""
+
+    kind: str  # "units", "activation", "pass", "wrapper", "flatten", "other"
+    name: str  # layer class name
+    node: ast.Call = field(repr=False)
+    units: int | None = None
+    activation: str | None = None
+    activation_arg: Arg | None = field(default=None, repr=False)
+    inner: Value | None = None  # wrapped layer
+
+
+@dataclass(frozen=True, eq=False)
+class Tensor(Value):
+    head: Head | None
+    rank2: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Model(Value):
+    """A Keras model. ``heads`` is None when its layers cannot be seen."""
+
+    node: ast.AST = field(repr=False)
+    heads: tuple[Head | None, ...] | None
+    sequential: bool = False  # layers may still be added with .add()
+
+    @property
+    def head(self) -> Head | None:
+        """The single output head, or None (unknown or several outputs)."""
+        if self.heads is None or len(self.heads) != 1:
+            return None
+        return self.heads[0]
+
+
+@dataclass(frozen=True, eq=False)
+class LossSpec:
+    """A loss as given to ``compile``: which loss, and what it assumes."""
+
+    info: kb.LossInfo
+    form: str  # "string", "function" or "class"
+    node: ast.expr = field(repr=False)  # where it is written
+    from_logits: bool  # the value in force (the default when not given)
+    from_logits_arg: Arg | None = field(default=None, repr=False)
+
+    @property
+    def label(self) -> str:
+        if self.form == "string":
+            return repr(string_of(self.node))
+        if self.form == "function":
+            return self.info.function
+        return f"{self.info.cls}(from_logits={self.from_logits})"
+
+
+def string_of(node: ast.expr) -> str:
+    return string(node) or ""
+
+
+def const(node: ast.AST | None) -> Value:
+    """The value of a literal, or UNKNOWN."""
+    known, value = literal(node)
+    return Const(value) if known else UNKNOWN
+
+
+def merge(values: Sequence[Value]) -> Value:
+    """One value for several possible ones: they must agree."""
+    if not values:
+        return UNKNOWN
+    first = values[0]
+    if all(v is first for v in values):
+        return first
+    if all(isinstance(v, Model) for v in values):
+        models = [v for v in values if isinstance(v, Model)]
+        heads = models[0].heads
+        same = heads is not None and all(
+            m.heads is not None
+            and len(m.heads) == len(heads)
+            and all(
+                (a is None and b is None) or (a is not None and a.same(b))
+                for a, b in zip(m.heads, heads)
+            )
+            for m in models
+        )
+        return Model(models[0].node, heads if same else None)
+    if all(isinstance(v, NonKeras) for v in values):
+        return first
+    if all(isinstance(v, Const) and v == first for v in values):
+        return first
+    return UNKNOWN
+
+
+_UNKNOWN_VALUE = ast.Name("__unknown__", ast.Load())  # an expression no binding reaches
