@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from kerasfix._version import __version__
+
 __all__ = ["__version__", "check_source", "fix_source"]
 
 if TYPE_CHECKING:

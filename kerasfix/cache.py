@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from kerasfix import __version__
+from kerasfix._version import __version__
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix
 from kerasfix.project import project_root
 

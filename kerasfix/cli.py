@@ -17,7 +17,7 @@ from typing import IO, Optional
 
 import click
 
-from kerasfix import __version__
+from kerasfix._version import __version__
 from kerasfix.config import (
     KF003_FIX_CHOICES,
     ConfigError,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from kerasfix import __version__
+from kerasfix._version import __version__
 from kerasfix.diagnostic import Applicability, Diagnostic
 
 FORMATS = ("full", "concise", "json", "github", "sarif")

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerasfix import knowledge as kb
+from kerasfix.units_flow import UnitsFlow
+from kerasfix.walk import all_nodes
 
 
 @dataclass
@@ -157,48 +159,6 @@ def _activation_arg(call: ast.Call) -> ast.expr | None:
 
 # Fields that never hold a node the facts need: names and other strings,
 # numbers, and the Load/Store markers and operators (nodes, but never read).
-_LEAF_FIELDS = frozenset(
-    {"ctx", "op", "ops", "id", "attr", "arg", "name", "names", "module", "level"}
-    | {"type_comment", "kind", "conversion", "is_async", "simple", "rest", "kwd_attrs"}
-)
-CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def child_fields(cls: type) -> tuple[str, ...]:
-    fields = tuple(
-        f
-        for f in cls._fields
-        if f not in _LEAF_FIELDS
-        and not (f == "value" and cls in (ast.Constant, ast.MatchSingleton))
-    )
-    CHILD_FIELDS[cls] = fields
-    return fields
-
-
-def all_nodes(tree: ast.AST) -> list[Any]:
-    """Every node of the tree but the markers and operators (ast.walk's
-    generators and generic field loop cost three times this)."""
-    found: list[Any] = []
-    stack: list[Any] = [tree]
-    table = CHILD_FIELDS
-    while stack:
-        node = stack.pop()
-        if node is None:
-            continue  # an absent optional node, or a None in Dict.keys
-        found.append(node)
-        cls = type(node)
-        fields = table.get(cls)
-        if fields is None:
-            fields = child_fields(cls)
-        for name in fields:
-            value = getattr(node, name)
-            if type(value) is list:
-                stack.extend(value)
-            elif value is not None:
-                stack.append(value)
-    return found
-
-
 def _root(func: ast.expr) -> str:
     while isinstance(func, ast.Attribute):
         func = func.value
@@ -323,8 +283,6 @@ def facts(tree: ast.AST) -> QuickFacts:
 
 
 def _units_maybe_one(facts: QuickFacts, wanted: str) -> bool:
-    from kerasfix.units_flow import UnitsFlow
-
     for units, call, kind in facts.widths:
         if kind != wanted:
             continue

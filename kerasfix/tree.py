@@ -18,8 +18,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from kerasfix.quick import CHILD_FIELDS, child_fields
 from kerasfix.scopes import Scope, ScopeIndex
+from kerasfix.walk import CHILD_FIELDS, child_fields
 
 # The lists of statements a compound statement holds.
 BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")

@@ -17,8 +17,8 @@ import ast
 import builtins
 from collections import Counter
 
-from kerasfix.quick import CHILD_FIELDS, child_fields
 from kerasfix.syntax import parameter_default
+from kerasfix.walk import child_nodes
 
 _BUILTINS = frozenset(dir(builtins))
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -50,15 +50,7 @@ class UnitsFlow:
             elif isinstance(node, ast.ClassDef):
                 in_class = True
             self._note(node)
-            fields = CHILD_FIELDS.get(type(node))
-            if fields is None:
-                fields = child_fields(type(node))
-            for field in fields:
-                value = getattr(node, field)
-                if type(value) is list:
-                    stack.extend((v, inner, in_class) for v in value if v is not None)
-                elif value is not None:
-                    stack.append((value, inner, in_class))
+            stack.extend((child, inner, in_class) for child in child_nodes(node))
         for builtin, name in self._to_builtins:
             if builtin not in self.bound:
                 self.references[name] -= 1

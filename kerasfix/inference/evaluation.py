@@ -35,6 +35,7 @@ from kerasfix.inference.values import (
 )
 from kerasfix.scopes import BUILTIN_NAMES, Binding
 from kerasfix.syntax import FUNCTIONS, has_star, parameter_default
+from kerasfix.walk import child_nodes
 
 Env = dict[tuple[int, str], tuple[ast.expr, "Env"]]
 MAX_DEPTH = 40
@@ -371,6 +372,6 @@ def _collect_self_attributes(
                     isinstance(func, ast.Name) and func.id in HARMLESS_CONSUMERS
                 ):
                     info.attr_tainted.add(attr)
-        children = list(ast.iter_child_nodes(node))
+        children = child_nodes(node)
         children.reverse()
         stack.extend(children)
