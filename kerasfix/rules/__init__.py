@@ -63,21 +63,32 @@ def __getattr__(name: str) -> object:
 # KF000 is the engine's own: a file that cannot be read, parsed or checked.
 PARSE_ERROR_CODE = "KF000"
 PARSE_ERROR_NAME = "unreadable-file"
+PARSE_ERROR_FINDS = "a file that cannot be decoded or parsed, or an internal error on one file"
+PARSE_ERROR_FIX = "—"
 PARSE_ERROR_DOC = """KF000 unreadable-file
 
 What it does
     Reports a file that kerasfix could not read or parse: a syntax error,
     Python 2 code, bytes that are not in the file's declared encoding, binary
-    content, or nesting deeper than the parser takes. Also reports an
+    content, or nesting deeper than the parser takes — when the file refers
+    to Keras or TensorFlow, or a rule had to parse it. Also reports an
     unexpected internal error on one file ("internal error" and its cause);
     the run goes on with the other files.
 
-Why
+Why is this bad?
     A file that cannot be parsed cannot be checked: saying so is better than
     silently passing it.
 
-Fix
-    None. Fix the file, or exclude it (extend-exclude in [tool.kerasfix]).
+Example
+    import keras
+    print "accuracy:", score
+
+Use instead
+    import keras
+    print("accuracy:", score)
+
+Fix safety
+    None. Fix the file, or exclude it (`extend-exclude` in `[tool.kerasfix]`).
 """
 
 

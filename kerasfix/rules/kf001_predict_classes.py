@@ -53,6 +53,12 @@ class PredictClasses(Rule):
     code = "KF001"
     name = "predict-classes"
     summary = "`predict_classes()` was removed in TensorFlow 2.6"
+    finds = "`model.predict_classes(x, …)` (removed in TF 2.6)"
+    fix_summary = (
+        "safe when the last layer's width is known: `np.argmax(model.predict(x, …), "
+        'axis=-1)` (several units) or `(model.predict(x, …) > 0.5).astype("int32")` '
+        "(one); none when the model cannot be known"
+    )
     triggers = (("predict_classes",),)
 
     @classmethod

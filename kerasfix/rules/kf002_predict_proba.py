@@ -41,6 +41,11 @@ class PredictProba(Rule):
     code = "KF002"
     name = "predict-proba"
     summary = "`predict_proba()` was removed from Keras models in TensorFlow 2.6"
+    finds = "`model.predict_proba(x, …)` on a Keras model"
+    fix_summary = (
+        "safe: `model.predict(x, …)`; never on scikit-learn, xgboost/lightgbm, "
+        "`KerasClassifier` or unknown receivers"
+    )
     triggers = (("predict_proba",), kb.KERAS_MARKERS)
 
     @classmethod

@@ -60,6 +60,8 @@ class MissingOutputActivation(Rule):
     code = "KF003"
     name = "missing-output-activation"
     summary = "the last layer emits logits, but the loss expects probabilities"
+    finds = "a logits head (`Dense(n)`, no activation) with a loss that expects probabilities"
+    fix_summary = 'unsafe: add `activation="softmax"`/`"sigmoid"`, or (setting) `from_logits=True`'
     triggers = COMPILED_HEAD_TRIGGERS
 
     @classmethod

@@ -40,6 +40,8 @@ class ActivationWithLogitsLoss(Rule):
     code = "KF004"
     name = "activation-with-logits-loss"
     summary = "probabilities passed to a loss that expects logits (from_logits=True)"
+    finds = "softmax/sigmoid output with `from_logits=True`"
+    fix_summary = "unsafe: `from_logits=False`"
     triggers = (
         ("from_logits",),
         (re.compile(r"from_logits[\s\\]*=(?!=)[\s\\]*(?!False\b|None\b)"),),

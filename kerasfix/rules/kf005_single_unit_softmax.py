@@ -40,6 +40,8 @@ class SingleUnitSoftmax(Rule):
     costly_filter = True  # follows widths through function parameters
     name = "single-unit-softmax"
     summary = "softmax over a single unit is always 1.0"
+    finds = '`Dense(1, activation="softmax")` as the output (always 1.0)'
+    fix_summary = "unsafe: `sigmoid`"
     triggers = (
         ("softmax", "Softmax"),
         kb.KERAS_MARKERS,

@@ -47,6 +47,8 @@ class ActivationLossMismatch(Rule):
     code = "KF006"
     name = "activation-loss-mismatch"
     summary = "output activation and loss disagree (sigmoid/categorical, softmax/binary)"
+    finds = "sigmoid head with a categorical loss, or a >2-unit softmax with `binary_crossentropy`"
+    fix_summary = "—"
     triggers = COMPILED_HEAD_TRIGGERS
 
     @classmethod

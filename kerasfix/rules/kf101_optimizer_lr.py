@@ -19,25 +19,26 @@ class OptimizerLr(Rule):
 
     What it does
         Finds Keras optimizers (`keras.optimizers.Adam(lr=0.01)`, every import
-        spelling) given the old `lr=` argument.
+        spelling) given the old `lr=` argument, or the old `decay=` argument.
 
     Why is this bad?
-        Keras 3 rejects it (`ValueError: Argument(s) not recognized: {'lr': 0.01}`).
+        Keras 3 rejects `lr` (`ValueError: Argument(s) not recognized: {'lr': 0.01}`).
         Before that it was a silent bug: since TensorFlow 2.11, and in tf-keras
         (the Keras 2 package for current TensorFlow), the optimizers drop `lr`
         with only a log line, so the model trains at the default learning rate
-        (`tf_keras.optimizers.SGD(lr=0.05)` trains at 0.01).
+        (`tf_keras.optimizers.SGD(lr=0.05)` trains at 0.01). Keras 3 optimizers
+        (and Keras 2's since TF 2.11) reject `decay=` too (`ValueError`); the old
+        optimizers divided the rate by `1 + decay * iterations`, which is exactly
+        `keras.optimizers.schedules.InverseTimeDecay(rate, decay_steps=1, decay_rate=decay)`.
 
     Example
-        model.compile(optimizer=Adam(lr=0.001), loss="mse")
+        model.compile(optimizer=Adam(lr=0.001, decay=1e-6), loss="mse")
 
     Use instead
-        model.compile(optimizer=Adam(learning_rate=0.001), loss="mse")
-
-    `decay=` is reported too: Keras 3 optimizers (and Keras 2's since TF
-    2.11) reject it (`ValueError`). The old optimizers divided the rate by
-    `1 + decay * iterations`, which is exactly
-    `keras.optimizers.schedules.InverseTimeDecay(rate, decay_steps=1, decay_rate=decay)`.
+        schedule = keras.optimizers.schedules.InverseTimeDecay(
+            0.001, decay_steps=1, decay_rate=1e-6
+        )
+        model.compile(optimizer=Adam(learning_rate=schedule), loss="mse")
 
     Fix safety
         Safe: the fix restores the rate the author wrote. Only Keras optimizers
@@ -52,6 +53,14 @@ class OptimizerLr(Rule):
     code = "KF101"
     name = "optimizer-lr"
     summary = "`lr=` (use `learning_rate=`) or `decay=` on a Keras optimizer"
+    finds = (
+        "`Adam(lr=…)` on Keras optimizers (ValueError in Keras 3; silently ignored since TF "
+        "2.11), `Adam(decay=…)` (ValueError in Keras 3)"
+    )
+    fix_summary = (
+        "safe: `learning_rate=`; `decay=0` removed; other `decay=d` unsafe: "
+        "`learning_rate=InverseTimeDecay(rate, decay_steps=1, decay_rate=d)`"
+    )
     triggers = (
         ("lr", "decay"),
         kb.KERAS_MARKERS,

@@ -48,6 +48,12 @@ class GeneratorMethods(Rule):
     code = "KF102"
     name = "generator-methods"
     summary = "`fit_generator`/`evaluate_generator`/`predict_generator` were removed"
+    finds = "`fit_generator`/`evaluate_generator`/`predict_generator`"
+    fix_summary = (
+        "safe on Keras models (positionals mapped by the old signature, "
+        "`workers`/`use_multiprocessing`/`max_queue_size` dropped); unsafe on unknown "
+        "receivers"
+    )
     triggers = (tuple(kb.GENERATOR_METHODS), (calls(kb.GENERATOR_METHODS),))
 
     @classmethod

@@ -93,6 +93,12 @@ class RemovedModule(Rule):
     code = "KF103"
     name = "removed-module"
     summary = "import from a Keras module that no longer exists"
+    finds = (
+        "`from keras.layers.core import …`, `import keras.layers.core as core`, "
+        "`keras.utils.np_utils`, `keras.engine…` (also under `tensorflow.keras`, "
+        "`tensorflow.python.keras`)"
+    )
+    fix_summary = "safe where every name exists in the public module"
     triggers = (("keras",), (lambda text, path: _mentions_removed_module(text, path),))
 
     @classmethod

@@ -80,6 +80,11 @@ class Keras1Arguments(Rule):
     code = "KF104"
     name = "keras1-arguments"
     summary = "Keras 1 argument names (nb_epoch, output_dim, init, border_mode …)"
+    finds = (
+        "`nb_epoch`, `output_dim`, `init`, `border_mode`, `subsample`, `W_regularizer`, "
+        "`dim_ordering`, `Convolution2D(32, 3, 3)`"
+    )
+    fix_summary = "safe renames; `samples_per_epoch` reported only"
     triggers = (
         tuple(keyword_argument(name) for name in _OLD_KEYWORDS)
         + (lambda text, path: _conv_kernel_positionals(text),),

@@ -42,6 +42,8 @@ class SklearnWrapper(Rule):
     code = "KF105"
     name = "sklearn-wrapper"
     summary = "`keras.wrappers.scikit_learn` was removed: use scikeras"
+    finds = "`keras.wrappers.scikit_learn`, `build_fn=`"
+    fix_summary = "unsafe: `scikeras.wrappers`, `model=`"
     triggers = (("scikit_learn",), kb.KERAS_MARKERS)
 
     @classmethod

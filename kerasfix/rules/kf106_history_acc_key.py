@@ -48,6 +48,13 @@ class HistoryAccKey(Rule):
     code = "KF106"
     name = "history-acc-key"
     summary = "`history['acc']` after `metrics=['accuracy']`: the key is 'accuracy'"
+    finds = (
+        "`history.history['acc']` (or `.get('acc')`) where the model was compiled with "
+        "`metrics=['accuracy']` (KeyError since Keras 2.3)"
+    )
+    fix_summary = (
+        "safe: `'accuracy'` / `'val_accuracy'`, only when fit, model and compile are all resolved"
+    )
     triggers = (
         tuple(f"{quote}{key}{quote}" for key in kb.HISTORY_KEYS for quote in "'\""),
         ("fit",),

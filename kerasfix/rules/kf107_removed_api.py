@@ -47,6 +47,11 @@ class RemovedApi(Rule):
     summary = (
         "Keras 2 API removed in Keras 3 (sessions, multi_gpu_model, CuDNN*, ImageDataGenerator)"
     )
+    finds = (
+        "`K.set_session`, `set_learning_phase`, `multi_gpu_model`, `CuDNNLSTM`, "
+        "`ImageDataGenerator` …"
+    )
+    fix_summary = "— (the message names the replacement)"
     triggers = (
         kb.KERAS_MARKERS,
         tuple(_LEAVES),

@@ -33,5 +33,7 @@ class UnusedNoqa(Rule):
     code = "KF900"
     name = "unused-noqa"
     summary = "`# noqa` code that suppresses nothing, or that names no rule"
+    finds = "`# noqa: KF…` that suppresses nothing, or names no rule (as Ruff's RUF100)"
+    fix_summary = "safe: remove the code (or the comment)"
     triggers = ()
     meta = True
