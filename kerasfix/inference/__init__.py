@@ -20,6 +20,7 @@ Whenever a step is not certain the answer is ``UNKNOWN``: precision first.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 from kerasfix import knowledge as kb
 from kerasfix.inference.bindings import Bindings
@@ -54,11 +55,29 @@ __all__ = [
     "Model",
     "ModelInference",
     "NonKeras",
+    "Receiver",
     "Ref",
     "Seq",
     "Tensor",
     "Value",
 ]
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """What ``receiver.method(…)`` is called on, as a rule needs to know it.
+
+    ``kind`` is ``"keras"`` (a Keras model: ``model`` says what is known of
+    it), ``"unknown"`` (may be a Keras model: report, never fix as if it were),
+    or ``"other"`` (not a Keras model, or a class of the module that defines
+    ``method`` itself: say nothing)."""
+
+    kind: str
+    model: Model | None = None
+
+    @property
+    def head(self) -> Head | None:
+        return self.model.head if self.model is not None else None
 
 
 class ModelInference:
@@ -80,6 +99,19 @@ class ModelInference:
     def model_of(self, expr: ast.expr) -> Value:
         """A Model, NonKeras, or UNKNOWN for a method-call receiver."""
         return self.models.model_of(expr)
+
+    def receiver(self, receiver: ast.expr, method: str) -> Receiver:
+        """Whether ``receiver.method(…)`` is a call on a Keras model."""
+        if self.defines_method(receiver, method):
+            return Receiver("other")
+        value = self.model_of(receiver)
+        if isinstance(value, NonKeras):
+            return Receiver("other")
+        if isinstance(value, Model):
+            return Receiver("keras", value)
+        if self.module_defines_method(method):
+            return Receiver("other")  # the module has its own class with the method
+        return Receiver("unknown")
 
     def defines_method(self, receiver: ast.expr, method: str) -> bool:
         """True for ``self.method(…)`` / ``super().method(…)`` inside a class of

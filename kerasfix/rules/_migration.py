@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
 from kerasfix.context import Context
-from kerasfix.inference import Model, NonKeras, Ref, Value
+from kerasfix.inference import Ref
 from kerasfix.rules._text import keras_family_at
 
 _KERAS_WORD = re.compile(r"keras(?!\w)")
@@ -67,23 +67,6 @@ def keras_calls(
             path = value.keras
             if path is not None:
                 yield call, path
-
-
-def receiver_kind(ctx: Context, call: ast.Call, method: str) -> str | None:
-    """ "keras", "unknown", or None (not Keras: skip) for ``receiver.method(…)``."""
-    assert isinstance(call.func, ast.Attribute)
-    receiver = call.func.value
-    inference = ctx.inference
-    if inference.defines_method(receiver, method):
-        return None
-    value: Value = inference.model_of(receiver)
-    if isinstance(value, NonKeras):
-        return None
-    if isinstance(value, Model):
-        return "keras"
-    if inference.module_defines_method(method):
-        return None
-    return "unknown"
 
 
 def split_family(module: str) -> tuple[str, str] | None:

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.inference import Head, Model, NonKeras
+from kerasfix.inference import Head
 from kerasfix.quick import QuickFacts
 from kerasfix.rules._calls import receiver_of, renamed_call_text
 from kerasfix.rules.base import Rule
@@ -68,17 +68,9 @@ class PredictClasses(Rule):
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
         for call in ctx.method_calls("predict_classes"):
-            receiver = receiver_of(call)
-            inference = ctx.inference
-            if inference.defines_method(receiver, "predict_classes"):
-                continue
-            model = inference.model_of(receiver)
-            if isinstance(model, NonKeras):
-                continue
-            if not isinstance(model, Model) and inference.module_defines_method("predict_classes"):
-                continue  # an unknown receiver, and the module has its own predict_classes
-            head = model.head if isinstance(model, Model) else None
-            yield cls._diagnose(ctx, call, head)
+            receiver = ctx.inference.receiver(receiver_of(call), "predict_classes")
+            if receiver.kind != "other":
+                yield cls._diagnose(ctx, call, receiver.head)
 
     @classmethod
     def _diagnose(cls, ctx: Context, call: ast.Call, head: Head | None) -> Diagnostic:

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.inference import Model
 from kerasfix.quick import QuickFacts
 from kerasfix.rules._calls import receiver_of, renamed_call_text
 from kerasfix.rules.base import Rule
@@ -55,10 +54,7 @@ class PredictProba(Rule):
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
         for call in ctx.method_calls("predict_proba"):
-            receiver = receiver_of(call)
-            if ctx.inference.defines_method(receiver, "predict_proba"):
-                continue
-            if not isinstance(ctx.inference.model_of(receiver), Model):
+            if ctx.inference.receiver(receiver_of(call), "predict_proba").kind != "keras":
                 continue
             predict = renamed_call_text(ctx, call, "predict", short=True)
             message = (

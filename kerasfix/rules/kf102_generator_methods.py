@@ -8,7 +8,6 @@ from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.quick import QuickFacts
 from kerasfix.rules._calls import argument_deletions
-from kerasfix.rules._migration import receiver_kind
 from kerasfix.rules._text import calls
 from kerasfix.rules.base import Rule
 from kerasfix.syntax import has_star
@@ -65,8 +64,8 @@ class GeneratorMethods(Rule):
         for call in ctx.method_calls(*kb.GENERATOR_METHODS):
             assert isinstance(call.func, ast.Attribute)
             method = call.func.attr
-            kind = receiver_kind(ctx, call, method)
-            if kind is None:
+            kind = ctx.inference.receiver(call.func.value, method).kind
+            if kind == "other":
                 continue
             new_method, positions = kb.GENERATOR_METHODS[method]
             keywords = {k.arg for k in call.keywords if k.arg is not None}

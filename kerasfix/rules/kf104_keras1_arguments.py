@@ -7,7 +7,7 @@ from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.quick import QuickFacts
-from kerasfix.rules._migration import keras_calls, receiver_kind
+from kerasfix.rules._migration import keras_calls
 from kerasfix.rules._text import has_call_with_positionals, keyword_argument
 from kerasfix.rules.base import Rule
 from kerasfix.syntax import arg, has_star, keyword_arg, string
@@ -127,8 +127,8 @@ class Keras1Arguments(Rule):
             old = [k for k in call.keywords if k.arg in ("nb_epoch", "samples_per_epoch")]
             if not old:
                 continue
-            kind = receiver_kind(ctx, call, method)
-            if kind is None:
+            kind = ctx.inference.receiver(call.func.value, method).kind
+            if kind == "other":
                 continue
             for a in old:
                 if a.arg == "samples_per_epoch":
