@@ -23,6 +23,30 @@ class Edit:
     content: str
 
 
+def splice(
+    text: str, edits: list[Edit], start: int = 0, end: int | None = None
+) -> tuple[str, list[tuple[int, int]]]:
+    """``text[start:end]`` with ``edits`` (sorted, not overlapping, inside that
+    range) applied, and where each edit's content lies in the result. The
+    one place an edit is applied: the engine's fixes and a rule's preview of
+    a rewritten call both go through it."""
+    stop = len(text) if end is None else end
+    pieces: list[str] = []
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    length = 0
+    for item in edits:
+        piece = text[cursor : item.start]
+        pieces.append(piece)
+        length += len(piece)
+        pieces.append(item.content)
+        spans.append((length, length + len(item.content)))
+        length += len(item.content)
+        cursor = item.end
+    pieces.append(text[cursor:stop])
+    return "".join(pieces), spans
+
+
 @dataclass(frozen=True)
 class Fix:
     applicability: Applicability

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kerasfix import noqa
-from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix
+from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix, splice
 from kerasfix.noqa import Suppressions
 from kerasfix.settings import Settings
 from kerasfix.source import DecodedSource, LineIndex, SourceError, decode, write_atomic
@@ -435,20 +435,8 @@ def apply_fixes(
     if not applied:
         return result
     accepted.sort()
-    pieces = []
-    cursor = 0
-    length = 0
-    for edit in accepted:
-        piece = text[cursor : edit.start]
-        pieces.append(piece)
-        length += len(piece)
-        pieces.append(edit.content)
-        result.old_spans.append((edit.start, edit.end))
-        result.new_spans.append((length, length + len(edit.content)))
-        length += len(edit.content)
-        cursor = edit.end
-    pieces.append(text[cursor:])
-    result.text = "".join(pieces)
+    result.text, result.new_spans = splice(text, accepted)
+    result.old_spans = [(edit.start, edit.end) for edit in accepted]
     return result
 
 
@@ -641,9 +629,7 @@ def add_noqa(result: FileResult) -> int:
         return 0
     lines = LineIndex(text)
     edits = noqa.add_edits(text, lines, noqa.read(text, lines), wanted)
-    new = text
-    for edit in sorted(edits, reverse=True):
-        new = new[: edit.start] + edit.content + new[edit.end :]
+    new, _ = splice(text, sorted(edits))
     try:
         same = ast.dump(ast.parse(new)) == ast.dump(ast.parse(text))
     except (SyntaxError, ValueError, RecursionError, MemoryError):

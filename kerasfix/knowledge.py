@@ -576,6 +576,10 @@ KERAS1_CONV_KERNEL_POSITIONALS: dict[str, int] = {
 
 # History keys that Keras 2.3+ names after the metric as given ("accuracy").
 HISTORY_KEYS: dict[str, str] = {"acc": "accuracy", "val_acc": "val_accuracy"}
+# The attribute of a History that holds its dict of per-epoch values.
+HISTORY_ATTRIBUTE = "history"
+# The method that configures a model's training (loss, metrics).
+COMPILE_METHOD = "compile"
 # Methods that train a model and return its History.
 FIT_METHODS: frozenset[str] = frozenset({"fit", "fit_generator"})
 # Methods that take the Keras 1 training keywords (``nb_epoch=`` …).

@@ -41,7 +41,6 @@ from kerasfix.inference.values import (
     Tensor,
     Value,
 )
-from kerasfix.scopes import Scope
 from kerasfix.tree import TreeIndex
 
 __all__ = [
@@ -133,6 +132,35 @@ class ModelInference:
                 return True
         return False
 
+    # -- training -----------------------------------------------------------------
+
+    def trained_model(self, expr: ast.expr) -> Model | None:
+        """The Keras model whose ``fit()`` returned ``expr`` (a History, or its
+        ``.history`` dict), or None if that is not certain."""
+        bindings = self.bindings
+        node = bindings.origin(expr)
+        if isinstance(node, ast.Attribute) and node.attr == kb.HISTORY_ATTRIBUTE:
+            node = bindings.origin(node.value)
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in kb.FIT_METHODS
+        ):
+            return None
+        model = self.model_of(node.func.value)
+        return model if isinstance(model, Model) else None
+
+    def compile_calls(self, model: Model) -> list[ast.Call]:
+        """The ``compile(…)`` calls made on ``model`` (the same construction),
+        in source order."""
+        found = []
+        for call in self.tree.calls_by_attr.get(kb.COMPILE_METHOD, ()):
+            assert isinstance(call.func, ast.Attribute)
+            other = self.model_of(call.func.value)
+            if isinstance(other, Model) and other.node is model.node:
+                found.append(call)
+        return found
+
     # -- compile ----------------------------------------------------------------
 
     def loss_of(self, expr: ast.expr) -> LossSpec | None:
@@ -151,8 +179,10 @@ class ModelInference:
         reaches it (``loss = "mse"; compile(loss=loss)`` → ``"mse"``)."""
         return self.bindings.origin(expr)
 
-    def scope_of(self, node: ast.AST) -> Scope | None:
-        return self.tree.scope_of(node)
+    def attributes_used(self, node: ast.AST, bound: str) -> set[str] | None:
+        """The attributes read from the name an import binds (``core.Dense``
+        → ``{"Dense"}``), or None if the name is used any other way."""
+        return self.bindings.attributes_used(node, bound)
 
     def name_is_free(self, node: ast.AST, name: str) -> bool:
         """True if ``name`` is bound nowhere that ``node`` can see."""

@@ -365,3 +365,21 @@ class Bindings:
         if isinstance(parent, ast.Call) and parent.func is not node:
             return parent
         return None
+
+    def attributes_used(self, node: ast.AST, bound: str) -> set[str] | None:
+        """The attributes read from the name ``bound`` by ``node`` (an import),
+        or None if the name is used any other way (passed around, or
+        assigned elsewhere)."""
+        scope = self.tree.scope_of(node)
+        if scope is None:
+            return None
+        owner = scope.binding_scope(bound)
+        used: set[str] = set()
+        if any(not binding.is_import for binding in owner.bindings.get(bound, ())):
+            return None  # rebound by something other than an import
+        for access in self.scopes.accesses_of(owner, bound):
+            parent = self.parents.get(access.node)
+            if not (isinstance(parent, ast.Attribute) and parent.value is access.node):
+                return None
+            used.add(parent.attr)
+        return used

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
 from kerasfix.context import Context, fix
-from kerasfix.diagnostic import Applicability, Diagnostic, Edit
+from kerasfix.diagnostic import Applicability, Diagnostic, Edit, splice
 from kerasfix.quick import QuickFacts
 from kerasfix.rules._calls import argument_deletions
 from kerasfix.rules._text import calls
@@ -127,12 +127,5 @@ class GeneratorMethods(Rule):
             kept.append(index)
         edits.extend(argument_deletions(ctx.text, arguments, kept))
         call_start, call_end = ctx.span(call)
-        text = ctx.text
-        pieces = []
-        cursor = call_start
-        for edit in sorted(edits):
-            pieces.append(text[cursor : edit.start])
-            pieces.append(edit.content)
-            cursor = edit.end
-        pieces.append(text[cursor:call_end])
-        return "".join(pieces), dropped
+        new_text, _ = splice(ctx.text, sorted(edits), call_start, call_end)
+        return new_text, dropped

@@ -197,7 +197,7 @@ class RemovedModule(Rule):
                 continue
             target = kb.REMOVED_MODULES[sub]
             bound = alias.asname or alias.name
-            used = cls._attributes_used(ctx, node, bound)
+            used = ctx.inference.attributes_used(node, bound)
             message = f"`{module}.{alias.name}` no longer exists"
             missing = sorted(n for n in used or () if n not in PUBLIC_NAMES[target])
             if used is None or missing or len(node.names) != 1:
@@ -236,7 +236,7 @@ class RemovedModule(Rule):
                     cls, node, f"{message} and use its names there (`{new_module}.…`)"
                 )
                 continue
-            used = cls._attributes_used(ctx, node, alias.asname)
+            used = ctx.inference.attributes_used(node, alias.asname)
             missing = sorted(n for n in used or () if n not in PUBLIC_NAMES[target])
             if used is None or missing or rest.startswith("engine"):
                 detail = f" (Keras 3 has no {', '.join(missing)} there)" if missing else ""
@@ -249,23 +249,3 @@ class RemovedModule(Rule):
                 message,
                 fix(Applicability.SAFE, f"Import `{new_module}` as `{alias.asname}`", edit),
             )
-
-    @staticmethod
-    def _attributes_used(
-        ctx: Context, node: ast.ImportFrom | ast.Import, bound: str
-    ) -> set[str] | None:
-        """The attributes read from the imported name, or None if it is used
-        any other way (passed around, or assigned elsewhere)."""
-        scope = ctx.inference.scope_of(node)
-        if scope is None:
-            return None
-        owner = scope.binding_scope(bound)
-        used: set[str] = set()
-        if any(not binding.is_import for binding in owner.bindings.get(bound, ())):
-            return None  # rebound by something other than an import
-        for access in ctx.tree.scopes.accesses_of(owner, bound):
-            parent = ctx.tree.parents.get(access.node)
-            if not (isinstance(parent, ast.Attribute) and parent.value is access.node):
-                return None
-            used.add(parent.attr)
-        return used

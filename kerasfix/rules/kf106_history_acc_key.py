@@ -80,7 +80,7 @@ class HistoryAccKey(Rule):
             written = _LITERAL.fullmatch(ctx.code(key_node))
             if written is None:
                 continue
-            model = cls._trained_model(ctx, base)
+            model = ctx.inference.trained_model(base)
             if model is None or not cls._compiled_with_accuracy(ctx, model):
                 continue
             new = kb.HISTORY_KEYS[key]
@@ -98,29 +98,9 @@ class HistoryAccKey(Rule):
             )
 
     @staticmethod
-    def _trained_model(ctx: Context, base: ast.expr) -> Model | None:
-        """The model whose fit() produced ``base`` (a History or its dict)."""
-        inference = ctx.inference
-        node = inference.origin(base)
-        if isinstance(node, ast.Attribute) and node.attr == "history":
-            node = inference.origin(node.value)
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in kb.FIT_METHODS
-        ):
-            return None
-        model = inference.model_of(node.func.value)
-        return model if isinstance(model, Model) else None
-
-    @staticmethod
     def _compiled_with_accuracy(ctx: Context, model: Model) -> bool:
         metrics_seen = []
-        for call in ctx.method_calls("compile"):
-            assert isinstance(call.func, ast.Attribute)
-            other = ctx.inference.model_of(call.func.value)
-            if not isinstance(other, Model) or other.node is not model.node:
-                continue
+        for call in ctx.inference.compile_calls(model):
             metrics = arg(call, None, "metrics")
             if not isinstance(metrics, (ast.List, ast.Tuple)):
                 return False
