@@ -20,7 +20,8 @@ import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext, SkipFile
 
 from kerasfix.config import ConfigError
-from kerasfix.engine import FixVerificationError, fix_text
+from kerasfix.engine import fix_text
+from kerasfix.fixing import FixVerificationError
 
 
 class KerasFix(CodemodCommand):

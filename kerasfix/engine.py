@@ -1,34 +1,37 @@
-"""The engine: read → skip what cannot match → parse once → every rule reads
-the same facts → diagnostics and fixes → verify → write atomically.
+"""The engine: a short pipeline of named stages over one file at a time.
 
-Files are parsed once, by CPython's own parser (``ast``): it is the
-definition of what Python accepts, ten times faster than LibCST, and its
-nodes carry the exact positions every report and text edit needs. Nothing
-here imports TensorFlow or Keras.
+1. read — bytes to text, keeping encoding, BOM and line endings
+   (:mod:`kerasfix.source`; notebooks: :mod:`kerasfix.notebook`);
+2. triage — which rules can fire, from the text alone (:mod:`kerasfix.triage`);
+3. parse — CPython's own parser, once (:mod:`kerasfix.parsing`);
+4. analyse — every rule reads the same facts (:mod:`kerasfix.context`);
+5. fix — the non-conflicting fixes, pass after pass (:mod:`kerasfix.fixing`);
+6. verify — the result parses and nothing untouched changed (:mod:`kerasfix.fixing`);
+7. write — atomically, or not at all (:mod:`kerasfix.source`).
+
+CPython's parser is the definition of what Python accepts, ten times faster
+than LibCST, and its nodes carry the exact positions every report and text
+edit needs. Nothing here imports TensorFlow or Keras.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-import re
 import stat
 import traceback
-import warnings
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kerasfix import noqa
-from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix, splice
+from kerasfix.diagnostic import Applicability, Diagnostic, Fix, splice
+from kerasfix.fixing import FixVerificationError, applicable, apply_fixes, verify
 from kerasfix.noqa import Suppressions
+from kerasfix.parsing import error_diagnostic, parse_python, python_syntax_error
 from kerasfix.settings import Settings
 from kerasfix.source import DecodedSource, LineIndex, SourceError, decode, write_atomic
+from kerasfix.triage import could_match, refers_to_keras
 
 MAX_FIX_PASSES = 8
-
-
-class FixVerificationError(Exception):
-    """A fix produced code that does not parse: it is never written."""
 
 
 @dataclass
@@ -56,114 +59,11 @@ def _rules(settings: Settings) -> list[type]:
     return [rule for rule in ALL_RULES if settings.enabled(rule.code)]
 
 
-_TRIGGER_ORDER: dict[type, tuple[tuple[object, ...], ...]] = {}
-
-
-def _ordered_triggers(rule: type) -> tuple[tuple[object, ...], ...]:
-    """A rule's trigger groups, smallest first: one-word groups such as
-    "keras" are shared by most rules (tested once per file) and rule out
-    most files before the long lists are scanned."""
-    ordered = _TRIGGER_ORDER.get(rule)
-    if ordered is None:
-        from kerasfix.rules import ALL_RULES
-
-        groups = [g for r in ALL_RULES for g in r.triggers]
-
-        def cost(group: tuple[object, ...]) -> tuple[int, int, int]:
-            # substring tests first, then regular expressions, then scanners;
-            # among equals, the groups most rules share, then the shortest
-            kind = max(
-                0 if isinstance(a, str) else 1 if isinstance(a, re.Pattern) else 2 for a in group
-            )
-            return (kind, -groups.count(group), len(group))
-
-        ordered = tuple(sorted(rule.triggers, key=cost))  # type: ignore[attr-defined]
-        _TRIGGER_ORDER[rule] = ordered
-    return ordered
-
-
-def alternative_holds(alternative: object, text: str, path: str) -> bool:
-    """One trigger alternative (substring, regex or scanner) on a text."""
-    if isinstance(alternative, str):
-        return alternative in text
-    if isinstance(alternative, re.Pattern):
-        return alternative.search(text) is not None
-    return bool(alternative(text, path))  # type: ignore[operator]
-
-
-def could_match(text: str, rules: Sequence[type], path: str = "") -> bool:
-    """The cheap test before parsing: can any rule fire in this text?
-
-    Each alternative is tested at most once per text (rules share many)."""
-    seen: dict[object, bool] = {}
-    for rule in rules:
-        for group in _ordered_triggers(rule):
-            for alternative in group:
-                found = seen.get(alternative)
-                if found is None:
-                    found = seen[alternative] = alternative_holds(alternative, text, path)
-                if found:
-                    break
-            else:
-                break  # no alternative of this group: the rule cannot fire
-        else:
-            return True
-    return False
-
-
-def error_diagnostic(
-    path: str, message: str, row: int = 1, column: int = 1, internal: bool = False
-) -> Diagnostic:
-    from kerasfix.rules import PARSE_ERROR_CODE, PARSE_ERROR_NAME
-
-    return Diagnostic(
-        code=PARSE_ERROR_CODE,
-        name=PARSE_ERROR_NAME,
-        message=message,
-        path=path,
-        row=row,
-        column=column,
-        end_row=row,
-        end_column=column,
-        internal=internal,
-    )
-
-
 def _internal_error(path: str, exc: BaseException) -> Diagnostic:
     cause = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
     if os.environ.get("KERASFIX_TRACEBACK"):
         traceback.print_exception(type(exc), exc, exc.__traceback__)
     return error_diagnostic(path, f"internal error: {cause}", internal=True)
-
-
-# An import of Keras or TensorFlow's public API (not a package's own
-# internals, `keras.src…`, `tensorflow.python…`), or `tf.keras`: a file that
-# refers to Keras, which must parse or be reported.
-_REFERS_TO_KERAS = re.compile(
-    r"^[ \t]*(?:import[ \t]+(?:tensorflow|keras|tf_keras)"
-    r"(?:[ \t]+as\b|[ \t]*[,;#\\\r\n]|[ \t]*$|[ \t]*\.[ \t]*(?!src\b|python\b)\w+)"
-    r"|from[ \t]+(?:tensorflow|keras|tf_keras)"
-    r"(?:[ \t]*\.[ \t]*(?!src\b|python\b|core\b|compiler\b|lite\b|tools\b)\w+)*"
-    r"[ \t]+import\b)|\btf[ \t]*\.[ \t]*keras\b",
-    re.MULTILINE,
-)
-
-
-def refers_to_keras(text: str) -> bool:
-    """Whether the text imports Keras or TensorFlow (or uses ``tf.keras``).
-
-    Only the lines that hold one of the words are matched (a search of the
-    whole text tried the pattern at every character)."""
-    for word in ("keras", "tensorflow"):
-        start = text.find(word)
-        while start >= 0:
-            line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
-            line_end = text.find("\n", start)
-            line_end = len(text) if line_end < 0 else line_end
-            if _REFERS_TO_KERAS.search(text, line_start, line_end + 1) is not None:
-                return True
-            start = text.find(word, line_end)
-    return False
 
 
 def lint_text(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic], bool]:
@@ -326,48 +226,6 @@ def _analyse(
     return diagnostics, True
 
 
-def python_syntax_error(text: str, path: str) -> Diagnostic | None:
-    """KF000 if CPython's parser rejects the text, else None.
-
-    Compiling to bytecode is cheaper than building the syntax tree's Python
-    objects, and whatever compiles also parses; only a text that does not
-    compile (which includes valid syntax such as a notebook's top-level
-    ``await``) is parsed to decide and to say why.
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, path, "exec", dont_inherit=True)
-        return None
-    except (SyntaxError, RecursionError, MemoryError, ValueError):
-        pass
-    return parse_python(text, path)[1]
-
-
-def parse_python(text: str, path: str) -> tuple[object | None, Diagnostic | None]:
-    """CPython's syntax tree, or the KF000 that says why it has none.
-
-    Its messages and positions are precise, and it refuses nesting too deep
-    to analyse with an exception, not a crash.
-    """
-    import ast
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as error:
-        row = error.lineno or 1
-        column = max(error.offset or 1, 1)
-        return None, error_diagnostic(path, f"syntax error: {error.msg}", row, column)
-    except (RecursionError, MemoryError):
-        return None, error_diagnostic(path, "cannot parse: nesting too deep for the parser")
-    except ValueError as error:
-        return None, error_diagnostic(path, f"cannot parse: {error}")
-    return tree, None
-
-
 def _ignored_for_path(code: str, path: str, settings: Settings) -> bool:
     return settings.ignored_for(code, path)
 
@@ -389,108 +247,6 @@ def _fill_edit_positions(diagnostic: Diagnostic, lines: LineIndex) -> None:
     diagnostic.edit_positions = [
         (lines.position(edit.start), lines.position(edit.end)) for edit in diagnostic.fix.edits
     ]
-
-
-def applicable(settings: Settings) -> frozenset[Applicability]:
-    if settings.unsafe_fixes:
-        return frozenset({Applicability.SAFE, Applicability.UNSAFE})
-    return frozenset({Applicability.SAFE})
-
-
-def _conflicts(edit: Edit, other: Edit) -> bool:
-    if edit.start < other.end and other.start < edit.end:
-        return True
-    # two edits at the same point, one of them an insertion: order is ambiguous
-    return edit.start == other.start and (edit.start == edit.end or other.start == other.end)
-
-
-@dataclass
-class AppliedFixes:
-    text: str
-    codes: list[str]
-    # (start, end) in the old text and (start, end) in the new text, per edit
-    old_spans: list[tuple[int, int]] = field(default_factory=list)
-    new_spans: list[tuple[int, int]] = field(default_factory=list)
-
-
-def apply_fixes(
-    text: str, diagnostics: Iterable[Diagnostic], allowed: frozenset[Applicability]
-) -> AppliedFixes:
-    """Apply every non-conflicting allowed fix (conflicting ones wait for the
-    next pass)."""
-    accepted: list[Edit] = []
-    accepted_set: set[Edit] = set()
-    applied: list[str] = []
-    for diagnostic in diagnostics:
-        fix = diagnostic.fix
-        if fix is None or fix.applicability not in allowed or not fix.edits:
-            continue
-        new = [e for e in fix.edits if e not in accepted_set]
-        if any(_conflicts(e, a) for e in new for a in accepted):
-            continue
-        accepted.extend(new)
-        accepted_set.update(new)
-        applied.append(diagnostic.code)
-    result = AppliedFixes(text, applied)
-    if not applied:
-        return result
-    accepted.sort()
-    result.text, result.new_spans = splice(text, accepted)
-    result.old_spans = [(edit.start, edit.end) for edit in accepted]
-    return result
-
-
-def verify(old: str, applied: AppliedFixes) -> None:
-    """A fix is written only if the new text parses and every statement that
-    no edit touched is unchanged, in the same order."""
-    new = applied.text
-    if python_syntax_error(new, "<fixed>") is not None:
-        raise FixVerificationError("a fix produced code that does not parse")
-    before = _untouched_statements(old, applied.old_spans)
-    after = _untouched_statements(new, applied.new_spans)
-    if before != after:
-        raise FixVerificationError("a fix changed code outside the nodes it meant to change")
-
-
-def _untouched_statements(text: str, spans: list[tuple[int, int]]) -> list[str]:
-    """ast dumps of the statements (at every depth) that no span overlaps."""
-    import ast
-
-    lines = LineIndex(text)
-    # rows each span covers; an insertion at the start of a line touches only
-    # a statement that began on an earlier line
-    rows: list[tuple[int, int, bool]] = []
-    for a, b in spans:
-        row, column = lines.position(a)
-        if a == b:
-            rows.append((row, row, column == 1))
-        else:
-            rows.append((row, lines.position(b - 1)[0], False))
-    tree = ast.parse(text)
-    kept: list[str] = []
-
-    def touches(first: int, last: int, lo: int, hi: int, at_line_start: bool) -> bool:
-        if at_line_start:
-            return first < lo <= last
-        return first <= hi and lo <= last
-
-    def visit(body: list[ast.stmt]) -> None:
-        for stmt in body:
-            first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
-            touched = any(touches(first, last, *span) for span in rows)
-            if not touched:
-                kept.append(ast.dump(stmt))
-                continue
-            for field_name in ("body", "orelse", "finalbody", "handlers"):
-                child = getattr(stmt, field_name, None)
-                if isinstance(child, list):
-                    visit([c for c in child if isinstance(c, ast.stmt)])
-                    for handler in child:
-                        if isinstance(handler, ast.ExceptHandler):
-                            visit(handler.body)
-
-    visit(tree.body)
-    return kept
 
 
 def fix_text(

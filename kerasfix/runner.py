@@ -16,7 +16,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 
 from kerasfix.cache import Cache, content_hash
-from kerasfix.engine import FileResult, applicable, process_path, write_result
+from kerasfix.engine import FileResult, process_path, write_result
+from kerasfix.fixing import applicable
 from kerasfix.settings import Settings
 from kerasfix.source import DecodedSource
 

@@ -90,8 +90,14 @@ def test_rules_ask_the_inference_through_its_facade() -> None:
         assert "kerasfix.scopes" not in targets, f"{name} walks scopes itself"
 
 
-def test_inference_modules_stay_small() -> None:
+# Modules still over the limit, to be split (this list only shrinks).
+OVERSIZED = {"kerasfix.cli", "kerasfix.knowledge"}
+
+
+def test_modules_stay_small() -> None:
     for name, path in MODULES.items():
-        if name.startswith("kerasfix.inference"):
-            lines = path.read_text(encoding="utf-8").count("\n")
-            assert lines <= 500, f"{name}: {lines} lines"
+        lines = path.read_text(encoding="utf-8").count("\n")
+        if name in OVERSIZED:
+            assert lines > 500, f"{name} is small now: take it off OVERSIZED"
+            continue
+        assert lines <= 500, f"{name}: {lines} lines"

@@ -14,7 +14,8 @@ from test_cli import KERASFIX
 
 import kerasfix.engine as engine
 from kerasfix.discovery import find_files
-from kerasfix.engine import AppliedFixes, FixVerificationError, process_text, verify
+from kerasfix.engine import process_text
+from kerasfix.fixing import AppliedFixes, FixVerificationError, verify
 from kerasfix.runner import run
 from kerasfix.settings import Settings
 
