@@ -8,7 +8,6 @@ Output follows Ruff: findings and the summary on stdout (or
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from collections import Counter
@@ -17,6 +16,7 @@ from typing import IO, Optional
 
 import click
 
+from kerasfix import console
 from kerasfix._version import __version__
 from kerasfix.config import (
     KF003_FIX_CHOICES,
@@ -25,12 +25,9 @@ from kerasfix.config import (
     Resolver,
     inline_config,
 )
-from kerasfix.diagnostic import Diagnostic
-from kerasfix.engine import FileResult
+from kerasfix.console import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from kerasfix.output import FORMATS
 from kerasfix.settings import Settings
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def _codes(values: Sequence[str] | str | None) -> list[str]:
@@ -274,8 +271,8 @@ def check(
     fix = fix or fix_only
     if not paths:
         paths = (".",)
-    out = _open_output(output_file)
-    paint = _colour_wanted(color, out)
+    out = console.open_output(output_file)
+    paint = console.colour_wanted(color, out)
     if "-" in paths:
         if len(paths) != 1:
             raise click.UsageError("`-` (stdin) cannot be combined with other paths")
@@ -304,12 +301,12 @@ def check(
             out.write(f"{path}\n")
         sys.exit(EXIT_CLEAN)
     if show_settings:
-        _show_settings(out, files or [os.path.join(p, "") for p in paths], resolver)
+        console.show_settings(out, files or [os.path.join(p, "") for p in paths], resolver)
         sys.exit(EXIT_CLEAN)
     try:
         if add_noqa:
             sys.exit(_add_noqa(files, per_file, jobs, out))
-        progress = _progress(not quiet and sys.stderr.isatty() and not os.environ.get("CI"))
+        progress = console.Progress(not quiet and sys.stderr.isatty() and not os.environ.get("CI"))
         with progress.bar(len(files), output_format, statistics) as advance:
             results = run(
                 files,
@@ -335,9 +332,9 @@ def check(
             if r.cells:
                 for index, (old, new) in sorted(r.cells.items()):
                     label = f"{r.path}:cell {index + 1}"
-                    out.write(_unified_diff(label, old + "\n", new + "\n"))
+                    out.write(console.unified_diff(label, old + "\n", new + "\n"))
             elif r.changed and r.original is not None and r.new_text is not None:
-                out.write(_unified_diff(r.path, r.original, r.new_text))
+                out.write(console.unified_diff(r.path, r.original, r.new_text))
     human = output_format in ("full", "concise")
     if (diff or fix_only) and not statistics:
         # what could not be checked is never silent, whatever else is shown
@@ -354,19 +351,19 @@ def check(
     elif fix_only:
         pass
     elif not diff:
-        _write(out, diagnostics, output_format, unsafe_shown, paint)
+        console.write(out, diagnostics, output_format, unsafe_shown, paint)
     if show_fixes and fix and not diff and human:
-        _write_fixes(out, results)
+        console.write_fixes(out, results)
     if not quiet and human and not statistics:
         if fix_only:
             count = sum(fixed.values())
             out.write(f"Fixed {count} finding{'s' * (count != 1)}.\n")
         else:
-            _summary(out, diagnostics, results, fix, diff, unsafe_shown)
-        if _is_terminal(out) and len(files) > 1 and not diff:
-            _closing_table(out, results, diagnostics, fixed, unsafe_shown)
+            console.summary(out, diagnostics, results, fix, diff, unsafe_shown)
+        if console.is_terminal(out) and len(files) > 1 and not diff:
+            console.closing_table(out, results, diagnostics, fixed, unsafe_shown)
     out.flush()
-    code = _exit_code(
+    code = console.exit_code(
         [d for d in diagnostics if d.code == "KF000"] if fix_only else diagnostics,
         exit_zero,
         diff and any(r.changed for r in results),
@@ -374,134 +371,6 @@ def check(
     if exit_non_zero_on_fix and sum(fixed.values()) and not exit_zero:
         code = EXIT_FINDINGS
     sys.exit(code)
-
-
-def _open_output(path: Optional[str]) -> IO[str]:
-    if not path:
-        return sys.stdout
-    try:
-        directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, exist_ok=True)
-        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed at exit
-    except OSError as exc:
-        click.echo(f"kerasfix: error: --output-file {path}: {exc.strerror or exc}", err=True)
-        sys.exit(EXIT_ERROR)
-
-
-def _is_terminal(stream: IO[str]) -> bool:
-    return hasattr(stream, "isatty") and stream.isatty()
-
-
-def _colour_wanted(choice: str, stream: IO[str]) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never":
-        return False
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return _is_terminal(stream)
-
-
-def _show_settings(out: IO[str], paths: Sequence[str], resolver: Resolver) -> None:
-    import json
-
-    for path in paths:
-        settings = resolver.settings_for(path)
-        out.write(f"Resolved settings for: {path}\n")
-        out.write(f"Settings path: {settings.config_path or '(none: defaults)'}\n")
-        for key, value in settings.as_data().items():
-            if key != "config_path":
-                out.write(f"{key} = {json.dumps(value)}\n")
-        out.write("\n")
-
-
-class _progress:
-    """A rich progress bar on stderr while walking a large tree (terminals only)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._progress = None
-        self._total = 0
-
-    def bar(self, total: int, output_format: str, statistics: bool) -> _progress:
-        self.enabled = self.enabled and total > 20 and output_format in ("full", "concise")
-        self._total = total
-        return self
-
-    def __enter__(self):  # noqa: ANN204
-        if not self.enabled:
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        self._progress = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self._progress.start()
-        task = self._progress.add_task("checking", total=self._total)
-
-        def advance(_: FileResult) -> None:
-            self._progress.advance(task)  # type: ignore[union-attr]
-
-        return advance
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-
-def _closing_table(
-    out: IO[str],
-    results: Sequence[FileResult],
-    diagnostics: Sequence[Diagnostic],
-    fixed: Counter,  # type: ignore[type-arg]
-    unsafe: bool,
-) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from kerasfix.output import statistics_rows
-
-    table = Table(title="kerasfix", title_justify="left")
-    table.add_column("code")
-    table.add_column("rule")
-    for column in ("found", "fixed", "left", "fixable"):
-        table.add_column(column, justify="right")
-    for row in statistics_rows(diagnostics, fixed, unsafe):
-        table.add_row(
-            row.code, row.name, str(row.found), str(row.fixed), str(row.left), str(row.fixable)
-        )
-    changed = sum(1 for r in results if r.changed)
-    table.caption = (
-        f"{len(results)} files scanned, {changed} changed; left: findings not fixed, "
-        "fixable: of those, how many `--fix` would fix"
-    )
-    Console(file=out).print(table)
-
-
-def _write_fixes(out: IO[str], results: Sequence[FileResult]) -> None:
-    from kerasfix.rules import rule_by_code
-
-    changed = [r for r in results if r.fixed_codes]
-    total = sum(sum(r.fixed_codes.values()) for r in changed)
-    if not changed:
-        out.write("No findings were fixed.\n")
-        return
-    out.write(f"Fixed {total} finding{'s' * (total != 1)}:\n")
-    for r in changed:
-        out.write(f"- {r.path}:\n")
-        for code, count in sorted(r.fixed_codes.items()):
-            rule = rule_by_code(code)
-            name = rule.name if rule is not None else code
-            out.write(f"    {count} × {code} ({name})\n")
-    out.write("\n")
 
 
 def _add_noqa(files: Sequence[str], per_file: dict[str, Settings], jobs: int, out: IO[str]) -> int:
@@ -530,85 +399,6 @@ def _add_noqa(files: Sequence[str], per_file: dict[str, Settings], jobs: int, ou
     return EXIT_CLEAN
 
 
-def _exit_code(diagnostics: Sequence[Diagnostic], exit_zero: bool, diff_changes: bool) -> int:
-    if exit_zero:
-        return EXIT_CLEAN
-    return EXIT_FINDINGS if diagnostics or diff_changes else EXIT_CLEAN
-
-
-def _write(
-    out: IO[str],
-    diagnostics: Sequence[Diagnostic],
-    output_format: str,
-    unsafe: bool,
-    color: bool = False,
-) -> None:
-    from kerasfix import output
-
-    if output_format == "json":
-        output.write_json(out, diagnostics)
-    elif output_format == "concise":
-        output.write_concise(out, diagnostics, unsafe)
-    elif output_format == "github":
-        output.write_github(out, diagnostics)
-    elif output_format == "sarif":
-        output.write_sarif(out, diagnostics)
-    else:
-        output.write_full(out, diagnostics, unsafe, color=color)
-
-
-def _summary(
-    out: IO[str],
-    diagnostics: Sequence[Diagnostic],
-    results: Sequence[FileResult],
-    fix: bool,
-    diff: bool,
-    unsafe: bool,
-) -> None:
-    from kerasfix.output import fix_marker
-
-    fixed = sum(r.fixed for r in results)
-    remaining = len(diagnostics)
-    fixable = sum(1 for d in diagnostics if fix_marker(d, unsafe))
-    hidden = sum(
-        1
-        for d in diagnostics
-        if d.fix is not None and d.fix.applicability.value == "unsafe" and not unsafe
-    )
-    if diff:
-        changed = sum(1 for r in results if r.changed)
-        findings = f"{fixed} finding{'s' * (fixed != 1)}"
-        out.write(f"Would fix {findings} in {changed} file{'s' * (changed != 1)}.\n")
-        return
-    if fix and fixed:
-        out.write(
-            f"Found {fixed + remaining} finding{'s' * (fixed + remaining != 1)} "
-            f"({fixed} fixed, {remaining} remaining).\n"
-        )
-    elif remaining:
-        out.write(f"Found {remaining} finding{'s' * (remaining != 1)}.\n")
-    else:
-        out.write("All checks passed!\n")
-    if fixable and not fix:
-        out.write(f"[*] {fixable} fixable with the `--fix` option.\n")
-    if hidden:
-        out.write(
-            f"{hidden} hidden fix{'es' * (hidden != 1)} can be enabled with the "
-            "`--unsafe-fixes` option.\n"
-        )
-
-
-def _unified_diff(path: str, old: str, new: str) -> str:
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True),
-        new.splitlines(keepends=True),
-        fromfile=path,
-        tofile=path,
-    )
-    text = "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines)
-    return text
-
-
 def _check_stdin(
     filename: str,
     settings: Settings,
@@ -628,7 +418,7 @@ def _check_stdin(
     except SourceError as exc:
         from kerasfix.engine import error_diagnostic
 
-        _write(
+        console.write(
             out,
             [error_diagnostic(filename, exc.message, exc.row, exc.column)],
             output_format,
@@ -639,8 +429,8 @@ def _check_stdin(
     result = process(decoded.text, filename, settings, fix or diff)
     if diff:
         if result.changed and result.new_text is not None and result.original is not None:
-            out.write(_unified_diff(filename, result.original, result.new_text))
-        return _exit_code(result.diagnostics, exit_zero, result.changed)
+            out.write(console.unified_diff(filename, result.original, result.new_text))
+        return console.exit_code(result.diagnostics, exit_zero, result.changed)
     if fix:
         text = result.new_text if result.new_text is not None else decoded.text
         sys.stdout.flush()
@@ -650,9 +440,9 @@ def _check_stdin(
             from kerasfix import output
 
             output.write_concise(sys.stderr, result.diagnostics, settings.unsafe_fixes)
-        return _exit_code(result.diagnostics, exit_zero, False)
-    _write(out, result.diagnostics, output_format, settings.unsafe_fixes, color)
-    return _exit_code(result.diagnostics, exit_zero, False)
+        return console.exit_code(result.diagnostics, exit_zero, False)
+    console.write(out, result.diagnostics, output_format, settings.unsafe_fixes, color)
+    return console.exit_code(result.diagnostics, exit_zero, False)
 
 
 @main.command()
