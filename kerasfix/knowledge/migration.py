@@ -1,0 +1,218 @@
+"""What Keras 3 (and Keras 2 before it) removed or renamed, as data: the
+tables of the migration rules (KF101-KF107). Part of :mod:`kerasfix.knowledge`,
+read through it (``kb.GENERATOR_METHODS``).
+"""
+
+from __future__ import annotations
+
+# --- Keras 3 migration (KF101-KF107) ---------------------------------------------
+
+# Keras optimizers (keras.optimizers.<name>): `lr=` is `learning_rate=` on all.
+OPTIMIZERS: frozenset[str] = frozenset(
+    {
+        "SGD",
+        "RMSprop",
+        "Adam",
+        "AdamW",
+        "Adadelta",
+        "Adagrad",
+        "Adamax",
+        "Adafactor",
+        "Nadam",
+        "Ftrl",
+        "Lion",
+        "Lamb",
+    }
+)
+# Where the optimizers live: Keras 3's namespace (where `decay=` is rejected)
+# and tf-keras's frozen Keras 2 copy of them.
+OPTIMIZER_NAMESPACE = "optimizers"
+LEGACY_OPTIMIZER_NAMESPACE = "optimizers.legacy"
+
+# The removed generator methods, with the positional parameters of their
+# Keras 2 signatures (after the generator), and what they became.
+GENERATOR_METHODS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "fit_generator": (
+        "fit",
+        (
+            "steps_per_epoch",
+            "epochs",
+            "verbose",
+            "callbacks",
+            "validation_data",
+            "validation_steps",
+            "validation_freq",
+            "class_weight",
+            "max_queue_size",
+            "workers",
+            "use_multiprocessing",
+            "shuffle",
+            "initial_epoch",
+        ),
+    ),
+    "evaluate_generator": (
+        "evaluate",
+        ("steps", "callbacks", "max_queue_size", "workers", "use_multiprocessing", "verbose"),
+    ),
+    "predict_generator": (
+        "predict",
+        ("steps", "callbacks", "max_queue_size", "workers", "use_multiprocessing", "verbose"),
+    ),
+}
+# Arguments Keras 3's fit/evaluate/predict reject; they never changed results
+# (in Keras 3 they belong to keras.utils.PyDataset).
+GENERATOR_DROPPED: frozenset[str] = frozenset({"workers", "use_multiprocessing", "max_queue_size"})
+# Keras 1 spellings that mean the call uses the Keras 1 signature.
+KERAS1_GENERATOR_ARGS: frozenset[str] = frozenset(
+    {"samples_per_epoch", "nb_epoch", "nb_val_samples", "nb_worker", "pickle_safe", "max_q_size"}
+)
+
+# Removed modules -> the public namespace that still has their names.
+# (module path relative to the Keras root, e.g. "layers.core").
+REMOVED_MODULES: dict[str, str] = {
+    **{
+        f"layers.{sub}": "layers"
+        for sub in (
+            "core",
+            "convolutional",
+            "convolutional_recurrent",
+            "recurrent",
+            "cudnn_recurrent",
+            "pooling",
+            "normalization",
+            "embeddings",
+            "merge",
+            "advanced_activations",
+            "wrappers",
+            "noise",
+            "local",
+        )
+    },
+    **{
+        f"utils.{sub}": "utils"
+        for sub in (
+            "np_utils",
+            "generic_utils",
+            "data_utils",
+            "vis_utils",
+            "layer_utils",
+            "io_utils",
+        )
+    },
+    "engine": "layers",
+    "engine.topology": "layers",
+    "engine.base_layer": "layers",
+    "engine.input_layer": "layers",
+    "engine.training": "models",
+    "engine.sequential": "models",
+    "engine.functional": "models",
+}
+# Names that live in keras.models rather than keras.layers (keras.engine.*).
+MODEL_MODULE_NAMES: frozenset[str] = frozenset({"Model", "Sequential"})
+# Family prefixes: old prefix -> the prefix the rewritten import uses.
+MODULE_FAMILIES: dict[str, str] = {
+    "keras": "keras",
+    "tensorflow.keras": "tensorflow.keras",
+    "tensorflow.python.keras": "tensorflow.keras",
+}
+
+# Keras 1 keyword arguments -> Keras 2/3 names, where the mapping is one to one.
+KERAS1_LAYER_KEYWORDS: dict[str, str] = {
+    "output_dim": "units",
+    "init": "kernel_initializer",
+    "border_mode": "padding",
+    "subsample": "strides",
+    "W_regularizer": "kernel_regularizer",
+    "b_regularizer": "bias_regularizer",
+    "W_constraint": "kernel_constraint",
+    "b_constraint": "bias_constraint",
+    "subsample_length": "strides",
+    "pool_length": "pool_size",
+    "filter_length": "kernel_size",
+    "nb_filter": "filters",
+}
+KERAS1_FIT_KEYWORDS: dict[str, str] = {"nb_epoch": "epochs"}
+# Layers with a kernel (kernel_initializer, kernel_regularizer ...): the Keras 1
+# W_/init names map to kernel_* only on these (Embedding's init became
+# embeddings_initializer, BatchNormalization's became gamma/beta_initializer).
+KERNEL_LAYERS: frozenset[str] = frozenset(
+    {
+        "Dense",
+        "LSTM",
+        "GRU",
+        "SimpleRNN",
+        "Conv1D",
+        "Conv2D",
+        "Conv3D",
+        "Convolution1D",
+        "Convolution2D",
+        "Convolution3D",
+        "Conv1DTranspose",
+        "Conv2DTranspose",
+        "Conv3DTranspose",
+    }
+)
+KERNEL_KEYWORDS: frozenset[str] = frozenset(
+    {"init", "W_regularizer", "b_regularizer", "W_constraint", "b_constraint"}
+)
+DIM_ORDERING: dict[str, str] = {"th": "channels_first", "tf": "channels_last"}
+# Keras 1 convolution layers whose kernel was given as separate positionals.
+KERAS1_CONV_KERNEL_POSITIONALS: dict[str, int] = {
+    "Convolution2D": 2,
+    "Conv2D": 2,
+    "Convolution3D": 3,
+    "Conv3D": 3,
+    "Conv2DTranspose": 2,
+}
+
+# History keys that Keras 2.3+ names after the metric as given ("accuracy").
+HISTORY_KEYS: dict[str, str] = {"acc": "accuracy", "val_acc": "val_accuracy"}
+# The attribute of a History that holds its dict of per-epoch values.
+HISTORY_ATTRIBUTE = "history"
+# The method that configures a model's training (loss, metrics).
+COMPILE_METHOD = "compile"
+# Methods that train a model and return its History.
+FIT_METHODS: frozenset[str] = frozenset({"fit", "fit_generator"})
+# Methods that take the Keras 1 training keywords (``nb_epoch=`` …).
+TRAINING_LOOP_METHODS: tuple[str, ...] = ("fit", "fit_generator", "evaluate")
+# Methods whose receiver is a model: where to look for the models a module uses.
+MODEL_METHODS: tuple[str, ...] = (
+    "compile",
+    "fit",
+    "predict",
+    "evaluate",
+    "summary",
+    "fit_generator",
+    "train_on_batch",
+    "predict_classes",
+    "predict_proba",
+    "save",
+)
+
+# The scikit-learn wrappers moved out of Keras.
+SKLEARN_WRAPPER_MODULE = "wrappers.scikit_learn"
+SCIKERAS_MODULE = "scikeras.wrappers"
+SKLEARN_WRAPPERS: frozenset[str] = frozenset({"KerasClassifier", "KerasRegressor"})
+SCIKERAS_GUIDE = "https://adriangb.com/scikeras/stable/migration.html"
+
+# Removed APIs with no exact replacement: reported with guidance.
+REMOVED_APIS: dict[str, str] = {
+    "backend.set_session": "use tf.compat.v1.keras.backend.set_session, or drop it (TF 2 runs eagerly)",
+    "backend.get_session": "use tf.compat.v1.keras.backend.get_session, or drop it (TF 2 runs eagerly)",
+    "backend.set_learning_phase": "pass training=True/False when calling the model instead",
+    "backend.learning_phase": "pass training=True/False when calling the model instead",
+    "backend.image_dim_ordering": "use keras.backend.image_data_format() ('channels_last'/'channels_first')",
+    "backend.set_image_dim_ordering": "use keras.backend.set_image_data_format()",
+    "utils.multi_gpu_model": "use tf.distribute.MirroredStrategy() and build the model in strategy.scope()",
+    "layers.CuDNNLSTM": "use keras.layers.LSTM, which uses cuDNN by itself when it can",
+    "layers.CuDNNGRU": "use keras.layers.GRU, which uses cuDNN by itself when it can",
+    "layers.Merge": "use the merge layers (keras.layers.Concatenate, Add, Multiply ...)",
+    "utils.ImageDataGenerator": (
+        "use keras.utils.image_dataset_from_directory with preprocessing layers "
+        "(keras.layers.RandomFlip, RandomRotation, Rescaling ...)"
+    ),
+    "preprocessing.image.ImageDataGenerator": (
+        "use keras.utils.image_dataset_from_directory with preprocessing layers "
+        "(keras.layers.RandomFlip, RandomRotation, Rescaling ...)"
+    ),
+}
