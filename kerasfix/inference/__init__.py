@@ -121,14 +121,14 @@ class ModelInference:
         elif not (isinstance(receiver, ast.Name) and self.bindings.is_self(receiver)):
             return False
         cls = self.bindings.enclosing_class(receiver)
-        return cls is not None and self.models._class_defines(cls, method, deep=True)
+        return cls is not None and self.models.class_defines(cls, method, deep=True)
 
     def module_defines_method(self, method: str) -> bool:
         """True if a class in this module, other than a Keras model subclass,
         defines ``method``."""
         models = self.models
         for node in self.tree.classes:
-            if method in models._class_info(node).methods and not models.class_is_keras_model(node):
+            if method in models.class_info(node).methods and not models.class_is_keras_model(node):
                 return True
         return False
 

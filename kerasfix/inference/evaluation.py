@@ -203,7 +203,7 @@ class Evaluator:
             return Ref(f"{base.qualname}.{attr}")
         return self.attribute(base, attr)
 
-    def _class_info(self, cls: ast.ClassDef) -> ClassInfo:
+    def class_info(self, cls: ast.ClassDef) -> ClassInfo:
         info = self._classes.get(id(cls))
         if info is not None:
             return info
@@ -216,15 +216,15 @@ class Evaluator:
             _collect_self_attributes(self.bindings, info, method)
         return info
 
-    def _class_defines(self, cls: ast.ClassDef, method: str, deep: bool) -> bool:
-        if method in self._class_info(cls).methods:
+    def class_defines(self, cls: ast.ClassDef, method: str, deep: bool) -> bool:
+        if method in self.class_info(cls).methods:
             return True
         if not deep:
             return False
         for base in cls.bases:
             value = self._eval(base, {}, 0)
             if isinstance(value, ClassRef) and value.node is not cls:
-                if self._class_defines(value.node, method, deep=True):
+                if self.class_defines(value.node, method, deep=True):
                     return True
         return False
 
@@ -232,7 +232,7 @@ class Evaluator:
         cls = self.bindings.enclosing_class(expr)
         if cls is None:
             return UNKNOWN
-        info = self._class_info(cls)
+        info = self.class_info(cls)
         attr = expr.attr
         if attr in info.methods and attr not in info.attr_assigns:
             return Function(info.methods[attr], bound_self=Const(None))

@@ -74,9 +74,38 @@ class KerasModels(Evaluator):
     def refine_binding(
         self, value: Value, assignment: Binding, use: ast.AST, env: Env, depth: int
     ) -> Value:
-        if isinstance(value, Model) and value.sequential and value.heads is not None:
-            return self._with_adds(value, assignment, use, env, depth)
-        return value
+        """Fold the ``.add(layer)`` calls made on this binding before ``use``."""
+        if not (isinstance(value, Model) and value.sequential and value.heads is not None):
+            return value
+        model = value
+        if not isinstance(model.node, ast.Call):
+            return model
+        owner = assignment.scope
+        same_scope = self.bindings.tree.scope_of(use) is owner
+        use_start = self.bindings.start(use)
+        adds: list[tuple[ast.Call, bool]] = []
+        for access in self.bindings.references(assignment):
+            node = access.node
+            parent = self.bindings.parents.get(node)
+            if isinstance(parent, ast.Attribute) and parent.value is node:
+                call = self.bindings.parents.get(parent)
+                attr = parent.attr
+                if attr == kb.ADD_LAYER and isinstance(call, ast.Call) and call.func is parent:
+                    if access.scope is not owner:
+                        return Model(model.node, None)  # added inside another function
+                    if same_scope and not self.bindings.start(call) < use_start:
+                        continue
+                    adds.append((call, self.bindings.conditional(call, owner)))
+                elif attr in kb.LAYER_CHANGING_ATTRIBUTES:
+                    return Model(model.node, None)
+            else:
+                receiver = self.bindings.call_receiving(node)
+                if receiver is not None and not self._harmless_consumer(receiver):
+                    return Model(model.node, None)  # handed to code that may add layers
+        if not adds:
+            return model
+        adds.sort(key=lambda item: self.bindings.start(item[0]))
+        return self._model_plus(model, adds, env, depth)
 
     def refine_self_attribute(
         self,
@@ -89,9 +118,26 @@ class KerasModels(Evaluator):
         env: Env,
         depth: int,
     ) -> Value:
-        if isinstance(value, Model) and value.sequential and value.heads is not None:
-            return self._with_attr_adds(value, info, attr, method, assign_stmt, use, env, depth)
-        return value
+        if not (isinstance(value, Model) and value.sequential and value.heads is not None):
+            return value
+        model = value
+        if attr in info.attr_tainted:
+            return Model(model.node, None)
+        same_method = self.bindings.enclosing_function(use) is method
+        use_start = self.bindings.start(use)
+        adds: list[tuple[ast.Call, bool]] = []
+        for call, add_method in info.attr_adds.get(attr, []):
+            if add_method is not method:
+                return Model(model.node, None)
+            if self.bindings.start(call) < self.bindings.start(assign_stmt):
+                continue
+            if same_method and not self.bindings.start(call) < use_start:
+                continue
+            adds.append((call, self.bindings.conditional(call, method)))
+        if not adds:
+            return model
+        adds.sort(key=lambda item: self.bindings.start(item[0]))
+        return self._model_plus(model, adds, env, depth)
 
     # -- Keras APIs, classes, layers and models ---------------------------------
 
@@ -118,7 +164,7 @@ class KerasModels(Evaluator):
     def instantiate(self, cls: ast.ClassDef) -> Value:
         if self.class_is_keras_model(cls):
             for method in kb.REMOVED_MODEL_METHODS:
-                if self._class_defines(cls, method, deep=True):
+                if self.class_defines(cls, method, deep=True):
                     return NonKeras(f"class {cls.name}")
             return Model(cls, None)
         if self._class_bases_known(cls):
@@ -287,68 +333,6 @@ class KerasModels(Evaluator):
         return Tensor(head, rank2)
 
     # Sequential.add() -------------------------------------------------------
-
-    def _with_adds(
-        self, model: Model, assignment: Binding, use: ast.AST, env: Env, depth: int
-    ) -> Model:
-        """Fold the ``.add(layer)`` calls made on this binding before ``use``."""
-        if not isinstance(model.node, ast.Call):
-            return model
-        owner = assignment.scope
-        same_scope = self.bindings.tree.scope_of(use) is owner
-        use_start = self.bindings.start(use)
-        adds: list[tuple[ast.Call, bool]] = []
-        for access in self.bindings.references(assignment):
-            node = access.node
-            parent = self.bindings.parents.get(node)
-            if isinstance(parent, ast.Attribute) and parent.value is node:
-                call = self.bindings.parents.get(parent)
-                attr = parent.attr
-                if attr == kb.ADD_LAYER and isinstance(call, ast.Call) and call.func is parent:
-                    if access.scope is not owner:
-                        return Model(model.node, None)  # added inside another function
-                    if same_scope and not self.bindings.start(call) < use_start:
-                        continue
-                    adds.append((call, self.bindings.conditional(call, owner)))
-                elif attr in kb.LAYER_CHANGING_ATTRIBUTES:
-                    return Model(model.node, None)
-            else:
-                receiver = self.bindings.call_receiving(node)
-                if receiver is not None and not self._harmless_consumer(receiver):
-                    return Model(model.node, None)  # handed to code that may add layers
-        if not adds:
-            return model
-        adds.sort(key=lambda item: self.bindings.start(item[0]))
-        return self._model_plus(model, adds, env, depth)
-
-    def _with_attr_adds(
-        self,
-        model: Model,
-        info: ClassInfo,
-        attr: str,
-        method: ast.FunctionDef | ast.AsyncFunctionDef,
-        assign_stmt: ast.AST,
-        use: ast.AST,
-        env: Env,
-        depth: int,
-    ) -> Model:
-        if attr in info.attr_tainted:
-            return Model(model.node, None)
-        same_method = self.bindings.enclosing_function(use) is method
-        use_start = self.bindings.start(use)
-        adds: list[tuple[ast.Call, bool]] = []
-        for call, add_method in info.attr_adds.get(attr, []):
-            if add_method is not method:
-                return Model(model.node, None)
-            if self.bindings.start(call) < self.bindings.start(assign_stmt):
-                continue
-            if same_method and not self.bindings.start(call) < use_start:
-                continue
-            adds.append((call, self.bindings.conditional(call, method)))
-        if not adds:
-            return model
-        adds.sort(key=lambda item: self.bindings.start(item[0]))
-        return self._model_plus(model, adds, env, depth)
 
     def _model_plus(
         self, model: Model, adds: Sequence[tuple[ast.Call, bool]], env: Env, depth: int
