@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerasfix import knowledge as kb
+from kerasfix.inference.bindings import imported
 from kerasfix.units_flow import UnitsFlow
 from kerasfix.walk import all_nodes
 
@@ -298,17 +299,8 @@ def _units_maybe_one(facts: QuickFacts, wanted: str) -> bool:
 
 def _record_import(node: ast.Import | ast.ImportFrom, result: QuickFacts) -> None:
     """Which names the import binds, to which qualified names (as the
-    analysis reads them: `import a.b` binds `a` to `a`)."""
-    for alias in node.names:
-        if alias.name == "*":
-            result.star_import = True
-            continue
-        qual: str | None
-        if isinstance(node, ast.Import):
-            bound = alias.asname or alias.name.split(".", 1)[0]
-            qual = alias.name if alias.asname else bound
-        else:
-            bound = alias.asname or alias.name
-            relative = node.level or not node.module
-            qual = None if relative else f"{node.module}.{alias.name}"
+    analysis reads them: the bindings layer's own function)."""
+    if any(alias.name == "*" for alias in node.names):
+        result.star_import = True
+    for bound, qual in imported(node):
         result.import_bound.setdefault(bound, set()).add(qual)
