@@ -21,7 +21,8 @@ from kerasfix.scopes import Access, Binding, Scope
 from kerasfix.syntax import BRANCHES, COMPOUND, FUNCTIONS, LOOPS, SCOPE_NODES, WITHS
 from kerasfix.tree import TreeIndex
 
-_MAX_DEPTH = 40
+# How deep a chain of names, calls and assignments is followed (every layer).
+MAX_DEPTH = 40
 
 
 def imported(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str | None]]:
@@ -148,7 +149,7 @@ class Bindings:
         """The expression a name stands for, following the assignment that
         reaches it (``loss = "mse"; compile(loss=loss)`` → ``"mse"``). None
         when that cannot be known."""
-        if depth > _MAX_DEPTH:
+        if depth > MAX_DEPTH:
             return None
         if not isinstance(expr, ast.Name):
             return expr

@@ -21,7 +21,7 @@ import ast
 from dataclasses import dataclass, field
 
 from kerasfix import knowledge as kb
-from kerasfix.inference.bindings import Bindings
+from kerasfix.inference.bindings import MAX_DEPTH, Bindings
 from kerasfix.inference.values import (
     UNKNOWN,
     ClassRef,
@@ -38,7 +38,6 @@ from kerasfix.syntax import FUNCTIONS, has_star, parameter_default
 from kerasfix.walk import child_nodes
 
 Env = dict[tuple[int, str], tuple[ast.expr, "Env"]]
-MAX_DEPTH = 40
 # A global read in a function must agree with every binding of the name;
 # past this many, the answer is unknown (and the cost stays linear).
 _MAX_FREE_BINDINGS = 16
