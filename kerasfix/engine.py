@@ -29,7 +29,7 @@ from kerasfix.noqa import Suppressions
 from kerasfix.parsing import error_diagnostic, parse_python, python_syntax_error
 from kerasfix.settings import Settings
 from kerasfix.source import DecodedSource, LineIndex, SourceError, decode, write_atomic
-from kerasfix.triage import could_match, refers_to_keras
+from kerasfix.triage import Scanner, refers_to_keras, scanner
 
 MAX_FIX_PASSES = 8
 
@@ -94,16 +94,19 @@ def _lint(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic], b
             return _unchecked(text, path)  # no rule can fire: not even the rules are loaded
     rules = _rules(settings)
     rules = [r for r in rules if not r.meta and not _ignored_for_path(r.code, path, settings)]
-    if not rules or (settings.prefilter and not could_match(text, rules, path)):
+    scan = scanner(rules) if settings.prefilter else None
+    if scan is not None:
+        rules = scan.candidates(text, path)
+    if not rules:
         return _unchecked(text, path)
     if not gc.isenabled():
-        return _analyse(text, path, settings, rules)
+        return _analyse(text, path, settings, rules, scan)
     # Parsing builds hundreds of thousands of objects that live until the
     # file is done; the cyclic collector would walk them again and again
     # (a fifth of the time) to free none. It runs once, after the file.
     gc.disable()
     try:
-        return _analyse(text, path, settings, rules)
+        return _analyse(text, path, settings, rules, scan)
     finally:
         gc.enable()
 
@@ -189,25 +192,19 @@ def _unused_noqa(
 
 
 def _analyse(
-    text: str, path: str, settings: Settings, rules: list[type]
+    text: str, path: str, settings: Settings, rules: list[type], scan: Scanner | None
 ) -> tuple[list[Diagnostic], bool]:
     """Parse and check a text that passed the text tests."""
     tree, problem = parse_python(text, path)
     if problem is not None:
         return [problem], False
     assert tree is not None
-    if settings.prefilter:
+    if scan is not None:
         from kerasfix.quick import facts
 
         known = facts(tree)
         known.path = path.replace("\\", "/")
-        cheap = {rule for rule in rules if not rule.costly_filter and rule.may_fire(known)}
-        # once the file is analysed, a costly filter saves less than it costs
-        rules = [
-            rule
-            for rule in rules
-            if rule in cheap or (rule.costly_filter and (cheap or rule.may_fire(known)))
-        ]
+        rules = scan.confirmed(known, rules)
         if not rules:
             return [], True
     from kerasfix.context import Context

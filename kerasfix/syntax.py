@@ -43,6 +43,12 @@ class Arg:
     node: ast.AST
 
 
+def receiver_of(call: ast.Call) -> ast.expr:
+    """``model`` in ``model.fit(…)``."""
+    assert isinstance(call.func, ast.Attribute)
+    return call.func.value
+
+
 def has_star(call: ast.Call) -> bool:
     """``*args`` or ``**kwargs`` among the arguments."""
     return any(type(a) is ast.Starred for a in call.args) or any(

@@ -1,70 +1,96 @@
 """Triage, the engine's second stage: which texts can hold a finding at all.
 
-Before a file is parsed its text is tested against every enabled rule's
-``triggers`` (substrings, regular expressions, small scanners): a text that
-satisfies none of a rule's alternatives in some group cannot make that rule
-fire. ``refers_to_keras`` says whether a text is Keras code, which must
-parse or be reported (KF000) even when no rule can fire in it.
+Before a file is parsed its text is searched for the sites every enabled
+rule declares it looks at (``looks_at``, :mod:`kerasfix.sites`): a text that
+cannot hold one of a rule's sites cannot make that rule fire. After the parse
+the same sites are asked of the tree's quick facts. ``refers_to_keras`` says
+whether a text is Keras code, which must parse or be reported (KF000) even
+when no rule can fire in it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-_TRIGGER_ORDER: dict[type, tuple[tuple[object, ...], ...]] = {}
+from kerasfix.sites import Requirement, holds_in_facts, holds_in_text
 
-
-def _ordered_triggers(rule: type) -> tuple[tuple[object, ...], ...]:
-    """A rule's trigger groups, smallest first: one-word groups such as
-    "keras" are shared by most rules (tested once per file) and rule out
-    most files before the long lists are scanned."""
-    ordered = _TRIGGER_ORDER.get(rule)
-    if ordered is None:
-        from kerasfix.rules import ALL_RULES
-
-        groups = [g for r in ALL_RULES for g in r.triggers]
-
-        def cost(group: tuple[object, ...]) -> tuple[int, int, int]:
-            # substring tests first, then regular expressions, then scanners;
-            # among equals, the groups most rules share, then the shortest
-            kind = max(
-                0 if isinstance(a, str) else 1 if isinstance(a, re.Pattern) else 2 for a in group
-            )
-            return (kind, -groups.count(group), len(group))
-
-        ordered = tuple(sorted(rule.triggers, key=cost))  # type: ignore[attr-defined]
-        _TRIGGER_ORDER[rule] = ordered
-    return ordered
+if TYPE_CHECKING:
+    from kerasfix.quick import QuickFacts
 
 
-def alternative_holds(alternative: object, text: str, path: str) -> bool:
-    """One trigger alternative (substring, regex or scanner) on a text."""
-    if isinstance(alternative, str):
-        return alternative in text
-    if isinstance(alternative, re.Pattern):
-        return alternative.search(text) is not None
-    return bool(alternative(text, path))  # type: ignore[operator]
+class Scanner:
+    """Every enabled rule's declared sites (:mod:`kerasfix.sites`), compiled
+    into one test over a file: each distinct site is looked for at most
+    once, the cheap ones and those most rules share first."""
 
+    def __init__(self, rules: Sequence[type]) -> None:
+        shared: dict[Requirement, int] = {}
+        for rule in rules:
+            for requirement in rule.looks_at:  # type: ignore[attr-defined]
+                shared[requirement] = shared.get(requirement, 0) + 1
 
-def could_match(text: str, rules: Sequence[type], path: str = "") -> bool:
-    """The cheap test before parsing: can any rule fire in this text?
+        def order(requirement: Requirement) -> tuple[int, int]:
+            return (requirement.cost, -shared[requirement])
 
-    Each alternative is tested at most once per text (rules share many)."""
-    seen: dict[object, bool] = {}
-    for rule in rules:
-        for group in _ordered_triggers(rule):
-            for alternative in group:
-                found = seen.get(alternative)
-                if found is None:
-                    found = seen[alternative] = alternative_holds(alternative, text, path)
-                if found:
+        self._plan = [
+            (rule, tuple(sorted(rule.looks_at, key=order)))  # type: ignore[attr-defined]
+            for rule in rules
+        ]
+
+    def candidates(self, text: str, path: str) -> list[type]:
+        """The rules whose every site the raw text may hold."""
+        seen: dict[Requirement, bool] = {}
+        found = []
+        for rule, requirements in self._plan:
+            for requirement in requirements:
+                held = seen.get(requirement)
+                if held is None:
+                    held = seen[requirement] = holds_in_text(requirement, text, path)
+                if not held:
                     break
             else:
-                break  # no alternative of this group: the rule cannot fire
-        else:
-            return True
-    return False
+                found.append(rule)
+        return found
+
+    def confirmed(self, facts: QuickFacts, rules: Sequence[type]) -> list[type]:
+        """Of ``rules``, those whose every site the parsed tree may hold.
+        A costly site (one that costs more than the rule's check, once the
+        file is analysed anyway) is asked only when no other rule is left."""
+        seen: dict[Requirement, bool] = {}
+
+        def holds(requirement: Requirement) -> bool:
+            held = seen.get(requirement)
+            if held is None:
+                held = seen[requirement] = holds_in_facts(requirement, facts)
+            return held
+
+        plan = dict(self._plan)
+        cheap: list[type] = []
+        deferred: list[type] = []
+        for rule in rules:
+            requirements = plan[rule]
+            if not all(holds(r) for r in requirements if not r.costly):
+                continue
+            (deferred if any(r.costly for r in requirements) else cheap).append(rule)
+        kept = set(cheap)
+        for rule in deferred:
+            if cheap or all(holds(r) for r in plan[rule] if r.costly):
+                kept.add(rule)
+        return [rule for rule in rules if rule in kept]
+
+
+_SCANNERS: dict[tuple[type, ...], Scanner] = {}
+
+
+def scanner(rules: Sequence[type]) -> Scanner:
+    """The scanner for this set of rules (built once per set)."""
+    key = tuple(rules)
+    found = _SCANNERS.get(key)
+    if found is None:
+        found = _SCANNERS[key] = Scanner(key)
+    return found
 
 
 # An import of Keras or TensorFlow's public API (not a package's own

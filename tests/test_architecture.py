@@ -81,13 +81,34 @@ def test_inference_layers_import_only_below() -> None:
         assert "kerasfix.rules" not in {n[:14] for n in GRAPH[module]}
 
 
-def test_rules_ask_the_inference_through_its_facade() -> None:
-    for name, targets in GRAPH.items():
-        if not name.startswith("kerasfix.rules"):
-            continue
-        inner = sorted(t for t in targets if t.startswith("kerasfix.inference."))
-        assert not inner, f"{name} imports {inner}: ask kerasfix.inference"
-        assert "kerasfix.scopes" not in targets, f"{name} walks scopes itself"
+# all that a rule module may import: the facade, the knowledge, the
+# diagnostics and the rules' base (which holds the sites and edit helpers)
+RULE_IMPORTS = {
+    "kerasfix.inference",
+    "kerasfix.knowledge",
+    "kerasfix.diagnostic",
+    "kerasfix.rules.base",
+}
+
+
+def test_rules_import_only_the_facade_knowledge_diagnostics_and_base() -> None:
+    rules = [n for n in GRAPH if n.startswith("kerasfix.rules.kf")]
+    assert len(rules) >= 14
+    for name in rules:
+        extra = sorted(GRAPH[name] - RULE_IMPORTS - {"kerasfix"})
+        assert not extra, f"{name} imports {extra}: ask kerasfix.inference or the rules' base"
+
+
+def test_rules_declare_what_they_look_at_and_nothing_filters_by_hand() -> None:
+    """One declaration per rule: no text triggers or tree filters of its own."""
+    from kerasfix.rules import ALL_RULES
+    from kerasfix.sites import AnyOf, Site
+
+    for rule in ALL_RULES:
+        assert not hasattr(rule, "triggers") and not hasattr(rule, "may_fire"), rule.code
+        for requirement in rule.looks_at:
+            assert isinstance(requirement, (Site, AnyOf)), (rule.code, requirement)
+        assert rule.meta or rule.looks_at, rule.code
 
 
 def test_modules_stay_small() -> None:

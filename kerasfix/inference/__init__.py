@@ -132,6 +132,31 @@ class ModelInference:
                 return True
         return False
 
+    def keras_calls(
+        self, names: frozenset[str] | set[str], skip_keras2: bool = False
+    ) -> list[tuple[ast.Call, str]]:
+        """Calls of Keras API objects whose last name is in ``names``, with the
+        object's canonical path (``optimizers.Adam``), in source order. With
+        ``skip_keras2``, calls into Keras 2 itself (tf_keras, TensorFlow's
+        legacy copy), where Keras 2 APIs still exist, are left out."""
+        tree = self.tree
+        calls = [
+            call
+            for name in names
+            for call in (*tree.calls_by_name.get(name, ()), *tree.calls_by_attr.get(name, ()))
+        ]
+        calls.sort(key=lambda c: tree.order[c])
+        found = []
+        for call in calls:
+            value = self.value_of(call.func)
+            if isinstance(value, Ref) and not value.qualname.startswith(kb.COMPAT_V1_PREFIX):
+                if skip_keras2 and value.qualname.startswith(kb.KERAS2_PACKAGES):
+                    continue
+                path = value.keras
+                if path is not None:
+                    found.append((call, path))
+        return found
+
     # -- training -----------------------------------------------------------------
 
     def trained_model(self, expr: ast.expr) -> Model | None:
@@ -171,6 +196,15 @@ class ModelInference:
         """For ``model.compile(...)``: each output head with the loss it is
         trained with, where both are known."""
         return self.compiles.compiled_outputs(compile_call)
+
+    def compiled_heads(self) -> list[tuple[Head, LossSpec]]:
+        """Every (output head, loss) pair of every ``compile(…)`` call in the
+        module, in source order."""
+        return [
+            pair
+            for call in self.tree.calls_by_attr.get(kb.COMPILE_METHOD, ())
+            for pair in self.compiled_outputs(call)
+        ]
 
     # -- names ------------------------------------------------------------------
 

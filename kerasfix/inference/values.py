@@ -77,6 +77,17 @@ class Head:
     activation_layer: ast.Call | None = field(default=None, repr=False)  # later layer
     rank2: bool = False  # the output is known to be (batch, units)
 
+    @property
+    def probability_kind(self) -> str | None:
+        """ "categorical", "binary", or None for a head that is not a probability."""
+        if self.activation is None:
+            return None
+        return kb.PROBABILITY_ACTIVATIONS.get(self.activation)
+
+    @property
+    def is_logits(self) -> bool:
+        return self.activation in kb.LOGIT_ACTIVATIONS
+
     def same(self, other: Head | None) -> bool:
         return (
             other is not None

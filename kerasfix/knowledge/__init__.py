@@ -3,7 +3,8 @@
 One namespace (``from kerasfix import knowledge as kb``) over this package:
 models, layers, activations, losses and other libraries here; what Keras 3
 removed or renamed in :mod:`kerasfix.knowledge.migration`; the public names
-of the installed Keras in :mod:`kerasfix.keras_names` (generated).
+of the installed Keras in :mod:`kerasfix.knowledge.public_names`
+(generated; loaded on first use of ``kb.PUBLIC_NAMES``).
 
 Rules and the model inference read these tables; no other module spells a
 Keras name. ``tests/test_knowledge.py`` checks the tables against the
@@ -64,6 +65,8 @@ TOP_LEVEL: dict[str, str] = {
 KERAS2_PACKAGES: tuple[str, ...] = ("tf_keras", "tensorflow.python.keras")
 # Keras prefixes that only ever name Keras 2.
 KERAS2_PREFIXES: frozenset[str] = frozenset({*KERAS2_PACKAGES, "tensorflow.compat.v1.keras"})
+# TensorFlow 1's API kept under TensorFlow 2: its Keras calls still exist there.
+COMPAT_V1_PREFIX = "tensorflow.compat.v1."
 
 # --- models -----------------------------------------------------------------
 
@@ -424,3 +427,14 @@ from kerasfix.knowledge.migration import *  # noqa: E402, F403  (one namespace: 
 
 # Renames that apply only to some layers (Embedding still takes output_dim).
 KERAS1_KEYWORD_ONLY_FOR: dict[str, frozenset[str]] = {"output_dim": frozenset(UNITS_LAYERS)}
+
+
+def __getattr__(name: str) -> object:
+    """The generated tables, loaded when first asked for (most files never
+    need them)."""
+    if name == "PUBLIC_NAMES":
+        from kerasfix.knowledge.public_names import PUBLIC_NAMES
+
+        globals()[name] = PUBLIC_NAMES
+        return PUBLIC_NAMES
+    raise AttributeError(name)

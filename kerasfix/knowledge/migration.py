@@ -116,6 +116,23 @@ MODULE_FAMILIES: dict[str, str] = {
     "tensorflow.python.keras": "tensorflow.keras",
 }
 
+
+def split_family(module: str) -> tuple[str, str] | None:
+    """``tensorflow.keras.layers.core`` -> (``tensorflow.keras``, ``layers.core``)."""
+    for prefix in sorted(MODULE_FAMILIES, key=len, reverse=True):
+        if module.startswith(prefix + "."):
+            return prefix, module[len(prefix) + 1 :]
+    return None
+
+
+def inside_package(path: str, family: str) -> bool:
+    """Whether ``path`` lies in the package ``family`` names (`keras/…`,
+    `tensorflow/python/keras/…`): its own code importing its own modules.
+    Relative and absolute spellings of one file answer alike."""
+    own = "/" + path.replace("\\", "/")
+    return f"/{family.replace('.', '/')}/" in own
+
+
 # Keras 1 keyword arguments -> Keras 2/3 names, where the mapping is one to one.
 KERAS1_LAYER_KEYWORDS: dict[str, str] = {
     "output_dim": "units",

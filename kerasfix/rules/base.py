@@ -1,51 +1,102 @@
-"""The shape of a rule.
+"""The rules' base: the shape of a rule, and all a rule module needs beside
+the inference facade, the knowledge and the diagnostics.
 
-A rule is a small class: its code (``KF001``), its name, the words that must
-appear in a file for it to possibly fire (the engine skips files without
-them, before parsing), a docstring that is its user documentation, and
-``check``, which reads the shared :class:`~kerasfix.context.Context` and
-yields diagnostics with their fixes.
+A rule is one small class: its code (``KF001``) and name, a docstring that is
+its user documentation (What it does / Why is this bad? / Example / Use
+instead / Fix safety), ``looks_at`` — the sites it reads, declared once
+(:mod:`kerasfix.sites`): the engine derives from them both the text test
+before parsing and the test on the parsed tree — and ``check``, which reads
+the shared :class:`Context` and yields diagnostics with their fixes.
+
+A rule module imports only this module, :mod:`kerasfix.inference` (the
+facade), :mod:`kerasfix.knowledge` and :mod:`kerasfix.diagnostic`
+(``tests/test_architecture.py`` holds it to that).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
-from typing import ClassVar, Union
+from collections.abc import Iterator
+from typing import ClassVar
 
-from kerasfix.context import Context
+from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Diagnostic
-from kerasfix.quick import QuickFacts
+from kerasfix.edits import (
+    activation_edit,
+    append_argument,
+    argument_deletions,
+    describe,
+    from_logits_edit,
+    import_module_span,
+    layer_name,
+    renamed_call_text,
+)
+from kerasfix.sites import (
+    BUILDS_MODELS,
+    CONV_KERNEL_POSITIONALS,
+    FROM_LOGITS_TRUE,
+    KERAS,
+    KERAS3_IMPORT,
+    ONE_UNIT_SOFTMAX,
+    PROBABILITY_LOSS_COMPILE,
+    REMOVED_MODULE_IMPORT,
+    AnyOf,
+    ApiCall,
+    Keyword,
+    LayerKeyword,
+    Mention,
+    MethodCall,
+    Requirement,
+    StringLiteral,
+)
+from kerasfix.syntax import arg, has_star, keyword_arg, receiver_of, string
 
-# One alternative of a trigger group: a substring, a regular expression, or
-# a function of the text and the file's path. Regular expressions should start with a literal
-# (not ``\b``) so that the search skips ahead to it at C speed.
-Trigger = Union[str, "re.Pattern[str]", Callable[[str, str], bool]]
+__all__ = [
+    "BUILDS_MODELS",
+    "CONV_KERNEL_POSITIONALS",
+    "FROM_LOGITS_TRUE",
+    "KERAS",
+    "KERAS3_IMPORT",
+    "ONE_UNIT_SOFTMAX",
+    "PROBABILITY_LOSS_COMPILE",
+    "REMOVED_MODULE_IMPORT",
+    "AnyOf",
+    "ApiCall",
+    "Context",
+    "Keyword",
+    "LayerKeyword",
+    "Mention",
+    "MethodCall",
+    "Rule",
+    "StringLiteral",
+    "activation_edit",
+    "append_argument",
+    "arg",
+    "argument_deletions",
+    "describe",
+    "fix",
+    "from_logits_edit",
+    "has_star",
+    "import_module_span",
+    "keyword_arg",
+    "layer_name",
+    "receiver_of",
+    "renamed_call_text",
+    "string",
+]
 
 
 class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     summary: ClassVar[str]
-    # For the rule to possibly fire, the file's text must satisfy an
-    # alternative of every group (AND of ORs, cheapest and rarest first).
-    # Checked before parsing; must never skip a file the rule would flag.
-    triggers: ClassVar[tuple[tuple[Trigger, ...], ...]]
-    # ``may_fire`` costs more than the rule's check in a file that is analysed
-    # anyway: asked only when no other rule may fire.
-    costly_filter: ClassVar[bool] = False
+    # What the rule reads, once: every site must be in a file for the rule
+    # to possibly fire. Never narrower than what ``check`` flags.
+    looks_at: ClassVar[tuple[Requirement, ...]]
     # Reported by the engine from the other rules' results (KF900), not by
-    # ``check``: it has no triggers and is left out of the rule passes.
+    # ``check``: it looks at nothing and is left out of the rule passes.
     meta: ClassVar[bool] = False
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
         """Yield this rule's diagnostics for one file (each rule overrides it)."""
         return iter(())
-
-    @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        """A necessary condition for the rule to fire, from the quick facts
-        of CPython's tree (checked before the tree is indexed and analysed).
-        Must never be False for a file the rule would flag."""
-        return True

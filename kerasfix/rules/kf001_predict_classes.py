@@ -3,12 +3,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.inference import Head
-from kerasfix.quick import QuickFacts
-from kerasfix.rules._calls import receiver_of, renamed_call_text
-from kerasfix.rules.base import Rule
+from kerasfix.rules.base import Context, MethodCall, Rule, fix, receiver_of, renamed_call_text
 
 
 class PredictClasses(Rule):
@@ -59,11 +56,7 @@ class PredictClasses(Rule):
         'axis=-1)` (several units) or `(model.predict(x, …) > 0.5).astype("int32")` '
         "(one); none when the model cannot be known"
     )
-    triggers = (("predict_classes",),)
-
-    @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        return "predict_classes" in facts.called_methods
+    looks_at = (MethodCall(("predict_classes",)),)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

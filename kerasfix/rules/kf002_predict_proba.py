@@ -2,12 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kerasfix import knowledge as kb
-from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.quick import QuickFacts
-from kerasfix.rules._calls import receiver_of, renamed_call_text
-from kerasfix.rules.base import Rule
+from kerasfix.rules.base import (
+    BUILDS_MODELS,
+    KERAS,
+    Context,
+    MethodCall,
+    Rule,
+    fix,
+    receiver_of,
+    renamed_call_text,
+)
 
 
 class PredictProba(Rule):
@@ -45,11 +50,7 @@ class PredictProba(Rule):
         "safe: `model.predict(x, …)`; never on scikit-learn, xgboost/lightgbm, "
         "`KerasClassifier` or unknown receivers"
     )
-    triggers = (("predict_proba",), kb.KERAS_MARKERS)
-
-    @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        return "predict_proba" in facts.called_methods and facts.builds_models
+    looks_at = (KERAS, MethodCall(("predict_proba",)), BUILDS_MODELS)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

@@ -2,20 +2,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kerasfix.context import Context, fix
+from kerasfix import knowledge as kb
 from kerasfix.diagnostic import Applicability, Diagnostic, Fix
 from kerasfix.inference import Head, LossSpec
-from kerasfix.quick import QuickFacts
-from kerasfix.rules._heads import (
-    COMPILED_HEAD_TRIGGERS,
+from kerasfix.rules.base import (
+    BUILDS_MODELS,
+    KERAS,
+    PROBABILITY_LOSS_COMPILE,
+    Context,
+    Mention,
+    Rule,
     activation_edit,
-    compiled_head_may_fire,
-    compiled_heads,
     describe,
+    fix,
     from_logits_edit,
-    is_logits,
 )
-from kerasfix.rules.base import Rule
 
 
 class MissingOutputActivation(Rule):
@@ -62,18 +63,20 @@ class MissingOutputActivation(Rule):
     summary = "the last layer emits logits, but the loss expects probabilities"
     finds = "a logits head (`Dense(n)`, no activation) with a loss that expects probabilities"
     fix_summary = 'unsafe: add `activation="softmax"`/`"sigmoid"`, or (setting) `from_logits=True`'
-    triggers = COMPILED_HEAD_TRIGGERS
-
-    @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        return compiled_head_may_fire(facts)
+    looks_at = (
+        KERAS,
+        PROBABILITY_LOSS_COMPILE,
+        Mention(kb.PROBABILITY_LOSS_MARKERS),
+        BUILDS_MODELS,
+        Mention(tuple(kb.UNITS_LAYERS)),
+    )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        for head, loss in compiled_heads(ctx):
+        for head, loss in ctx.inference.compiled_heads():
             if head.layer is None or head.activation_layer is not None:
                 continue
-            if not is_logits(head) or not loss.info.expects_probabilities:
+            if not head.is_logits or not loss.info.expects_probabilities:
                 continue
             if loss.from_logits:
                 continue

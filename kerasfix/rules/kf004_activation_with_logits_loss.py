@@ -1,14 +1,20 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.quick import QuickFacts
-from kerasfix.rules._heads import COMPILE_CALL, compiled_heads, describe, probability_kind
-from kerasfix.rules.base import Rule
+from kerasfix.rules.base import (
+    BUILDS_MODELS,
+    FROM_LOGITS_TRUE,
+    KERAS,
+    PROBABILITY_LOSS_COMPILE,
+    Context,
+    Mention,
+    Rule,
+    describe,
+    fix,
+)
 
 
 class ActivationWithLogitsLoss(Rule):
@@ -42,27 +48,18 @@ class ActivationWithLogitsLoss(Rule):
     summary = "probabilities passed to a loss that expects logits (from_logits=True)"
     finds = "softmax/sigmoid output with `from_logits=True`"
     fix_summary = "unsafe: `from_logits=False`"
-    triggers = (
-        ("from_logits",),
-        (re.compile(r"from_logits[\s\\]*=(?!=)[\s\\]*(?!False\b|None\b)"),),
-        kb.KERAS_MARKERS,
-        ("compile",),
-        COMPILE_CALL,
+    looks_at = (
+        KERAS,
+        FROM_LOGITS_TRUE,
+        PROBABILITY_LOSS_COMPILE,
+        BUILDS_MODELS,
+        Mention((*kb.PROBABILITY_ACTIVATIONS, *kb.ACTIVATION_LAYERS)),
     )
 
     @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        return (
-            facts.from_logits_maybe_true
-            and facts.compile_loss_maybe_probability
-            and facts.builds_models
-            and facts.mentions(tuple(kb.PROBABILITY_ACTIVATIONS) + tuple(kb.ACTIVATION_LAYERS))
-        )
-
-    @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        for head, loss in compiled_heads(ctx):
-            if probability_kind(head) is None or not loss.info.expects_probabilities:
+        for head, loss in ctx.inference.compiled_heads():
+            if head.probability_kind is None or not loss.info.expects_probabilities:
                 continue
             if not loss.from_logits or loss.from_logits_arg is None:
                 continue

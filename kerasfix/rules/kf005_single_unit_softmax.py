@@ -1,15 +1,19 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from kerasfix import knowledge as kb
-from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.quick import QuickFacts
-from kerasfix.rules._heads import activation_edit, describe
-from kerasfix.rules._text import used_not_called
-from kerasfix.rules.base import Rule
+from kerasfix.rules.base import (
+    BUILDS_MODELS,
+    KERAS,
+    ONE_UNIT_SOFTMAX,
+    Context,
+    Mention,
+    Rule,
+    activation_edit,
+    describe,
+    fix,
+)
 
 
 class SingleUnitSoftmax(Rule):
@@ -37,39 +41,11 @@ class SingleUnitSoftmax(Rule):
     """
 
     code = "KF005"
-    costly_filter = True  # follows widths through function parameters
     name = "single-unit-softmax"
     summary = "softmax over a single unit is always 1.0"
     finds = '`Dense(1, activation="softmax")` as the output (always 1.0)'
     fix_summary = "unsafe: `sigmoid`"
-    triggers = (
-        ("softmax", "Softmax"),
-        kb.KERAS_MARKERS,
-        # a units layer whose first argument is 1 or not a number literal, or
-        # one used as a value (an alias the analysis follows)
-        tuple(
-            re.compile(re.escape(name) + r"[\s\\]*\([\s\\]*(?:1\b|[^0-9\s\\])")
-            for name in kb.UNITS_LAYERS
-        )
-        + (used_not_called(kb.UNITS_LAYERS),),
-    )
-
-    @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        # a one-unit layer given softmax (or something that may be), or one
-        # that an Activation/Softmax layer may follow
-        return (
-            facts.builds_models
-            and facts.mentions(("softmax", "Softmax"))
-            and (
-                facts.units_layer_aliased
-                or facts.units_maybe_one("softmax")
-                or (
-                    any(layer in facts.called_names for layer in kb.ACTIVATION_LAYERS)
-                    and facts.units_maybe_one("followed")
-                )
-            )
-        )
+    looks_at = (KERAS, Mention(("softmax", "Softmax")), BUILDS_MODELS, ONE_UNIT_SOFTMAX)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

@@ -2,17 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kerasfix.context import Context
+from kerasfix import knowledge as kb
 from kerasfix.diagnostic import Diagnostic
-from kerasfix.quick import QuickFacts
-from kerasfix.rules._heads import (
-    COMPILED_HEAD_TRIGGERS,
-    compiled_head_may_fire,
-    compiled_heads,
+from kerasfix.rules.base import (
+    BUILDS_MODELS,
+    KERAS,
+    PROBABILITY_LOSS_COMPILE,
+    Context,
+    Mention,
+    Rule,
     describe,
-    probability_kind,
 )
-from kerasfix.rules.base import Rule
 
 
 class ActivationLossMismatch(Rule):
@@ -49,18 +49,20 @@ class ActivationLossMismatch(Rule):
     summary = "output activation and loss disagree (sigmoid/categorical, softmax/binary)"
     finds = "sigmoid head with a categorical loss, or a >2-unit softmax with `binary_crossentropy`"
     fix_summary = "—"
-    triggers = COMPILED_HEAD_TRIGGERS
-
-    @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        return compiled_head_may_fire(facts)
+    looks_at = (
+        KERAS,
+        PROBABILITY_LOSS_COMPILE,
+        Mention(kb.PROBABILITY_LOSS_MARKERS),
+        BUILDS_MODELS,
+        Mention(tuple(kb.UNITS_LAYERS)),
+    )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        for head, loss in compiled_heads(ctx):
+        for head, loss in ctx.inference.compiled_heads():
             if head.layer is None or loss.from_logits:
                 continue
-            kind = probability_kind(head)
+            kind = head.probability_kind
             family = loss.info.family
             if kind == "binary" and family == "categorical" and (head.units or 0) > 1:
                 message = (

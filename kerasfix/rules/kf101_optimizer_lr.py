@@ -4,14 +4,18 @@ import ast
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.quick import QuickFacts
-from kerasfix.rules._calls import argument_deletions
-from kerasfix.rules._migration import keras_calls
-from kerasfix.rules._text import calls, keyword_argument
-from kerasfix.rules.base import Rule
-from kerasfix.syntax import has_star, keyword_arg
+from kerasfix.rules.base import (
+    KERAS,
+    ApiCall,
+    Context,
+    Keyword,
+    Rule,
+    argument_deletions,
+    fix,
+    has_star,
+    keyword_arg,
+)
 
 
 class OptimizerLr(Rule):
@@ -61,21 +65,11 @@ class OptimizerLr(Rule):
         "safe: `learning_rate=`; `decay=0` removed; other `decay=d` unsafe: "
         "`learning_rate=InverseTimeDecay(rate, decay_steps=1, decay_rate=d)`"
     )
-    triggers = (
-        ("lr", "decay"),
-        kb.KERAS_MARKERS,
-        tuple(kb.OPTIMIZERS),
-        (keyword_argument("lr"), keyword_argument("decay")),
-        (calls(kb.OPTIMIZERS),),
-    )
-
-    @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        return bool({"lr", "decay"} & facts.keywords) and facts.may_call_keras(kb.OPTIMIZERS)
+    looks_at = (KERAS, Keyword(("decay", "lr")), ApiCall(tuple(sorted(kb.OPTIMIZERS))))
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        for call, path in keras_calls(ctx, kb.OPTIMIZERS):
+        for call, path in ctx.inference.keras_calls(kb.OPTIMIZERS):
             namespace, _, leaf = path.rpartition(".")
             if leaf not in kb.OPTIMIZERS or namespace not in (
                 kb.OPTIMIZER_NAMESPACE,

@@ -4,13 +4,8 @@ import ast
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit, splice
-from kerasfix.quick import QuickFacts
-from kerasfix.rules._calls import argument_deletions
-from kerasfix.rules._text import calls
-from kerasfix.rules.base import Rule
-from kerasfix.syntax import has_star
+from kerasfix.rules.base import Context, MethodCall, Rule, argument_deletions, fix, has_star
 
 
 class GeneratorMethods(Rule):
@@ -53,11 +48,7 @@ class GeneratorMethods(Rule):
         "`workers`/`use_multiprocessing`/`max_queue_size` dropped); unsafe on unknown "
         "receivers"
     )
-    triggers = (tuple(kb.GENERATOR_METHODS), (calls(kb.GENERATOR_METHODS),))
-
-    @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        return any(m in facts.called_methods for m in kb.GENERATOR_METHODS)
+    looks_at = (MethodCall(tuple(sorted(kb.GENERATOR_METHODS))),)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

@@ -1,60 +1,11 @@
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit
-from kerasfix.keras_names import PUBLIC_NAMES
-from kerasfix.quick import QuickFacts
-from kerasfix.rules._migration import import_module_span, split_family
-from kerasfix.rules._text import keras_family_at
-from kerasfix.rules.base import Rule
-
-# `keras.a.b` as written (every module family ends in `keras`), and the
-# names a `from … import` after it brings in.
-_KERAS_PATH = re.compile(r"keras(?!\w)((?:[ \t]*(?:\\\r?\n[ \t]*)?\.[ \t]*(?:\\\r?\n[ \t]*)?\w+)*)")
-_IMPORTED = re.compile(
-    r"[ \t]*(?:\\\r?\n[ \t]*)*import[ \t]*(?:\\\r?\n[ \t]*)*"
-    r"(\((?:[^)#]|#[^\n]*)*\)|(?:[^\r\n;\\]|\\\r?\n)*)"
-)
-_WORD = re.compile(r"\w+")
-_NAMESPACES = frozenset(m.rpartition(".")[0] for m in kb.REMOVED_MODULES)
-
-
-def _inside_package(path: str, family: str) -> bool:
-    """Whether ``path`` lies in the package ``family`` names (`keras/…`,
-    `tensorflow/python/keras/…`): its own code importing its own modules.
-    Relative and absolute spellings of one file answer alike."""
-    own = "/" + path.replace("\\", "/")
-    return f"/{family.replace('.', '/')}/" in own
-
-
-def _mentions_removed_module(text: str, file: str) -> bool:
-    """The text test before parsing: some `keras…` path, or a name imported
-    from one, is a removed module (a superset of what the rule flags), in a
-    file that is not part of that Keras itself."""
-    for match in _KERAS_PATH.finditer(text):
-        path = match.group(1)
-        if " " in path or "\t" in path or "\\" in path:
-            path = re.sub(r"[\s\\]", "", path)
-        path = path.lstrip(".")
-        if path not in kb.REMOVED_MODULES:
-            if path not in _NAMESPACES:
-                continue
-            names = _IMPORTED.match(text, match.end())
-            prefix = f"{path}." if path else ""
-            if names is None or not any(
-                prefix + name in kb.REMOVED_MODULES for name in _WORD.findall(names.group(1))
-            ):
-                continue
-        family = keras_family_at(text, match.start())
-        if family in kb.MODULE_FAMILIES and _inside_package(file, family):
-            continue  # the package's own code importing its own modules
-        return True
-    return False
+from kerasfix.rules.base import KERAS, REMOVED_MODULE_IMPORT, Context, Rule, fix, import_module_span
 
 
 class RemovedModule(Rule):
@@ -99,16 +50,7 @@ class RemovedModule(Rule):
         "`tensorflow.python.keras`)"
     )
     fix_summary = "safe where every name exists in the public module"
-    triggers = (("keras",), (lambda text, path: _mentions_removed_module(text, path),))
-
-    @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        for module in facts.imported | facts.qualnames:
-            split = split_family(module)
-            if split is not None and split[1] in kb.REMOVED_MODULES:
-                if not _inside_package(facts.path, split[0]):
-                    return True
-        return False
+    looks_at = (KERAS, REMOVED_MODULE_IMPORT)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
@@ -119,11 +61,11 @@ class RemovedModule(Rule):
             if node.level or node.module is None:
                 continue
             module = node.module
-            split = split_family(module)
+            split = kb.split_family(module)
             if split is None:
                 continue
             family, rest = split
-            if _inside_package(ctx.path, family):
+            if kb.inside_package(ctx.path, family):
                 continue  # the package's own code importing its own modules
             new_family = kb.MODULE_FAMILIES[family]
             if rest in kb.REMOVED_MODULES:
@@ -165,7 +107,7 @@ class RemovedModule(Rule):
                 )
                 return
             target = targets.pop()
-        missing = [n for n in names if n not in PUBLIC_NAMES[target]]
+        missing = [n for n in names if n not in kb.PUBLIC_NAMES[target]]
         new_module = f"{new_family}.{target}"
         if missing:
             yield ctx.diagnostic(
@@ -199,7 +141,7 @@ class RemovedModule(Rule):
             bound = alias.asname or alias.name
             used = ctx.inference.attributes_used(node, bound)
             message = f"`{module}.{alias.name}` no longer exists"
-            missing = sorted(n for n in used or () if n not in PUBLIC_NAMES[target])
+            missing = sorted(n for n in used or () if n not in kb.PUBLIC_NAMES[target])
             if used is None or missing or len(node.names) != 1:
                 detail = f" (Keras 3 has no {', '.join(missing)})" if missing else ""
                 yield ctx.diagnostic(cls, node, f"{message}: use `{new_family}.{target}`{detail}")
@@ -220,11 +162,11 @@ class RemovedModule(Rule):
         when every attribute used exists there) and ``import
         keras.utils.np_utils`` (reported: its uses name the old path)."""
         for alias in node.names:
-            split = split_family(alias.name)
+            split = kb.split_family(alias.name)
             if split is None or split[1] not in kb.REMOVED_MODULES:
                 continue
             family, rest = split
-            if _inside_package(ctx.path, family):
+            if kb.inside_package(ctx.path, family):
                 continue
             target = kb.REMOVED_MODULES[rest]
             if rest.startswith("engine"):
@@ -237,7 +179,7 @@ class RemovedModule(Rule):
                 )
                 continue
             used = ctx.inference.attributes_used(node, alias.asname)
-            missing = sorted(n for n in used or () if n not in PUBLIC_NAMES[target])
+            missing = sorted(n for n in used or () if n not in kb.PUBLIC_NAMES[target])
             if used is None or missing or rest.startswith("engine"):
                 detail = f" (Keras 3 has no {', '.join(missing)} there)" if missing else ""
                 yield ctx.diagnostic(cls, node, message + detail)

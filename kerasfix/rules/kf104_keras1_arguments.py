@@ -4,13 +4,21 @@ import ast
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit
-from kerasfix.quick import QuickFacts
-from kerasfix.rules._migration import keras_calls
-from kerasfix.rules._text import has_call_with_positionals, keyword_argument
-from kerasfix.rules.base import Rule
-from kerasfix.syntax import arg, has_star, keyword_arg, string
+from kerasfix.rules.base import (
+    CONV_KERNEL_POSITIONALS,
+    KERAS,
+    AnyOf,
+    Context,
+    Keyword,
+    LayerKeyword,
+    Rule,
+    arg,
+    fix,
+    has_star,
+    keyword_arg,
+    string,
+)
 
 _OLD_KEYWORDS = (
     *kb.KERAS1_LAYER_KEYWORDS,
@@ -21,30 +29,6 @@ _OLD_KEYWORDS = (
 
 _LAYER_KEYWORDS = frozenset({*kb.KERAS1_LAYER_KEYWORDS, "dim_ordering"})
 _FIT_KEYWORDS = frozenset({*kb.KERAS1_FIT_KEYWORDS, "samples_per_epoch"})
-
-
-def _conv_kernel_positionals(text: str) -> bool:
-    """`Convolution2D(32, 3, 3)`: a kernel given as separate positionals."""
-    return any(
-        has_call_with_positionals(text, name, dims)
-        for name, dims in kb.KERAS1_CONV_KERNEL_POSITIONALS.items()
-    )
-
-
-def _may_be(leaf: str, root: str, facts: QuickFacts) -> bool:
-    """Can a call of ``leaf`` (reached from ``root``) be one of the layers
-    that `output_dim` was renamed for? ``layers.Embedding`` resolves to
-    Embedding; a bare name may be an alias, ``Embedding = Dense``."""
-    if leaf in kb.UNITS_LAYERS:
-        return True
-    if leaf != root:
-        return False
-    if facts.bound_otherwise(root):
-        return True
-    quals = facts.import_bound.get(root)
-    if quals is None:
-        return facts.star_import
-    return any(q is None or q.rsplit(".", 1)[-1] in kb.UNITS_LAYERS for q in quals)
 
 
 class Keras1Arguments(Rule):
@@ -85,29 +69,14 @@ class Keras1Arguments(Rule):
         "`dim_ordering`, `Convolution2D(32, 3, 3)`"
     )
     fix_summary = "safe renames; `samples_per_epoch` reported only"
-    triggers = (
-        tuple(keyword_argument(name) for name in _OLD_KEYWORDS)
-        + (lambda text, path: _conv_kernel_positionals(text),),
-        kb.KERAS_MARKERS,
+    looks_at = (
+        KERAS,
+        AnyOf(
+            LayerKeyword(tuple(sorted(_LAYER_KEYWORDS))),
+            Keyword(tuple(sorted(_FIT_KEYWORDS))),
+            CONV_KERNEL_POSITIONALS,
+        ),
     )
-
-    @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        # layer keywords reach only layer classes (capitalised calls); the fit
-        # keywords only fit/evaluate, whose keywords are in facts.keywords
-        return (
-            any(
-                keyword in _LAYER_KEYWORDS
-                and facts.root_may_reach_keras(root)
-                and (keyword not in kb.KERAS1_KEYWORD_ONLY_FOR or _may_be(leaf, root, facts))
-                for keyword, leaf, root in facts.class_keyword_sites
-            )
-            or bool(facts.keywords.intersection(_FIT_KEYWORDS))
-            or (
-                facts.conv_kernel_positionals
-                and facts.may_call_keras(frozenset(kb.KERAS1_CONV_KERNEL_POSITIONALS))
-            )
-        )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
@@ -117,7 +86,7 @@ class Keras1Arguments(Rule):
             for name, found in calls.items()
             if found and name[:1].isupper()
         }
-        for call, path in keras_calls(ctx, layer_names):
+        for call, path in ctx.inference.keras_calls(layer_names):
             if not path.startswith("layers."):
                 continue
             yield from cls._layer(ctx, call, path.split(".", 1)[1])

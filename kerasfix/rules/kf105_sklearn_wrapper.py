@@ -4,12 +4,8 @@ import ast
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit
-from kerasfix.quick import QuickFacts
-from kerasfix.rules._migration import import_module_span, keras_calls, split_family
-from kerasfix.rules.base import Rule
-from kerasfix.syntax import keyword_arg
+from kerasfix.rules.base import KERAS, Context, Mention, Rule, fix, import_module_span, keyword_arg
 
 
 class SklearnWrapper(Rule):
@@ -44,11 +40,7 @@ class SklearnWrapper(Rule):
     summary = "`keras.wrappers.scikit_learn` was removed: use scikeras"
     finds = "`keras.wrappers.scikit_learn`, `build_fn=`"
     fix_summary = "unsafe: `scikeras.wrappers`, `model=`"
-    triggers = (("scikit_learn",), kb.KERAS_MARKERS)
-
-    @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        return "scikit_learn" in facts.words
+    looks_at = (KERAS, Mention(("scikit_learn",)))
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
@@ -56,7 +48,7 @@ class SklearnWrapper(Rule):
         for node in ctx.tree.imports:
             if not isinstance(node, ast.ImportFrom) or node.module is None or node.level:
                 continue
-            split = split_family(node.module)
+            split = kb.split_family(node.module)
             if split is None or split[1] != kb.SKLEARN_WRAPPER_MODULE:
                 continue
             message = f"`{node.module}` was removed: use `{kb.SCIKERAS_MODULE}` {guide}"
@@ -68,7 +60,7 @@ class SklearnWrapper(Rule):
                 message,
                 fix(Applicability.UNSAFE, "Import from scikeras", edit) if edit else None,
             )
-        for call, path in keras_calls(ctx, kb.SKLEARN_WRAPPERS):
+        for call, path in ctx.inference.keras_calls(kb.SKLEARN_WRAPPERS):
             if not path.startswith(kb.SKLEARN_WRAPPER_MODULE + "."):
                 continue
             build_fn = keyword_arg(call, "build_fn")

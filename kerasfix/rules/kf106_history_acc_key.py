@@ -5,12 +5,19 @@ import re
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.context import Context, fix
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.inference import Model
-from kerasfix.quick import QuickFacts
-from kerasfix.rules.base import Rule
-from kerasfix.syntax import arg, string
+from kerasfix.rules.base import (
+    BUILDS_MODELS,
+    KERAS,
+    Context,
+    MethodCall,
+    Rule,
+    StringLiteral,
+    arg,
+    fix,
+    string,
+)
 
 # one plain string literal: its prefix and quote are kept when it is renamed
 _LITERAL = re.compile(r"([rRuU]?)('|\")(\w*)\2")
@@ -55,16 +62,12 @@ class HistoryAccKey(Rule):
     fix_summary = (
         "safe: `'accuracy'` / `'val_accuracy'`, only when fit, model and compile are all resolved"
     )
-    triggers = (
-        tuple(f"{quote}{key}{quote}" for key in kb.HISTORY_KEYS for quote in "'\""),
-        ("fit",),
-        kb.KERAS_MARKERS,
+    looks_at = (
+        KERAS,
+        StringLiteral(tuple(kb.HISTORY_KEYS)),
+        MethodCall(tuple(sorted(kb.FIT_METHODS))),
+        BUILDS_MODELS,
     )
-
-    @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        keys = any(k in facts.strings for k in kb.HISTORY_KEYS)
-        return keys and bool(kb.FIT_METHODS & facts.called_methods) and facts.builds_models
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

@@ -3,12 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.context import Context
 from kerasfix.diagnostic import Diagnostic
-from kerasfix.quick import QuickFacts
-from kerasfix.rules._migration import imports_keras3, keras_calls, mentions_keras3
-from kerasfix.rules._text import calls
-from kerasfix.rules.base import Rule
+from kerasfix.rules.base import KERAS, KERAS3_IMPORT, ApiCall, Context, Rule
 
 _LEAVES = frozenset(path.rsplit(".", 1)[1] for path in kb.REMOVED_APIS)
 
@@ -52,25 +48,11 @@ class RemovedApi(Rule):
         "`ImageDataGenerator` …"
     )
     fix_summary = "— (the message names the replacement)"
-    triggers = (
-        kb.KERAS_MARKERS,
-        tuple(_LEAVES),
-        (calls(_LEAVES),),
-        (mentions_keras3,),
-        (imports_keras3,),
-    )
-
-    @classmethod
-    def may_fire(cls, facts: QuickFacts) -> bool:
-        # the call must resolve through an import that can lead to Keras 3
-        # (not only to tf_keras or TensorFlow's legacy copy)
-        return facts.may_call_keras(_LEAVES, keras2=False) and any(
-            kb.may_lead_to_keras(name, keras2=False) for name in facts.qualnames
-        )
+    looks_at = (KERAS, ApiCall(tuple(sorted(_LEAVES)), keras3=True), KERAS3_IMPORT)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        for call, path in keras_calls(ctx, _LEAVES, skip_keras2=True):
+        for call, path in ctx.inference.keras_calls(_LEAVES, skip_keras2=True):
             advice = kb.REMOVED_APIS.get(path)
             if advice is None:
                 continue

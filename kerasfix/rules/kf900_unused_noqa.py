@@ -35,5 +35,5 @@ class UnusedNoqa(Rule):
     summary = "`# noqa` code that suppresses nothing, or that names no rule"
     finds = "`# noqa: KF…` that suppresses nothing, or names no rule (as Ruff's RUF100)"
     fix_summary = "safe: remove the code (or the comment)"
-    triggers = ()
+    looks_at = ()
     meta = True

@@ -1,6 +1,6 @@
 """Public names of the Keras 3 modules that KF103 rewrites imports to.
 
-Generated from Keras 3.15.1; tests/test_knowledge.py checks every name
+Generated from Keras 3.15.1 (read as `kb.PUBLIC_NAMES`); tests/test_knowledge.py checks every name
 still exists in the installed Keras.
 """
 

@@ -1,19 +1,24 @@
-"""Shared pieces for rules that rewrite ``receiver.method(…)`` calls."""
+"""Building fixes: the text edits rules make, over one file's :class:`Context`.
+
+Each helper returns :class:`~kerasfix.diagnostic.Edit` values (or the text a
+message shows), or None where the edit cannot be made exactly; the engine
+applies and verifies them.
+"""
 
 from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 
 from kerasfix.context import CallArguments, Context
 from kerasfix.diagnostic import Edit
+from kerasfix.inference import Head, LossSpec
 from kerasfix.source import LineIndex
+from kerasfix.syntax import arg, has_star, string
 
-
-def receiver_of(call: ast.Call) -> ast.expr:
-    assert isinstance(call.func, ast.Attribute)
-    return call.func.value
+# -- calls ------------------------------------------------------------------------
 
 
 def renamed_call_text(ctx: Context, call: ast.Call, new_method: str, short: bool) -> str:
@@ -109,3 +114,98 @@ def _keeping_comments(text: str, start: int, end: int, whole_lines: bool) -> Edi
         if cut >= 0 and not tail[cut + 1 :].strip():
             pieces.append(tail[cut + 1 :])
     return Edit(start, end, "".join(pieces))
+
+
+# -- heads and losses -------------------------------------------------------------
+
+
+def layer_name(ctx: Context, call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ctx.code(func)
+
+
+def describe(ctx: Context, head: Head) -> str:
+    """``Dense(10)``, ``Dense(n_classes, activation='softmax')`` …, as written."""
+    assert head.layer is not None
+    name = layer_name(ctx, head.layer)
+    units = arg(head.layer, 0, "units", "output_dim")
+    shown = ctx.code(units) if units is not None else "?"
+    if len(shown) > 30 or "\n" in shown:
+        shown = "…"
+    if head.activation_layer is not None:
+        return f"{name}({shown}) + {layer_name(ctx, head.activation_layer)}({head.activation!r})"
+    if head.activation_arg is not None and head.activation not in (None, "linear"):
+        return f"{name}({shown}, activation={head.activation!r})"
+    return f"{name}({shown})"
+
+
+def activation_edit(ctx: Context, head: Head, activation: str) -> Edit | None:
+    """Give the head's layer ``activation``: replace its activation argument,
+    or add one. None where that cannot be done exactly."""
+    layer = head.layer
+    if layer is None or has_star(layer):
+        return None
+    literal = ctx.string_literal(activation)
+    if head.activation_layer is not None:
+        value = arg(head.activation_layer, 0, "activation")
+        if string(value) is None:
+            return None
+        return ctx.replace(value, literal)
+    if head.activation_arg is not None:
+        return ctx.replace(head.activation_arg.value, literal)
+    return append_argument(ctx, layer, f"activation={literal}", empty=False)
+
+
+def append_argument(ctx: Context, call: ast.Call, argument: str, empty: bool = True) -> Edit | None:
+    """Add ``argument`` after the call's last argument (into its empty
+    parentheses only with ``empty``). None where the arguments cannot be
+    read exactly."""
+    arguments = ctx.arguments(call)
+    if arguments is None:
+        return None
+    if not arguments.items:
+        if not empty:
+            return None
+        return Edit(arguments.close_paren, arguments.close_paren, argument)
+    _, _, end = arguments.items[-1]
+    return Edit(end, end, f", {argument}")
+
+
+def from_logits_edit(ctx: Context, loss: LossSpec, value: bool, at: ast.AST) -> Edit | None:
+    """Make the loss's from_logits ``value``: set the argument, or turn a
+    string/function loss into its class. None when the module cannot name
+    the class with the imports it has."""
+    text = "True" if value else "False"
+    if loss.form == "class":
+        assert isinstance(loss.node, ast.Call)
+        if loss.from_logits_arg is not None:
+            return ctx.replace(loss.from_logits_arg.value, text)
+        return append_argument(ctx, loss.node, f"from_logits={text}")
+    if loss.info.cls is None or loss.info.from_logits_position is None:
+        return None
+    spelled = ctx.inference.keras_spelling(f"losses.{loss.info.cls}", at)
+    if spelled is None:
+        return None
+    return ctx.replace(loss.node, f"{spelled}(from_logits={text})")
+
+
+# -- imports ----------------------------------------------------------------------
+
+
+def import_module_span(ctx: Context, node: ast.ImportFrom) -> tuple[int, int] | None:
+    """Offsets of the module path in ``from a.b import c``, as written
+    (``a . b`` and line continuations included)."""
+    start, end = ctx.span(node)
+    segment = ctx.text[start:end]
+    match = _FROM_MODULE.match(segment)
+    if match is None:
+        return None
+    return start + match.start(1), start + match.end(1)
+
+
+# `from`, then the dotted path up to the `import` keyword (blanks: spaces,
+# tabs, form feeds and backslash continuations)
+_BLANK = r"(?:[ \t\f]|\\(?:\r\n|\r|\n))"
+_FROM_MODULE = re.compile(rf"from{_BLANK}+(\w+(?:{_BLANK}*\.{_BLANK}*\w+)*){_BLANK}+import\b")

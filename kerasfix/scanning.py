@@ -1,15 +1,18 @@
-"""Text tests before parsing: cheap, and never False where a rule could fire.
+"""Text scanners: the raw-text side of the sites rules look at.
 
-Each function builds a trigger (see :mod:`kerasfix.rules.base`): a test of
-the raw text that is a superset of what the rule's analysis flags. Anything
-these scanners cannot read simply (a string or comment where it matters)
-counts as a possible match.
+Each function tests a file's text, before it is parsed, for the shape of a
+site (a call of a name, a keyword argument, an import of a removed module…);
+:mod:`kerasfix.sites` pairs each with its test on the parsed tree. A scanner
+answers a superset of what the analysis flags: anything it cannot read simply
+(a string or comment where it matters) counts as a possible match.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+
+from kerasfix import knowledge as kb
 
 TextTest = Callable[[str, str], bool]
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -45,9 +48,14 @@ def has_word(word: str) -> TextTest:
     return test
 
 
+# between a called name and its `(`: blanks, line continuations, and (in
+# brackets) comments and newlines
+_TO_PAREN = r"(?:[ \t\f\\\r\n]|#[^\r\n]*[\r\n])*\("
+
+
 def calls(names: Iterable[str]) -> TextTest:
     """A call of one of ``names`` (``name(``), not its definition."""
-    patterns = [re.compile(re.escape(name) + r"[ \t\\\r\n]*\(") for name in sorted(names)]
+    patterns = [re.compile(re.escape(name) + _TO_PAREN) for name in sorted(names)]
 
     def test(text: str, path: str = "") -> bool:
         for pattern in patterns:
@@ -197,3 +205,96 @@ def has_call_with_positionals(text: str, name: str, more_than: int) -> bool:
                 index += 1
         start = text.find(name, start + 1)
     return False
+
+
+# -- Keras imports ------------------------------------------------------------
+
+_KERAS_WORD = re.compile(r"keras(?!\w)")
+_IMPORT = re.compile(
+    r"(?:^|;)[ \t]*(?:from[ \t\\]+([\w. \t\\]+?)[ \t\\]+import\b|import[ \t\\]+([\w. \t,\\]+))",
+    re.MULTILINE,
+)
+
+
+def imports_keras3(text: str, path: str = "") -> bool:
+    """An import that can lead to Keras 3 (`tensorflow`, `keras…`,
+    `tensorflow.keras…`; not only tf_keras or TensorFlow's legacy copy)."""
+    for match in _IMPORT.finditer(text):
+        spelled = match.group(1) or match.group(2) or ""
+        for name in spelled.split(","):
+            name = re.sub(r"[\s\\]", "", name.split(" as ")[0] if " as " in name else name)
+            if kb.may_lead_to_keras(name, keras2=False):
+                return True
+    return False
+
+
+def mentions_keras3(text: str, path: str = "") -> bool:
+    """Some `keras` that is not `tf_keras`, `tensorflow.python.keras` or
+    `tensorflow.compat.v1.keras` (every way to reach Keras 3 spells it)."""
+    for match in _KERAS_WORD.finditer(text):
+        start = match.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            continue  # tf_keras, my_keras ...
+        if keras_family_at(text, start) not in kb.KERAS2_PREFIXES:
+            return True
+    return False
+
+
+# `keras.a.b` as written (every module family ends in `keras`), and the
+# names a `from … import` after it brings in.
+_KERAS_PATH = re.compile(r"keras(?!\w)((?:[ \t]*(?:\\\r?\n[ \t]*)?\.[ \t]*(?:\\\r?\n[ \t]*)?\w+)*)")
+_IMPORTED = re.compile(
+    r"[ \t]*(?:\\\r?\n[ \t]*)*import[ \t]*(?:\\\r?\n[ \t]*)*"
+    r"(\((?:[^)#]|#[^\n]*)*\)|(?:[^\r\n;\\]|\\\r?\n)*)"
+)
+_WORD = re.compile(r"\w+")
+_NAMESPACES = frozenset(m.rpartition(".")[0] for m in kb.REMOVED_MODULES)
+
+
+def mentions_removed_module(text: str, file: str) -> bool:
+    """Some `keras…` path, or a name imported from one, is a removed module
+    (a superset of what KF103 flags), in a file that is not part of that
+    Keras itself."""
+    for match in _KERAS_PATH.finditer(text):
+        path = match.group(1)
+        if " " in path or "\t" in path or "\\" in path:
+            path = re.sub(r"[\s\\]", "", path)
+        path = path.lstrip(".")
+        if path not in kb.REMOVED_MODULES:
+            if path not in _NAMESPACES:
+                continue
+            names = _IMPORTED.match(text, match.end())
+            prefix = f"{path}." if path else ""
+            if names is None or not any(
+                prefix + name in kb.REMOVED_MODULES for name in _WORD.findall(names.group(1))
+            ):
+                continue
+        family = keras_family_at(text, match.start())
+        if family in kb.MODULE_FAMILIES and kb.inside_package(file, family):
+            continue  # the package's own code importing its own modules
+        return True
+    return False
+
+
+# -- layers -------------------------------------------------------------------
+
+
+def conv_kernel_positionals(text: str, path: str = "") -> bool:
+    """`Convolution2D(32, 3, 3)`: a kernel given as separate positionals."""
+    return any(
+        has_call_with_positionals(text, name, dims)
+        for name, dims in kb.KERAS1_CONV_KERNEL_POSITIONALS.items()
+    )
+
+
+# a units layer whose first argument is 1 or not a number literal
+_UNITS_MAYBE_ONE = tuple(
+    re.compile(re.escape(name) + r"[\s\\]*\([\s\\]*(?:1\b|[^0-9\s\\])") for name in kb.UNITS_LAYERS
+)
+_UNITS_USED = used_not_called(kb.UNITS_LAYERS)
+
+
+def units_maybe_one(text: str, path: str = "") -> bool:
+    """A units layer called with 1 or something other than a number as its
+    width, or used as a value (an alias the analysis follows)."""
+    return any(p.search(text) for p in _UNITS_MAYBE_ONE) or _UNITS_USED(text, path)

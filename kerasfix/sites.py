@@ -1,0 +1,363 @@
+"""What a rule looks at: its sites, declared once.
+
+A rule's ``looks_at`` is a tuple of sites, all of which a file must hold for
+the rule to possibly fire (:class:`AnyOf` groups alternatives). A site is one
+shape of code — a method call, a call of a Keras API, a keyword argument, a
+string literal, an import of a removed module — and knows how to find itself
+twice, both times cheaply and never missing one the rule would flag:
+
+* ``in_text``: on the raw text, before parsing (:mod:`kerasfix.scanning`);
+* ``in_facts``: on the facts of one plain walk of CPython's tree
+  (:mod:`kerasfix.quick`), before the tree is indexed and analysed.
+
+The triage compiles every enabled rule's sites into one scanner
+(:class:`kerasfix.triage.Scanner`), which tests each distinct site at most
+once per file. Sites are values: two rules that look at the same thing share
+one test.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Union
+
+from kerasfix import knowledge as kb
+from kerasfix.scanning import (
+    TextTest,
+    calls,
+    conv_kernel_positionals,
+    has_word,
+    imports_keras3,
+    keyword_argument,
+    mentions_keras3,
+    mentions_removed_module,
+    units_maybe_one,
+)
+
+if TYPE_CHECKING:
+    from kerasfix.quick import QuickFacts
+
+# short names must be whole words in the text ("bce" hides inside "abce")
+_WHOLE_WORD_BELOW = 5
+
+
+class Site:
+    """One shape of code; subclasses are frozen dataclasses (hashable, so
+    the scanner tests equal sites once)."""
+
+    # 0: substring tests; 1: regular expressions; 2: scanners in Python.
+    # The scanner tests the cheaper sites, and those most rules share, first.
+    cost: ClassVar[int] = 0
+    # costs more on the tree than a rule's check does in a file that is
+    # analysed anyway: asked only when no other rule may fire
+    costly: ClassVar[bool] = False
+
+    def in_text(self, text: str, path: str) -> bool:
+        raise NotImplementedError
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        raise NotImplementedError
+
+
+def _any_word(names: tuple[str, ...], text: str) -> bool:
+    return any((n in text and _word(n)(text, "")) for n in names)
+
+
+@dataclass(frozen=True)
+class Mention(Site):
+    """One of ``names`` as a name, attribute, imported name or string."""
+
+    names: tuple[str, ...]
+    # False: the text test only (the word may sit in a comment that keeps
+    # a rule's old behaviour); the tree is not asked
+    parsed: bool = True
+
+    def in_text(self, text: str, path: str) -> bool:
+        return _any_word(self.names, text)
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return not self.parsed or facts.mentions(self.names)
+
+
+@dataclass(frozen=True)
+class MethodCall(Site):
+    """``receiver.<name>(…)`` for one of ``names``."""
+
+    names: tuple[str, ...]
+    cost: ClassVar[int] = 1
+
+    def in_text(self, text: str, path: str) -> bool:
+        return any(n in text for n in self.names) and _calls(self.names)(text, path)
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return any(n in facts.called_methods for n in self.names)
+
+
+@dataclass(frozen=True)
+class ApiCall(Site):
+    """A call of one of ``names`` (``Adam(…)``, ``optimizers.Adam(…)``) that
+    may resolve to Keras through the module's imports; with ``keras3``, to
+    Keras 3 (not only tf_keras or TensorFlow's legacy copy)."""
+
+    names: tuple[str, ...]
+    keras3: bool = False
+    cost: ClassVar[int] = 1
+
+    def in_text(self, text: str, path: str) -> bool:
+        return any(n in text for n in self.names) and _calls(self.names)(text, path)
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return facts.may_call_keras(frozenset(self.names), keras2=not self.keras3)
+
+
+@dataclass(frozen=True)
+class Keyword(Site):
+    """``f(…, <name>=…)`` for one of ``names``."""
+
+    names: tuple[str, ...]
+    cost: ClassVar[int] = 1
+
+    def in_text(self, text: str, path: str) -> bool:
+        return any(n in text for n in self.names) and any(
+            _keyword(n)(text, path) for n in self.names
+        )
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return any(n in facts.keywords for n in self.names)
+
+
+@dataclass(frozen=True)
+class LayerKeyword(Site):
+    """``Layer(…, <name>=…)``: one of ``names`` given to a call of a
+    capitalised name that may be a Keras class; a name in
+    ``kb.KERAS1_KEYWORD_ONLY_FOR`` only to the classes listed there."""
+
+    names: tuple[str, ...]
+    cost: ClassVar[int] = 1
+
+    def in_text(self, text: str, path: str) -> bool:
+        return Keyword(self.names).in_text(text, path)
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        for keyword, leaf, root in facts.class_keyword_sites:
+            if keyword not in self.names or not facts.root_may_reach_keras(root):
+                continue
+            only = kb.KERAS1_KEYWORD_ONLY_FOR.get(keyword)
+            if only is None or _may_be(leaf, root, only, facts):
+                return True
+        return False
+
+
+def _may_be(leaf: str, root: str, classes: frozenset[str], facts: QuickFacts) -> bool:
+    """Can a call of ``leaf`` (reached from ``root``) be one of ``classes``?
+    ``layers.Embedding`` is Embedding; a bare name may be an alias
+    (``Embedding = Dense``)."""
+    if leaf in classes:
+        return True
+    if leaf != root:
+        return False
+    if facts.bound_otherwise(root):
+        return True
+    quals = facts.import_bound.get(root)
+    if quals is None:
+        return facts.star_import
+    return any(q is None or q.rsplit(".", 1)[-1] in classes for q in quals)
+
+
+@dataclass(frozen=True)
+class StringLiteral(Site):
+    """A string literal whose value is one of ``values``."""
+
+    values: tuple[str, ...]
+
+    def in_text(self, text: str, path: str) -> bool:
+        return any(f"{q}{v}{q}" in text for v in self.values for q in "'\"")
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return any(v in facts.strings for v in self.values)
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """Any one of ``sites``."""
+
+    sites: tuple[Site, ...]
+
+    def __init__(self, *sites: Site) -> None:
+        object.__setattr__(self, "sites", sites)
+
+    @property
+    def cost(self) -> int:
+        return max(s.cost for s in self.sites)
+
+    @property
+    def costly(self) -> bool:
+        return any(s.costly for s in self.sites)
+
+
+Requirement = Union[Site, AnyOf]
+
+
+# -- the sites only one shape of code has ----------------------------------------
+
+
+@dataclass(frozen=True)
+class _Special(Site):
+    """A site with its own scanners (the instances below)."""
+
+    name: str
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class _BuildsModels(_Special):
+    def in_text(self, text: str, path: str) -> bool:
+        return any(m in text for m in kb.MODEL_MARKERS)
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return facts.builds_models
+
+
+_FROM_LOGITS = re.compile(r"from_logits[\s\\]*=(?!=)[\s\\]*(?!False\b|None\b)")
+
+
+class _FromLogits(_Special):
+    cost = 1
+
+    def in_text(self, text: str, path: str) -> bool:
+        return "from_logits" in text and _FROM_LOGITS.search(text) is not None
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return facts.from_logits_maybe_true
+
+
+_COMPILE_CALL = re.compile(r"compile[\s\\]*\(")  # a compile( call, not jit_compile=…
+
+
+class _ProbabilityLossCompile(_Special):
+    cost = 1
+
+    def in_text(self, text: str, path: str) -> bool:
+        return "compile" in text and _COMPILE_CALL.search(text) is not None
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return facts.compile_loss_maybe_probability
+
+
+class _OneUnitSoftmax(_Special):
+    cost = 2
+    costly = True  # follows widths through function parameters
+
+    def in_text(self, text: str, path: str) -> bool:
+        return units_maybe_one(text, path)
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return (
+            facts.units_layer_aliased
+            or facts.units_maybe_one("softmax")
+            or (
+                any(layer in facts.called_names for layer in kb.ACTIVATION_LAYERS)
+                and facts.units_maybe_one("followed")
+            )
+        )
+
+
+class _ConvKernelPositionals(_Special):
+    cost = 2
+
+    def in_text(self, text: str, path: str) -> bool:
+        return conv_kernel_positionals(text, path)
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return facts.conv_kernel_positionals and facts.may_call_keras(
+            frozenset(kb.KERAS1_CONV_KERNEL_POSITIONALS)
+        )
+
+
+class _RemovedModuleImport(_Special):
+    cost = 2
+
+    def in_text(self, text: str, path: str) -> bool:
+        return mentions_removed_module(text, path)
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        for module in facts.imported | facts.qualnames:
+            split = kb.split_family(module)
+            if split is not None and split[1] in kb.REMOVED_MODULES:
+                if not kb.inside_package(facts.path, split[0]):
+                    return True
+        return False
+
+
+class _Keras3Import(_Special):
+    cost = 2
+
+    def in_text(self, text: str, path: str) -> bool:
+        return mentions_keras3(text, path) and imports_keras3(text, path)
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return any(kb.may_lead_to_keras(name, keras2=False) for name in facts.qualnames)
+
+
+# the word "keras" somewhere in the text (every Keras file spells it)
+KERAS = Mention(kb.KERAS_MARKERS, parsed=False)
+# the module builds or loads models (Sequential, Model, load_model, applications…)
+BUILDS_MODELS: Site = _BuildsModels("BUILDS_MODELS")
+# `from_logits=` given something other than False or None
+FROM_LOGITS_TRUE: Site = _FromLogits("FROM_LOGITS_TRUE")
+# a `.compile(…)` whose loss may name a loss that expects probabilities
+PROBABILITY_LOSS_COMPILE: Site = _ProbabilityLossCompile("PROBABILITY_LOSS_COMPILE")
+# a units layer that may be one unit wide and given (or followed by) softmax
+ONE_UNIT_SOFTMAX: Site = _OneUnitSoftmax("ONE_UNIT_SOFTMAX")
+# `Convolution2D(32, 3, 3)`: a Keras 1 kernel as separate positionals
+CONV_KERNEL_POSITIONALS: Site = _ConvKernelPositionals("CONV_KERNEL_POSITIONALS")
+# an import from (or of) a Keras module that no longer exists, outside Keras
+REMOVED_MODULE_IMPORT: Site = _RemovedModuleImport("REMOVED_MODULE_IMPORT")
+# an import that can lead to Keras 3 (not only to tf_keras or tf.python.keras)
+KERAS3_IMPORT: Site = _Keras3Import("KERAS3_IMPORT")
+
+
+# the scanners, built once for each name (or names) asked for
+@functools.cache
+def _calls(names: tuple[str, ...]) -> TextTest:
+    return calls(names)
+
+
+@functools.cache
+def _keyword(name: str) -> TextTest:
+    return keyword_argument(name)
+
+
+@functools.cache
+def _word(name: str) -> TextTest:
+    if len(name) < _WHOLE_WORD_BELOW:
+        return has_word(name)
+    return lambda text, path: True  # the substring test was enough
+
+
+def holds_in_text(requirement: Requirement, text: str, path: str) -> bool:
+    if isinstance(requirement, AnyOf):
+        return any(s.in_text(text, path) for s in requirement.sites)
+    return requirement.in_text(text, path)
+
+
+def holds_in_facts(requirement: Requirement, facts: QuickFacts) -> bool:
+    if isinstance(requirement, AnyOf):
+        return any(s.in_facts(facts) for s in requirement.sites)
+    return requirement.in_facts(facts)
+
+
+def words(requirement: Requirement) -> tuple[str, ...]:
+    """The literal words one of which the text must hold for the site (or
+    every alternative's), for the anchor check: () when a site has none."""
+    sites = requirement.sites if isinstance(requirement, AnyOf) else (requirement,)
+    found: list[str] = []
+    for site in sites:
+        names = getattr(site, "names", None) or getattr(site, "values", None)
+        if not names:
+            return ()
+        found.extend(names)
+    return tuple(found)
