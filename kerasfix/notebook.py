@@ -42,6 +42,8 @@ class NotebookError(Exception):
     pass
 
 
+# every line of IPython syntax holds one of these (%magic, !shell, obj?)
+_MAGIC_CHARS = frozenset("%!?")
 _HELP = re.compile(r"^[\w.\[\]()]+\?{1,2}$")
 
 
@@ -110,6 +112,15 @@ class Notebook:
                 name = stripped[2:].split(None, 1)[0] if stripped[2:].strip() else ""
                 python_body = name in PYTHON_CELL_MAGICS
                 opaque = not python_body
+            if not opaque and not python_body and not _MAGIC_CHARS.intersection(source):
+                # no line can be IPython syntax: the cell is Python as it stands
+                start = len(lines)
+                lines.extend(cell_lines)
+                number = index + 1
+                self.rows.update(
+                    (start + row, (number, row)) for row in range(1, len(cell_lines) + 1)
+                )
+                continue
             first = next((i for i, line in enumerate(cell_lines) if line.strip()), 0)
             continued: str | None = None  # the indent of a magic continued by `\`
             for row, line in enumerate(cell_lines, start=1):

@@ -20,13 +20,6 @@ from kerasfix.rules.base import (
     string,
 )
 
-_OLD_KEYWORDS = (
-    *kb.KERAS1_LAYER_KEYWORDS,
-    *kb.KERAS1_FIT_KEYWORDS,
-    "dim_ordering",
-    "samples_per_epoch",
-)
-
 _LAYER_KEYWORDS = frozenset({*kb.KERAS1_LAYER_KEYWORDS, "dim_ordering"})
 _FIT_KEYWORDS = frozenset({*kb.KERAS1_FIT_KEYWORDS, "samples_per_epoch"})
 
