@@ -38,6 +38,23 @@ def _secret_path() -> str:
     return os.path.join(base, "kerasfix", "secret")
 
 
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def _file_hash(path: str) -> str | None:
+    """The content hash of a file (once per size and mtime in a run), or None."""
+    try:
+        status = os.stat(path)
+        stamp = (path, status.st_size, status.st_mtime_ns)
+        found = _HASHES.get(stamp)
+        if found is None:
+            with open(path, "rb") as handle:
+                found = _HASHES[stamp] = content_hash(handle.read())
+        return found
+    except OSError:
+        return None
+
+
 def load_secret() -> bytes | None:
     """This user's key for the cache's hashes, made on first use; None if it
     can be neither read nor made (then nothing is cached)."""
@@ -205,11 +222,14 @@ class Cache:
             return {}
         return document["entries"]
 
-    def _mac(self, relative: str, digest: str, key: str, diagnostics: Any) -> str:
+    def _mac(
+        self, relative: str, digest: str, key: str, diagnostics: Any, depends: Any = None
+    ) -> str:
         assert self.secret is not None
-        message = json.dumps(
-            [__version__, relative, digest, key, diagnostics], sort_keys=True, ensure_ascii=True
-        )
+        signed = [__version__, relative, digest, key, diagnostics]
+        if depends:
+            signed.append(depends)
+        message = json.dumps(signed, sort_keys=True, ensure_ascii=True)
         return hmac.new(self.secret, message.encode(), hashlib.sha256).hexdigest()
 
     def get(self, path: str, digest: str, settings_key: str) -> list[Diagnostic] | None:
@@ -225,24 +245,45 @@ class Cache:
         try:
             if entry["digest"] != digest or entry["settings"] != settings_key:
                 return None
-            expected = self._mac(relative, digest, settings_key, entry["diagnostics"])
+            depends = entry.get("depends")
+            expected = self._mac(relative, digest, settings_key, entry["diagnostics"], depends)
             if not hmac.compare_digest(_str(entry["mac"]), expected):
                 return None
+            if depends is not None:
+                # the project modules the result read must be unchanged too
+                if type(depends) is not dict or any(
+                    _file_hash(_str(other)) != _str(hashed) for other, hashed in depends.items()
+                ):
+                    return None
             return [_diagnostic_from(d, path) for d in _list(entry["diagnostics"])]
         except (KeyError, ValueError, TypeError):
             return None
 
-    def put(self, path: str, digest: str, settings_key: str, diagnostics: list[Diagnostic]) -> None:
+    def put(
+        self,
+        path: str,
+        digest: str,
+        settings_key: str,
+        diagnostics: list[Diagnostic],
+        depends: frozenset[str] = frozenset(),
+    ) -> None:
+        """Store a result; ``depends`` are the other project modules it read
+        (a hit then also needs each of them unchanged)."""
         if not self.usable or any(d.internal for d in diagnostics):
             return  # an internal error is never cached
+        hashes: dict[str, str] = {}
+        for other in sorted(depends):
+            hashed = _file_hash(other)
+            if hashed is None:
+                return  # gone already: nothing to hold the result to
+            hashes[other] = hashed
         project, relative = self._project(path)
         data = [_diagnostic_data(d) for d in diagnostics]
-        project.entries[relative] = {
-            "digest": digest,
-            "settings": settings_key,
-            "diagnostics": data,
-            "mac": self._mac(relative, digest, settings_key, data),
-        }
+        entry: dict[str, Any] = {"digest": digest, "settings": settings_key, "diagnostics": data}
+        if hashes:
+            entry["depends"] = hashes
+        entry["mac"] = self._mac(relative, digest, settings_key, data, hashes or None)
+        project.entries[relative] = entry
         project.dirty = True
 
     @property

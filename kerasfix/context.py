@@ -39,7 +39,8 @@ class Context:
 
     @cached_property
     def inference(self) -> ModelInference:
-        return ModelInference(self.module, self.tree)
+        path = self.path if self.path not in ("-", "<string>") else None
+        return ModelInference(self.module, self.tree, path)
 
     @cached_property
     def positions(self) -> Positions:

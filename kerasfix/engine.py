@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from kerasfix import noqa
 from kerasfix.diagnostic import Applicability, Diagnostic, Fix, splice
 from kerasfix.fixing import FixVerificationError, applicable, apply_fixes, verify
+from kerasfix.inference import modules
 from kerasfix.noqa import Suppressions
 from kerasfix.parsing import error_diagnostic, parse_python, python_syntax_error
 from kerasfix.settings import Settings
@@ -47,6 +48,9 @@ class FileResult:
     digest: str | None = None  # content hash of the bytes read, when asked for
     # notebooks: cell index -> (old source, new source) of the cells fixes changed
     cells: dict[int, tuple[str, str]] | None = None
+    # the other project modules the analysis read: the result holds only
+    # while they are unchanged (so it is not cached by this file's content)
+    depends: frozenset[str] = frozenset()
 
     @property
     def changed(self) -> bool:
@@ -313,10 +317,12 @@ def process_path(
         failed = FileResult(path, [error_diagnostic(path, exc.message, exc.row, exc.column)])
         failed.digest = hashed if digest else None
         return failed
+    modules.start_file()
     if path.endswith(".ipynb"):
         result = process_notebook(decoded.text, path, settings, fix)
     else:
         result = process_text(decoded.text, path, settings, fix)
+    result.depends = modules.files_used()
     result.decoded = decoded
     result.digest = hashed if digest else None
     if write:

@@ -77,6 +77,19 @@ class QuickFacts:
     def builds_models(self) -> bool:
         return any(n in self.words for n in kb.MODEL_MARKERS)
 
+    @property
+    def may_hold_models(self) -> bool:
+        """Builds or loads a model, or may receive one: a callback's
+        ``self.model``, or a name imported from the project's own modules
+        (a relative import, or a package that is not a known library)."""
+        if self.builds_models or kb.CALLBACK.rsplit(".", 1)[1] in self.words:
+            return True
+        return any(
+            q is None or not kb.is_external(q.split(".", 1)[0])
+            for quals in self.import_bound.values()
+            for q in quals
+        )
+
     def bound_otherwise(self, name: str) -> bool:
         """Whether ``name`` is bound other than by an import (so may hold anything)."""
         return name in self.assigned or name in self.parameters

@@ -149,9 +149,9 @@ def run(
             key = keys[id(per_file[path])]
             if result.changed and result.decoded is not None and result.new_text is not None:
                 new_digest = content_hash(result.decoded.encode(result.new_text))
-                cache.put(path, new_digest, key, result.diagnostics)
+                cache.put(path, new_digest, key, result.diagnostics, result.depends)
             elif not result.changed:
-                cache.put(path, digest, key, result.diagnostics)
+                cache.put(path, digest, key, result.diagnostics, result.depends)
         result.decoded = None
         if not keep_original:
             result.new_text = None if not result.changed else result.new_text

@@ -215,10 +215,10 @@ class _Special(Site):
 
 class _BuildsModels(_Special):
     def in_text(self, text: str, path: str) -> bool:
-        return any(m in text for m in kb.MODEL_MARKERS)
+        return any(m in text for m in kb.MODEL_MARKERS) or "import" in text
 
     def in_facts(self, facts: QuickFacts) -> bool:
-        return facts.builds_models
+        return facts.may_hold_models
 
 
 _FROM_LOGITS = re.compile(r"from_logits[\s\\]*=(?!=)[\s\\]*(?!False\b|None\b)")
@@ -304,7 +304,8 @@ class _Keras3Import(_Special):
 
 # the word "keras" somewhere in the text (every Keras file spells it)
 KERAS = Mention(kb.KERAS_MARKERS, parsed=False)
-# the module builds or loads models (Sequential, Model, load_model, applications…)
+# the module builds or loads models (Sequential, Model, load_model, applications…),
+# or may receive one (a callback, an import from the project's own modules)
 BUILDS_MODELS: Site = _BuildsModels("BUILDS_MODELS")
 # `from_logits=` given something other than False or None
 FROM_LOGITS_TRUE: Site = _FromLogits("FROM_LOGITS_TRUE")

@@ -8,6 +8,13 @@ fixtures/<RULE>/<case>.unsafe.py   expected output of `--fix --unsafe-fixes`
                                    (absent: same as .fixed.py)
 A first line `# semantic-test: run` makes the case run under real TensorFlow
 (tests/test_semantics.py).
+
+fixtures/projects/<name>/…         a whole project (a pyproject.toml at its root): each
+                                   module with a .expected beside it is a case, checked
+                                   with its real path so that its imports resolve into
+                                   the project. `# semantic-test: project` runs the
+                                   script in a copy of the project before and after
+                                   `kerasfix check --fix` (tests/test_projects.py).
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ DERIVED = (".fixed.py", ".unsafe.py", ".fixed.ipynb", ".unsafe.ipynb")
 SEMANTIC_MARKER = "# semantic-test: run"
 KERAS2_MARKER = "# semantic-test: keras2"  # original under tf-keras, fixed under Keras 3
 KERAS3_MARKER = "# semantic-test: keras3"  # the fixed file runs under Keras 3
+PROJECT_MARKER = "# semantic-test: project"  # run in a copy of its project
+PROJECTS = FIXTURES / "projects"
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,17 @@ class Case:
 
     @property
     def id(self) -> str:
+        if self.project is not None:
+            relative = self.source.relative_to(PROJECTS).with_suffix("")
+            return f"projects/{relative.as_posix()}"
         return f"{self.source.parent.name}/{self.source.stem}"
+
+    @property
+    def project(self) -> Path | None:
+        """The root of the fixture project the case belongs to, if any."""
+        if PROJECTS not in self.source.parents:
+            return None
+        return PROJECTS / self.source.relative_to(PROJECTS).parts[0]
 
     @property
     def expected(self) -> Path:
@@ -65,4 +84,7 @@ def cases() -> list[Case]:
         if path.name.endswith(DERIVED):
             continue
         found.append(Case(path))
+    for path in sorted([*PROJECTS.glob("*/**/*.py"), *PROJECTS.glob("*/**/*.ipynb")]):
+        if not path.name.endswith(DERIVED) and path.with_suffix(".expected").exists():
+            found.append(Case(path))
     return found

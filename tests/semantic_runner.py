@@ -70,7 +70,12 @@ def main() -> None:
         keras.utils.set_random_seed(1234)
         keras.backend.clear_session()
         cwd = os.getcwd()
-        os.chdir(os.path.dirname(os.path.abspath(script)))
+        folder = os.path.dirname(os.path.abspath(script))
+        os.chdir(folder)
+        # as `python script.py` would: its folder first on the path (a
+        # project script imports the modules beside it and its packages)
+        sys.path.insert(0, folder)
+        loaded = set(sys.modules)
         try:
             namespace = runpy.run_path(script, run_name="__main__")
             results[os.path.basename(script)] = ("ok", collect(namespace))
@@ -78,6 +83,11 @@ def main() -> None:
             results[os.path.basename(script)] = ("error", traceback.format_exc())
         finally:
             os.chdir(cwd)
+            sys.path.remove(folder)
+            for name in set(sys.modules) - loaded:
+                where = getattr(sys.modules[name], "__file__", None) or ""
+                if not where.startswith((sys.prefix, sys.base_prefix)):
+                    del sys.modules[name]  # the next script imports its own project
     with open(out, "wb") as handle:
         pickle.dump(results, handle)
 

@@ -67,6 +67,8 @@ LAYERS = {
     "kerasfix.inference.evaluation": {"values", "bindings"},
     "kerasfix.inference.keras_models": {"values", "evaluation"},
     "kerasfix.inference.compile": {"values", "bindings", "keras_models"},
+    "kerasfix.inference.modules": set(),
+    "kerasfix.inference.across": {"values", "bindings", "keras_models", "modules"},
 }
 
 

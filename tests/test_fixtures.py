@@ -64,7 +64,8 @@ def test_fixture(case: Case) -> None:
     # the cheap text test before parsing never hides a finding
     assert _describe(source, str(case.source), Settings(prefilter=False)) == described
 
-    path = case.source.name
+    # a project's module is fixed where it is, so that its imports resolve
+    path = str(case.source) if case.project is not None else case.source.name
     fixed = _fixed(source, unsafe=False, path=path)
     _compare(case.fixed, fixed, source)
     unsafe = _fixed(source, unsafe=True, path=path)

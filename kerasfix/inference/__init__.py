@@ -23,9 +23,11 @@ import ast
 from dataclasses import dataclass
 
 from kerasfix import knowledge as kb
+from kerasfix.inference.across import ProjectModels
 from kerasfix.inference.bindings import Bindings
 from kerasfix.inference.compile import Compiles
 from kerasfix.inference.keras_models import KerasModels
+from kerasfix.inference.modules import ProjectModules
 from kerasfix.inference.values import (
     UNKNOWN,
     ClassRef,
@@ -82,11 +84,16 @@ class Receiver:
 class ModelInference:
     """Answers questions about one module. Build once per file; cheap queries."""
 
-    def __init__(self, module: ast.Module, tree: TreeIndex | None = None) -> None:
+    def __init__(
+        self, module: ast.Module, tree: TreeIndex | None = None, path: str | None = None
+    ) -> None:
+        """With ``path`` (the module's file), names imported from the other
+        modules of its project are followed into them."""
         self.module = module
         self.tree = tree or TreeIndex(module)
         self.bindings = Bindings(self.tree)
-        self.models = KerasModels(self.bindings)
+        project = ProjectModules(path) if path is not None else None
+        self.models: KerasModels = ProjectModels(self.bindings, project)
         self.compiles = Compiles(self.bindings, self.models)
 
     # -- values and models ------------------------------------------------------
@@ -110,6 +117,9 @@ class ModelInference:
             return Receiver("keras", value)
         if self.module_defines_method(method):
             return Receiver("other")  # the module has its own class with the method
+        models = self.models
+        if isinstance(models, ProjectModels) and models.imported_classes_define(method):
+            return Receiver("other")  # so has a project module it imports from
         return Receiver("unknown")
 
     def defines_method(self, receiver: ast.expr, method: str) -> bool:

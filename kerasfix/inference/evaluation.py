@@ -21,12 +21,13 @@ import ast
 from dataclasses import dataclass, field
 
 from kerasfix import knowledge as kb
-from kerasfix.inference.bindings import MAX_DEPTH, Bindings
+from kerasfix.inference.bindings import MAX_DEPTH, Bindings, import_qualname
 from kerasfix.inference.values import (
     UNKNOWN,
     ClassRef,
     Const,
     Function,
+    NonKeras,
     Ref,
     Seq,
     Value,
@@ -57,6 +58,21 @@ class ClassInfo:
     attr_adds: dict[str, list[tuple[ast.Call, ast.FunctionDef]]] = field(default_factory=dict)
     # self.<attr> passed to a call or otherwise mutated (pop)
     attr_tainted: set[str] = field(default_factory=set)
+
+
+# a parameter bound to something another module cannot say
+_UNKNOWABLE = ast.Name(id="<unknown>", ctx=ast.Load())
+
+
+def owner_of(value: Function | ClassRef, here: Evaluator) -> Evaluator:
+    """The evaluator of the module that defines ``value``."""
+    return value.owner if isinstance(value.owner, Evaluator) else here
+
+
+def _as_expr(value: Value) -> ast.expr:
+    if isinstance(value, Const) and isinstance(value.value, (int, float, str, bool, type(None))):
+        return ast.Constant(value.value)
+    return _UNKNOWABLE
 
 
 class Evaluator:
@@ -124,7 +140,9 @@ class Evaluator:
         quals = self.bindings.import_quals(referents, name.id)
         if quals is not None:
             if len(quals) == 1 and None not in quals:
-                return Ref(next(iter(quals)))  # type: ignore[arg-type]
+                return self.imported(next(iter(quals)))  # type: ignore[arg-type]
+            if len(referents) == 1 and quals == {None}:
+                return self.imported_relative(referents[0].node, name.id)
             return UNKNOWN
         if self.bindings.any_import(referents):
             return UNKNOWN
@@ -189,6 +207,8 @@ class Evaluator:
         default = parameter_default(function.args, param)
         if env and default is not None and (id(function), "") in env:
             return self._eval(default, env, depth)
+        if param.annotation is not None and not env:
+            return self.annotated(param, self._eval(param.annotation, {}, depth))
         return UNKNOWN
 
     # attributes -------------------------------------------------------------
@@ -199,7 +219,7 @@ class Evaluator:
             return self._eval_self_attribute(expr, env, depth)
         base = self._eval(expr.value, env, depth)
         if isinstance(base, Ref):
-            return Ref(f"{base.qualname}.{attr}")
+            return self.imported(f"{base.qualname}.{attr}")
         return self.attribute(base, attr)
 
     def class_info(self, cls: ast.ClassDef) -> ClassInfo:
@@ -223,7 +243,7 @@ class Evaluator:
         for base in cls.bases:
             value = self._eval(base, {}, 0)
             if isinstance(value, ClassRef) and value.node is not cls:
-                if self.class_defines(value.node, method, deep=True):
+                if owner_of(value, self).class_defines(value.node, method, deep=True):
                     return True
         return False
 
@@ -253,11 +273,76 @@ class Evaluator:
 
     def _eval_call(self, call: ast.Call, env: Env, depth: int) -> Value:
         func = self._eval(call.func, env, depth)
+        if isinstance(func, (Function, ClassRef)) and func.owner not in (None, self):
+            return self._call_foreign(func, call, env, depth)
         if isinstance(func, Function):
             return self._call_function(func, call, env, depth)
         if isinstance(func, ClassRef):
             return self.instantiate(func.node)
         return self.call(func, call, env, depth)
+
+    def _call_foreign(
+        self, func: Function | ClassRef, call: ast.Call, env: Env, depth: int
+    ) -> Value:
+        """A call of a function or class of another module of the project:
+        the arguments are evaluated here, and only constants cross over."""
+        owner = func.owner
+        assert isinstance(owner, Evaluator)
+        if isinstance(func, ClassRef):
+            return owner.exported(owner.instantiate(func.node))
+        if has_star(call):
+            return UNKNOWN
+        args = [self._eval(a, env, depth) for a in call.args]
+        keywords = {k.arg: self._eval(k.value, env, depth) for k in call.keywords}
+        return owner.exported(owner.call_with_values(func, args, keywords, depth))  # type: ignore[arg-type]
+
+    def call_with_values(
+        self, func: Function, args: list[Value], keywords: dict[str, Value], depth: int
+    ) -> Value:
+        """Call one of this module's functions with argument values from
+        another module: a constant is bound as itself, anything else is
+        unknown (never the parameter's default)."""
+        node = func.node
+        new_env: Env = {(id(node), ""): (_UNKNOWABLE, {})}
+        params = [*node.args.posonlyargs, *node.args.args]
+        if func.bound_self is not None and params:
+            params = params[1:]
+        for param, value in zip(params, args):
+            new_env[(id(node), param.arg)] = (_as_expr(value), {})
+        for name, value in keywords.items():
+            new_env[(id(node), name)] = (_as_expr(value), {})
+        returns = self.bindings.returns(node)
+        if not returns:
+            return UNKNOWN
+        return merge([self._eval(r, new_env, depth) for r in returns])
+
+    def exported(self, value: Value) -> Value:
+        """``value`` as another module may hold it: nothing that points into
+        this module's text crosses (a rule would read or edit the wrong
+        file), only what it is."""
+        if isinstance(value, (Const, Ref, NonKeras)) or value is UNKNOWN:
+            return value
+        if isinstance(value, Function) and value.owner is None:
+            return Function(value.node, value.bound_self, owner=self)
+        if isinstance(value, ClassRef) and value.owner is None:
+            return ClassRef(value.node, owner=self)
+        if isinstance(value, (Function, ClassRef)):
+            return value
+        return UNKNOWN
+
+    def top_level(self, name: str) -> Value:
+        """What the module-level name ``name`` holds once the module has run
+        (one binding only: a name bound twice may hold either)."""
+        bindings = self.bindings.scopes.root.bindings.get(name)
+        if not bindings or len(bindings) != 1:
+            return UNKNOWN
+        binding = bindings[0]
+        if binding.is_import:
+            if isinstance(binding.node, ast.ImportFrom) and binding.node.level:
+                return self.imported_relative(binding.node, name)
+            qual = import_qualname(binding.node, name)
+            return self.imported(qual) if qual is not None else UNKNOWN
+        return self._eval_assignment(binding, self.bindings.module, {}, 0)
 
     def _call_function(self, func: Function, call: ast.Call, env: Env, depth: int) -> Value:
         node = func.node
@@ -278,6 +363,19 @@ class Evaluator:
         return merge(values)
 
     # -- what the layer above decides (here: nothing is known) ----------------
+
+    def imported(self, qualname: str) -> Value:
+        """What an imported name holds: the import itself here; a name of
+        another module of the project above."""
+        return Ref(qualname)
+
+    def imported_relative(self, node: ast.AST, name: str) -> Value:
+        """What a relative import (``from .nets import name``) binds."""
+        return UNKNOWN
+
+    def annotated(self, param: ast.arg, annotation: Value) -> Value:
+        """A parameter nothing binds here, by its annotation."""
+        return UNKNOWN
 
     def instantiate(self, cls: ast.ClassDef) -> Value:
         """The instance a call of a class of this module makes."""

@@ -14,7 +14,7 @@ import ast
 from collections.abc import Sequence
 
 from kerasfix import knowledge as kb
-from kerasfix.inference.evaluation import ClassInfo, Env, Evaluator
+from kerasfix.inference.evaluation import ClassInfo, Env, Evaluator, owner_of
 from kerasfix.inference.values import (
     UNKNOWN,
     ClassRef,
@@ -69,7 +69,28 @@ class KerasModels(Evaluator):
     def unassigned_self_attribute(self, cls: ast.ClassDef, attr: str) -> Value:
         if self.class_is_keras_model(cls) and attr in kb.MODEL_OUTPUT_ATTRIBUTES:
             return Tensor(None)
+        if attr == kb.CALLBACK_MODEL_ATTRIBUTE and self.class_is_callback(cls):
+            return Model(cls, None)  # the model being trained: its head is not seen
         return UNKNOWN
+
+    def annotated(self, param: ast.arg, annotation: Value) -> Value:
+        """``clf: keras.Model``: a Keras model whose head is not seen."""
+        if isinstance(annotation, Ref) and annotation.keras in (kb.SEQUENTIAL, *kb.FUNCTIONAL):
+            return Model(param, None)
+        return UNKNOWN
+
+    def exported(self, value: Value) -> Value:
+        """A model crosses into another module as what it is (its heads'
+        widths and activations), never as the calls that build it here."""
+        if isinstance(value, Model):
+            if value.heads is None:
+                return value
+            heads = tuple(
+                Head(h.units, h.activation, None, rank2=h.rank2) if h is not None else None
+                for h in value.heads
+            )
+            return Model(value.node, heads, value.sequential, foreign=True)
+        return super().exported(value)
 
     def refine_binding(
         self, value: Value, assignment: Binding, use: ast.AST, env: Env, depth: int
@@ -177,7 +198,18 @@ class KerasModels(Evaluator):
             if isinstance(value, Ref) and value.keras in (kb.SEQUENTIAL, *kb.FUNCTIONAL):
                 return True
             if isinstance(value, ClassRef) and value.node is not cls:
-                if self.class_is_keras_model(value.node):
+                if owner_of(value, self).class_is_keras_model(value.node):  # type: ignore[attr-defined]
+                    return True
+        return False
+
+    def class_is_callback(self, cls: ast.ClassDef) -> bool:
+        """Whether the bases of ``cls`` reach ``keras.callbacks.Callback``."""
+        for base in cls.bases:
+            value = self._eval(base, {}, 0)
+            if isinstance(value, Ref) and value.keras == kb.CALLBACK:
+                return True
+            if isinstance(value, ClassRef) and value.node is not cls:
+                if owner_of(value, self).class_is_callback(value.node):  # type: ignore[attr-defined]
                     return True
         return False
 
@@ -191,7 +223,7 @@ class KerasModels(Evaluator):
             ):
                 continue
             if isinstance(value, ClassRef) and value.node is not cls:
-                if self._class_bases_known(value.node):
+                if owner_of(value, self)._class_bases_known(value.node):  # type: ignore[attr-defined]
                     continue
             return False
         return True
@@ -338,6 +370,8 @@ class KerasModels(Evaluator):
         self, model: Model, adds: Sequence[tuple[ast.Call, bool]], env: Env, depth: int
     ) -> Model:
         assert isinstance(model.node, ast.Call)
+        if model.foreign:
+            return Model(model.node, None)  # its layers are another module's text
         layers: list[Value] = []
         conditional: list[bool] = []
         initial = arg(model.node, 0, "layers")
@@ -369,10 +403,11 @@ class KerasModels(Evaluator):
                 or root in kb.LAYER_NEUTRAL_LIBRARIES
             )
         if isinstance(value, Function):
+            bindings = owner_of(value, self).bindings  # the module that defines it
             return not any(
-                self.bindings.inside(inner, value.node)
+                bindings.inside(inner, value.node)
                 for method in (kb.ADD_LAYER, kb.REMOVE_LAYER)
-                for inner in self.bindings.tree.calls_by_attr.get(method, ())
+                for inner in bindings.tree.calls_by_attr.get(method, ())
             )
         return False
 

@@ -52,11 +52,15 @@ class Seq(Value):
 class Function(Value):
     node: ast.FunctionDef = field(repr=False)
     bound_self: Value | None = None  # for methods looked up on self
+    # the evaluator of the module that defines it, when that is another
+    # module of the project (None: this module)
+    owner: object = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, eq=False)
 class ClassRef(Value):
     node: ast.ClassDef = field(repr=False)
+    owner: object = field(default=None, repr=False)  # as for Function
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,8 @@ class Model(Value):
     node: ast.AST = field(repr=False)
     heads: tuple[Head | None, ...] | None
     sequential: bool = False  # layers may still be added with .add()
+    # built in another module of the project: only what it is crossed over
+    foreign: bool = False
 
     @property
     def head(self) -> Head | None:

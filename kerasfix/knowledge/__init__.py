@@ -70,6 +70,9 @@ COMPAT_V1_PREFIX = "tensorflow.compat.v1."
 
 # --- models -----------------------------------------------------------------
 
+# A callback's `self.model` is the model being trained (set by fit()).
+CALLBACK = "callbacks.Callback"
+CALLBACK_MODEL_ATTRIBUTE = "model"
 SEQUENTIAL = "models.Sequential"
 FUNCTIONAL = frozenset({"models.Model", "models.Functional"})
 # Calls that return a Keras model whose layers cannot be seen here.
@@ -438,3 +441,15 @@ def __getattr__(name: str) -> object:
         globals()[name] = PUBLIC_NAMES
         return PUBLIC_NAMES
     raise AttributeError(name)
+
+
+def is_external(package: str) -> bool:
+    """Whether a top-level import name is never a module of the checked
+    project: the standard library, Keras and TensorFlow, the libraries above."""
+    import sys
+
+    return (
+        package in sys.stdlib_module_names
+        or package in NON_KERAS_PACKAGES
+        or package in ("keras", "tensorflow", "tf_keras")
+    )

@@ -1,0 +1,104 @@
+"""Across modules: a name imported from the project is what its module says.
+
+The fourth layer of the inference. :class:`ProjectModels` is the Keras
+evaluator of one module that also knows the project's other modules
+(:mod:`~kerasfix.inference.modules` finds and parses them): ``from
+models import build_model`` is that module's function, called with the
+constants this module passes; ``from .nets import Net`` is that class, a
+Keras model class or not by its bases there; a package ``__init__`` that
+re-exports a name leads on to the module that defines it. Only what a value
+*is* crosses (a model's head widths and activations, a function, a class):
+never the calls that build it, which rules would read or edit in the wrong
+file. Where a name cannot be followed the answer is what it was before: the
+import itself.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from kerasfix.inference.bindings import Bindings
+from kerasfix.inference.keras_models import KerasModels
+from kerasfix.inference.modules import ProjectModules, parsed
+from kerasfix.inference.values import UNKNOWN, ClassRef, Model, Ref, Value
+from kerasfix.tree import TreeIndex
+
+# How many project modules a chain of imports may pass through.
+MAX_HOPS = 4
+# Models of other modules, kept for the run: path -> (the parsed module, its models).
+_MODELS: dict[str, tuple[ast.Module, ProjectModels]] = {}
+_MAX_MODELS = 256
+
+
+class ProjectModels(KerasModels):
+    """The evaluator of one module, seeing into the project's other modules."""
+
+    def __init__(self, bindings: Bindings, project: ProjectModules | None, hops: int = 0) -> None:
+        super().__init__(bindings)
+        self.project = project
+        self.hops = hops
+        self._imports: dict[str, Value] = {}
+
+    def imported(self, qualname: str) -> Value:
+        ref = Ref(qualname)
+        if self.project is None or self.hops >= MAX_HOPS or ref.keras is not None:
+            return ref
+        found = self._imports.get(qualname)
+        if found is None:
+            self._imports[qualname] = ref  # an import chain that leads back here
+            found = self._imports[qualname] = self._follow(qualname) or ref
+        return found
+
+    def imported_relative(self, node: ast.AST, name: str) -> Value:
+        if self.project is None or not isinstance(node, ast.ImportFrom):
+            return UNKNOWN
+        qualname = self.project.absolute(node, name)
+        if qualname is None:
+            return UNKNOWN
+        value = self.imported(qualname)
+        return UNKNOWN if isinstance(value, Ref) and value.keras is None else value
+
+    def _follow(self, qualname: str) -> Value | None:
+        assert self.project is not None
+        found = self.project.find(qualname)
+        if found is None:
+            return None
+        path, rest = found
+        if len(rest) != 1:
+            return None  # the module itself (its attributes are followed as read), or deeper
+        other = models_of(path, self.hops + 1)
+        if other is None:
+            return None
+        value = other.top_level(rest[0])
+        if isinstance(value, Model) and value.sequential:
+            value = Model(value.node, None)  # layers may be added anywhere in that module
+        value = other.exported(value)
+        return None if value is UNKNOWN else value
+
+    def imported_classes_define(self, method: str) -> bool:
+        """Whether a class of a project module this module imports from
+        defines ``method`` (and is not a Keras model class)."""
+        for _, qualname in self.bindings.top_level_imports():
+            value = self.imported(qualname)
+            if isinstance(value, ClassRef) and isinstance(value.owner, ProjectModels):
+                owner = value.owner
+                if owner.class_defines(value.node, method, deep=True):
+                    if not owner.class_is_keras_model(value.node):
+                        return True
+        return False
+
+
+def models_of(path: str, hops: int) -> ProjectModels | None:
+    """The evaluator of the project module at ``path`` (None if it cannot be
+    read or parsed), built once per content for the run."""
+    module = parsed(path)
+    if module is None:
+        return None
+    cached = _MODELS.get(path)
+    if cached is not None and cached[0] is module:
+        return cached[1]
+    if len(_MODELS) >= _MAX_MODELS:
+        _MODELS.clear()
+    models = ProjectModels(Bindings(TreeIndex(module)), ProjectModules(path), hops)
+    _MODELS[path] = (module, models)
+    return models

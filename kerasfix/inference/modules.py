@@ -1,0 +1,125 @@
+"""The project's other modules: where an import leads, read on demand.
+
+A name imported from the project (``from shop.nets import build_classifier``,
+``import shop.nets as nets``, ``from .nets import …``, ``from models import
+build_model`` beside a script) is found as a file the way Python would find
+it — the importing file's own folder first (a script's ``sys.path[0]``), then
+the project root and its ``src/`` — and parsed once per content. Imports that
+leave the project (keras, numpy, the standard library…) are never looked up.
+Nothing here executes code: a module is only read and parsed, and one that
+cannot be read or parsed contributes nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from functools import lru_cache
+
+from kerasfix import knowledge as kb
+from kerasfix.project import project_root
+from kerasfix.source import SourceError, decode
+
+# A module larger than this is not read for another file's sake.
+MAX_MODULE_BYTES = 2_000_000
+
+# The project files read for the file being analysed (its dependencies: a
+# result that used one is not cached by the file's content alone).
+_used: set[str] = set()
+
+
+def start_file() -> None:
+    _used.clear()
+
+
+def files_used() -> frozenset[str]:
+    return frozenset(_used)
+
+
+class ProjectModules:
+    """The modules one file can import from its project."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+        self.root = project_root(self.path)
+        folder = os.path.dirname(self.path)
+        roots = [folder]
+        if self.root is not None:
+            roots += [self.root, os.path.join(self.root, "src")]
+        self.search = [r for i, r in enumerate(roots) if r not in roots[:i]]
+        self.package = self._package()
+
+    def _package(self) -> str | None:
+        """The dotted package of the file, from its path under the root (or
+        ``src/``), for relative imports; None outside a project."""
+        if self.root is None:
+            return None
+        relative = os.path.relpath(self.path, self.root)
+        parts = relative.replace(os.sep, "/").split("/")
+        if parts[0] == "src" and len(parts) > 1:
+            parts = parts[1:]
+        if any(not p.isidentifier() for p in parts[:-1]) or parts[0] == "..":
+            return None
+        return ".".join(parts[:-1])
+
+    def absolute(self, node: ast.ImportFrom, name: str) -> str | None:
+        """The qualified name ``from .x import name`` binds, or None."""
+        if self.package is None:
+            return None
+        base = self.package.split(".") if self.package else []
+        if node.level - 1 > len(base):
+            return None
+        if node.level > 1:
+            base = base[: len(base) - (node.level - 1)]
+        parts = [*base, *(node.module.split(".") if node.module else []), name]
+        return ".".join(p for p in parts if p)
+
+    def find(self, qualname: str) -> tuple[str, list[str]] | None:
+        """The project file a qualified name leads into, and the names after
+        the module's (``shop.nets.build`` → (``…/shop/nets.py``, [build]))."""
+        parts = qualname.split(".")
+        if kb.is_external(parts[0]) or not all(p.isidentifier() for p in parts):
+            return None
+        for count in range(len(parts), 0, -1):
+            for folder in self.search:
+                found = _module_file(folder, tuple(parts[:count]))
+                if found is not None and found != self.path:
+                    return found, parts[count:]
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _module_file(folder: str, parts: tuple[str, ...]) -> str | None:
+    base = os.path.join(folder, *parts)
+    for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+_parsed: dict[str, tuple[tuple[int, int], ast.Module | None]] = {}
+
+
+def parsed(path: str) -> ast.Module | None:
+    """The parsed module at ``path`` (once per content: size and mtime), or
+    None when it cannot be read, decoded or parsed."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    stamp = (status.st_size, status.st_mtime_ns)
+    cached = _parsed.get(path)
+    if cached is not None and cached[0] == stamp:
+        _used.add(path)
+        return cached[1]
+    module: ast.Module | None = None
+    if status.st_size <= MAX_MODULE_BYTES:
+        try:
+            with open(path, "rb") as handle:
+                text = decode(handle.read()).text
+            module = ast.parse(text, path)
+        except (OSError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+            module = None
+    _parsed[path] = (stamp, module)
+    _used.add(path)
+    return module
