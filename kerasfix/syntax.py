@@ -111,3 +111,23 @@ def parameter_default(args: ast.arguments, param: ast.arg) -> ast.expr | None:
         if candidate is param:
             return default
     return None
+
+
+def literal_argument(function: ast.AST, param: ast.arg, call: ast.Call) -> ast.Constant | None:
+    """What ``call`` passes to the function's ``param``: a literal constant,
+    or the literal default when it passes nothing there; None otherwise."""
+    assert isinstance(function, FUNCTIONS)
+    if has_star(call):
+        return None
+    params = [*function.args.posonlyargs, *function.args.args]
+    given: ast.expr | None = None
+    if param in params and params.index(param) < len(call.args):
+        given = call.args[params.index(param)]
+    for keyword in call.keywords:
+        if keyword.arg == param.arg:
+            given = keyword.value
+    if given is None:
+        given = parameter_default(function.args, param)
+    if isinstance(given, ast.Constant) and type(given.value) in (int, str, bool, float):
+        return given
+    return None

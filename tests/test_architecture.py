@@ -68,7 +68,7 @@ LAYERS = {
     "kerasfix.inference.keras_models": {"values", "evaluation"},
     "kerasfix.inference.compile": {"values", "bindings", "keras_models"},
     "kerasfix.inference.modules": set(),
-    "kerasfix.inference.across": {"values", "bindings", "keras_models", "modules"},
+    "kerasfix.inference.across": {"values", "bindings", "evaluation", "keras_models", "modules"},
 }
 
 

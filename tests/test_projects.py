@@ -12,6 +12,7 @@ marked ``# semantic-test: project`` must compute after ``kerasfix check
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
 import subprocess
@@ -40,7 +41,9 @@ def _check(*args: str, cwd: Path) -> list[dict]:
 
 def _modules(root: Path) -> list[Path]:
     return sorted(
-        p for p in root.rglob("*.py") if not p.name.endswith(DERIVED) and ".git" not in p.parts
+        p
+        for p in [*root.rglob("*.py"), *root.rglob("*.ipynb")]
+        if not p.name.endswith(DERIVED) and ".git" not in p.parts
     )
 
 
@@ -73,12 +76,19 @@ def test_a_file_named_alone_gets_what_the_whole_tree_gives_it(project: Path) -> 
         assert alone == whole.get(name, []), name
 
 
-def _run(mode: str, scripts: list[Path], out: Path) -> dict:
+def _run(mode: str, root: Path, scripts: list[Path], out: Path) -> dict:
+    env = dict(os.environ)
+    if (root / "src").is_dir():
+        # an src/ layout's package is importable once installed (pip install -e .)
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(root / "src"), env.get("PYTHONPATH")])
+        )
     proc = subprocess.run(
         [sys.executable, str(RUNNER), mode, str(out), *map(str, scripts)],
         capture_output=True,
         text=True,
         timeout=900,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     with open(out, "rb") as handle:
@@ -111,8 +121,8 @@ def test_fixed_project_computes_what_the_removed_methods_did(project: Path, tmp_
         if p.read_text(encoding="utf-8").startswith(PROJECT_MARKER)
     ]
     assert scripts
-    before = _run("removed", [original / s for s in scripts], tmp_path / "before.pkl")
-    after = _run("plain", [fixed / s for s in scripts], tmp_path / "after.pkl")
+    before = _run("removed", original, [original / s for s in scripts], tmp_path / "before.pkl")
+    after = _run("plain", fixed, [fixed / s for s in scripts], tmp_path / "after.pkl")
     for script in scripts:
         status, old = before[script.name]
         assert status == "ok", f"{script} failed with the removed methods:\n{old}"

@@ -17,11 +17,23 @@ from __future__ import annotations
 
 import ast
 
-from kerasfix.inference.bindings import Bindings
+from kerasfix.inference.bindings import Bindings, import_qualname
+from kerasfix.inference.evaluation import Env
 from kerasfix.inference.keras_models import KerasModels
 from kerasfix.inference.modules import ProjectModules, parsed
-from kerasfix.inference.values import UNKNOWN, ClassRef, Model, Ref, Value
+from kerasfix.inference.values import UNKNOWN, ClassRef, Const, Function, Model, Ref, Value, merge
+from kerasfix.syntax import has_star
 from kerasfix.tree import TreeIndex
+
+# a parameter bound to something another module cannot say
+_UNKNOWABLE = ast.Name(id="<unknown>", ctx=ast.Load())
+
+
+def _as_expr(value: Value) -> ast.expr:
+    if isinstance(value, Const) and isinstance(value.value, (int, float, str, bool, type(None))):
+        return ast.Constant(value.value)
+    return _UNKNOWABLE
+
 
 # How many project modules a chain of imports may pass through.
 MAX_HOPS = 4
@@ -56,7 +68,9 @@ class ProjectModels(KerasModels):
         if qualname is None:
             return UNKNOWN
         value = self.imported(qualname)
-        return UNKNOWN if isinstance(value, Ref) and value.keras is None else value
+        if isinstance(value, Ref) and value.keras is None and self.project.find(qualname) is None:
+            return UNKNOWN  # not a module or name of the project: as before
+        return value
 
     def _follow(self, qualname: str) -> Value | None:
         assert self.project is not None
@@ -74,6 +88,55 @@ class ProjectModels(KerasModels):
             value = Model(value.node, None)  # layers may be added anywhere in that module
         value = other.exported(value)
         return None if value is UNKNOWN else value
+
+    def call_foreign(
+        self, func: Function | ClassRef, call: ast.Call, env: Env, depth: int
+    ) -> Value:
+        """A call of a function or class of another module of the project:
+        the arguments are evaluated here, and only constants cross over."""
+        owner = func.owner
+        assert isinstance(owner, ProjectModels)
+        if isinstance(func, ClassRef):
+            return owner.exported(owner.instantiate(func.node))
+        if has_star(call):
+            return UNKNOWN
+        args = [self._eval(a, env, depth) for a in call.args]
+        keywords = {k.arg: self._eval(k.value, env, depth) for k in call.keywords}
+        return owner.exported(owner.call_with_values(func, args, keywords, depth))  # type: ignore[arg-type]
+
+    def call_with_values(
+        self, func: Function, args: list[Value], keywords: dict[str, Value], depth: int
+    ) -> Value:
+        """Call one of this module's functions with argument values from
+        another module: a constant is bound as itself, anything else is
+        unknown (never the parameter's default)."""
+        node = func.node
+        new_env: Env = {(id(node), ""): (_UNKNOWABLE, {})}
+        params = [*node.args.posonlyargs, *node.args.args]
+        if func.bound_self is not None and params:
+            params = params[1:]
+        for param, value in zip(params, args):
+            new_env[(id(node), param.arg)] = (_as_expr(value), {})
+        for name, value in keywords.items():
+            new_env[(id(node), name)] = (_as_expr(value), {})
+        returns = self.bindings.returns(node)
+        if not returns:
+            return UNKNOWN
+        return merge([self._eval(r, new_env, depth) for r in returns])
+
+    def top_level(self, name: str) -> Value:
+        """What the module-level name ``name`` holds once the module has run
+        (one binding only: a name bound twice may hold either)."""
+        bindings = self.bindings.scopes.root.bindings.get(name)
+        if not bindings or len(bindings) != 1:
+            return UNKNOWN
+        binding = bindings[0]
+        if binding.is_import:
+            if isinstance(binding.node, ast.ImportFrom) and binding.node.level:
+                return self.imported_relative(binding.node, name)
+            qual = import_qualname(binding.node, name)
+            return self.imported(qual) if qual is not None else UNKNOWN
+        return self._eval_assignment(binding, self.bindings.module, {}, 0)
 
     def imported_classes_define(self, method: str) -> bool:
         """Whether a class of a project module this module imports from

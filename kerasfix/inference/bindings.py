@@ -21,6 +21,11 @@ from kerasfix.scopes import Access, Binding, Scope
 from kerasfix.syntax import BRANCHES, COMPOUND, FUNCTIONS, LOOPS, SCOPE_NODES, WITHS
 from kerasfix.tree import TreeIndex
 
+# builtins that only read a collection they are given
+_READ_ONLY_BUILTINS = frozenset(
+    {"len", "print", "enumerate", "range", "sorted", "list", "tuple", "set", "zip", "dict"}
+)
+
 # How deep a chain of names, calls and assignments is followed (every layer).
 MAX_DEPTH = 40
 
@@ -72,6 +77,7 @@ class Bindings:
         self._imports_among: dict[int, bool] = {}
         self._return_orders: list[int] | None = None
         self._imports: list[tuple[str, str]] | None = None
+        self._only_calls: dict[int, ast.Call | None] = {}
 
     def referents(self, name: ast.Name) -> tuple[Access, list[Binding]] | None:
         """The read of ``name`` and the bindings it may see."""
@@ -384,3 +390,43 @@ class Bindings:
                 return None
             used.add(parent.attr)
         return used
+
+    def only_call(self, function: ast.AST) -> ast.Call | None:
+        """The one call of a plain function (not a method, not decorated)
+        that nothing else in the module reads, or None."""
+        key = id(function)
+        if key in self._only_calls:
+            return self._only_calls[key]
+        found: ast.Call | None = None
+        scope = self.scope_of(function)
+        if (
+            isinstance(function, FUNCTIONS)
+            and not function.decorator_list
+            and scope is not None
+            and scope.kind != "class"
+        ):
+            bindings = scope.bindings.get(function.name, [])
+            if len(bindings) == 1 and bindings[0].node is function:
+                reads = list(self.references(bindings[0]))
+                if len(reads) == 1:
+                    call = self.parents.get(reads[0].node)
+                    if isinstance(call, ast.Call) and call.func is reads[0].node:
+                        if not self.inside(call, function):
+                            found = call
+        self._only_calls[key] = found
+        return found
+
+    def mutated(self, binding: Binding) -> bool:
+        """Whether a read of ``binding`` may change its value in place (a
+        method called on it, an item assigned, handed to a function)."""
+        for access in self.references(binding):
+            parent = self.parents.get(access.node)
+            if isinstance(parent, ast.Attribute) or isinstance(parent, ast.AugAssign):
+                return True
+            if isinstance(parent, ast.Subscript) and not isinstance(parent.ctx, ast.Load):
+                return True
+            if isinstance(parent, ast.Call) and parent.func is not access.node:
+                reader = parent.func
+                if not (isinstance(reader, ast.Name) and reader.id in _READ_ONLY_BUILTINS):
+                    return True  # handed to code that may change it
+        return False

@@ -21,7 +21,7 @@ import ast
 from dataclasses import dataclass, field
 
 from kerasfix import knowledge as kb
-from kerasfix.inference.bindings import MAX_DEPTH, Bindings, import_qualname
+from kerasfix.inference.bindings import MAX_DEPTH, Bindings
 from kerasfix.inference.values import (
     UNKNOWN,
     ClassRef,
@@ -35,7 +35,7 @@ from kerasfix.inference.values import (
     merge,
 )
 from kerasfix.scopes import BUILTIN_NAMES, Binding
-from kerasfix.syntax import FUNCTIONS, has_star, parameter_default
+from kerasfix.syntax import FUNCTIONS, has_star, literal_argument, parameter_default
 from kerasfix.walk import child_nodes
 
 Env = dict[tuple[int, str], tuple[ast.expr, "Env"]]
@@ -60,19 +60,12 @@ class ClassInfo:
     attr_tainted: set[str] = field(default_factory=set)
 
 
-# a parameter bound to something another module cannot say
-_UNKNOWABLE = ast.Name(id="<unknown>", ctx=ast.Load())
+_LEN = "builtins.len"
 
 
 def owner_of(value: Function | ClassRef, here: Evaluator) -> Evaluator:
     """The evaluator of the module that defines ``value``."""
     return value.owner if isinstance(value.owner, Evaluator) else here
-
-
-def _as_expr(value: Value) -> ast.expr:
-    if isinstance(value, Const) and isinstance(value.value, (int, float, str, bool, type(None))):
-        return ast.Constant(value.value)
-    return _UNKNOWABLE
 
 
 class Evaluator:
@@ -207,6 +200,12 @@ class Evaluator:
         default = parameter_default(function.args, param)
         if env and default is not None and (id(function), "") in env:
             return self._eval(default, env, depth)
+        if not env:
+            only = self.bindings.only_call(function)
+            if only is not None:
+                given = literal_argument(function, param, only)
+                if given is not None:
+                    return const(given)
         if param.annotation is not None and not env:
             return self.annotated(param, self._eval(param.annotation, {}, depth))
         return UNKNOWN
@@ -273,48 +272,29 @@ class Evaluator:
 
     def _eval_call(self, call: ast.Call, env: Env, depth: int) -> Value:
         func = self._eval(call.func, env, depth)
+        if isinstance(func, Ref) and func.qualname == _LEN and len(call.args) == 1:
+            return self._len(call.args[0], env, depth)
         if isinstance(func, (Function, ClassRef)) and func.owner not in (None, self):
-            return self._call_foreign(func, call, env, depth)
+            return self.call_foreign(func, call, env, depth)
         if isinstance(func, Function):
             return self._call_function(func, call, env, depth)
         if isinstance(func, ClassRef):
-            return self.instantiate(func.node)
+            return self.instantiate_call(func.node, call, env, depth)
         return self.call(func, call, env, depth)
 
-    def _call_foreign(
-        self, func: Function | ClassRef, call: ast.Call, env: Env, depth: int
-    ) -> Value:
-        """A call of a function or class of another module of the project:
-        the arguments are evaluated here, and only constants cross over."""
-        owner = func.owner
-        assert isinstance(owner, Evaluator)
-        if isinstance(func, ClassRef):
-            return owner.exported(owner.instantiate(func.node))
-        if has_star(call):
-            return UNKNOWN
-        args = [self._eval(a, env, depth) for a in call.args]
-        keywords = {k.arg: self._eval(k.value, env, depth) for k in call.keywords}
-        return owner.exported(owner.call_with_values(func, args, keywords, depth))  # type: ignore[arg-type]
-
-    def call_with_values(
-        self, func: Function, args: list[Value], keywords: dict[str, Value], depth: int
-    ) -> Value:
-        """Call one of this module's functions with argument values from
-        another module: a constant is bound as itself, anything else is
-        unknown (never the parameter's default)."""
-        node = func.node
-        new_env: Env = {(id(node), ""): (_UNKNOWABLE, {})}
-        params = [*node.args.posonlyargs, *node.args.args]
-        if func.bound_self is not None and params:
-            params = params[1:]
-        for param, value in zip(params, args):
-            new_env[(id(node), param.arg)] = (_as_expr(value), {})
-        for name, value in keywords.items():
-            new_env[(id(node), name)] = (_as_expr(value), {})
-        returns = self.bindings.returns(node)
-        if not returns:
-            return UNKNOWN
-        return merge([self._eval(r, new_env, depth) for r in returns])
+    def _len(self, expr: ast.expr, env: Env, depth: int) -> Value:
+        """``len([...])`` of a literal collection, or of a name bound to one
+        that nothing changes in place (no ``append``, item assignment …)."""
+        if isinstance(expr, ast.Name):
+            found = self.bindings.referents(expr)
+            if found is None or any(self.bindings.mutated(b) for b in found[1]):
+                return UNKNOWN
+        value = self._eval(expr, env, depth)
+        if isinstance(value, Seq):
+            return Const(len(value.items))
+        if isinstance(value, Const) and isinstance(value.value, str):
+            return Const(len(value.value))
+        return UNKNOWN
 
     def exported(self, value: Value) -> Value:
         """``value`` as another module may hold it: nothing that points into
@@ -329,20 +309,6 @@ class Evaluator:
         if isinstance(value, (Function, ClassRef)):
             return value
         return UNKNOWN
-
-    def top_level(self, name: str) -> Value:
-        """What the module-level name ``name`` holds once the module has run
-        (one binding only: a name bound twice may hold either)."""
-        bindings = self.bindings.scopes.root.bindings.get(name)
-        if not bindings or len(bindings) != 1:
-            return UNKNOWN
-        binding = bindings[0]
-        if binding.is_import:
-            if isinstance(binding.node, ast.ImportFrom) and binding.node.level:
-                return self.imported_relative(binding.node, name)
-            qual = import_qualname(binding.node, name)
-            return self.imported(qual) if qual is not None else UNKNOWN
-        return self._eval_assignment(binding, self.bindings.module, {}, 0)
 
     def _call_function(self, func: Function, call: ast.Call, env: Env, depth: int) -> Value:
         node = func.node
@@ -369,6 +335,12 @@ class Evaluator:
         another module of the project above."""
         return Ref(qualname)
 
+    def call_foreign(
+        self, func: Function | ClassRef, call: ast.Call, env: Env, depth: int
+    ) -> Value:
+        """A call of a function or class of another module of the project."""
+        return UNKNOWN
+
     def imported_relative(self, node: ast.AST, name: str) -> Value:
         """What a relative import (``from .nets import name``) binds."""
         return UNKNOWN
@@ -380,6 +352,24 @@ class Evaluator:
     def instantiate(self, cls: ast.ClassDef) -> Value:
         """The instance a call of a class of this module makes."""
         return UNKNOWN
+
+    def instantiate_call(self, cls: ast.ClassDef, call: ast.Call, env: Env, depth: int) -> Value:
+        """The instance ``call`` makes of a class of this module."""
+        return self.instantiate(cls)
+
+    def constructor_env(self, cls: ast.ClassDef, call: ast.Call, env: Env) -> Env | None:
+        """The environment ``__init__`` runs in for ``call`` (its parameters
+        bound to the call's arguments), or None if that cannot be said."""
+        init = self.class_info(cls).methods.get("__init__")
+        if init is None or has_star(call):
+            return None
+        new_env: Env = {(id(init), ""): (call, env)}
+        params = [*init.args.posonlyargs, *init.args.args][1:]
+        for param, value in zip(params, call.args):
+            new_env[(id(init), param.arg)] = (value, env)
+        for keyword in call.keywords:
+            new_env[(id(init), keyword.arg)] = (keyword.value, env)  # type: ignore[index]
+        return new_env
 
     def call(self, func: Value, call: ast.Call, env: Env, depth: int) -> Value:
         """The result of calling ``func`` (not a function or class of this module)."""

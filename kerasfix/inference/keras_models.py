@@ -192,6 +192,50 @@ class KerasModels(Evaluator):
             return NonKeras(f"class {cls.name}")
         return UNKNOWN
 
+    def instantiate_call(self, cls: ast.ClassDef, call: ast.Call, env: Env, depth: int) -> Value:
+        value = self.instantiate(cls)
+        if isinstance(value, Model) and value.heads is None:
+            head = self._subclass_head(cls, call, env, depth)
+            if head is not None:
+                return Model(cls, (head,))
+        return value
+
+    def _subclass_head(
+        self, cls: ast.ClassDef, call: ast.Call, env: Env, depth: int
+    ) -> Head | None:
+        """A model subclass whose ``call`` returns ``self.out(…)`` on every
+        path, ``self.out`` being one units layer made in ``__init__``: that
+        layer is its head (its arguments read with the constructor's)."""
+        info = self.class_info(cls)
+        method = info.methods.get(kb.SUBCLASS_CALL_METHOD)
+        returns = self.bindings.returns(method) if method is not None else []
+        new_env = self.constructor_env(cls, call, env)
+        if not returns or new_env is None:
+            return None
+        heads: list[Head] = []
+        for returned in returns:
+            func = returned.func if isinstance(returned, ast.Call) else None
+            if not (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and self.bindings.is_self(func.value)
+            ):
+                return None
+            assigns = info.attr_assigns.get(func.attr, [])
+            if len(assigns) != 1 or assigns[0][1] is not info.methods.get("__init__"):
+                return None
+            if func.attr in info.attr_tainted:
+                return None
+            layer = self._eval(assigns[0][0], new_env, depth)
+            head, _ = self._fold(None, layer, False)
+            if head is None or not isinstance(layer, Layer) or layer.kind != "units":
+                return None
+            heads.append(head)
+        first = heads[0]
+        if any((h.units, h.activation) != (first.units, first.activation) for h in heads):
+            return None
+        return first
+
     def class_is_keras_model(self, cls: ast.ClassDef) -> bool:
         for base in cls.bases:
             value = self._eval(base, {}, 0)

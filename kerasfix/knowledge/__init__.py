@@ -70,6 +70,8 @@ COMPAT_V1_PREFIX = "tensorflow.compat.v1."
 
 # --- models -----------------------------------------------------------------
 
+# What a model subclass computes: the layer its `call` returns is its head.
+SUBCLASS_CALL_METHOD = "call"
 # A callback's `self.model` is the model being trained (set by fit()).
 CALLBACK = "callbacks.Callback"
 CALLBACK_MODEL_ATTRIBUTE = "model"
