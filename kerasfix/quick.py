@@ -15,6 +15,7 @@ from typing import Any
 
 from kerasfix import knowledge as kb
 from kerasfix.inference.bindings import imported
+from kerasfix.inference.modules import ProjectModules
 from kerasfix.units_flow import UnitsFlow
 from kerasfix.walk import all_nodes
 
@@ -58,6 +59,7 @@ class QuickFacts:
     tree: ast.AST | None = field(default=None, repr=False)
     _units: dict[str, bool] = field(default_factory=dict, repr=False)
     _flow: Any = field(default=None, repr=False)  # the UnitsFlow, once built
+    _project: Any = field(default=None, repr=False)  # the ProjectModules, once asked
 
     def units_maybe_one(self, kind: str) -> bool:
         """Can a units layer be one unit wide and given softmax (``kind``
@@ -84,8 +86,12 @@ class QuickFacts:
         (a relative import, or a package that is not a known library)."""
         if self.builds_models or kb.CALLBACK.rsplit(".", 1)[1] in self.words:
             return True
+        if not self.path:
+            return True
+        if self._project is None:
+            self._project = ProjectModules(self.path)
         return any(
-            q is None or not kb.is_external(q.split(".", 1)[0])
+            q is None or (not kb.is_external(q.split(".", 1)[0]) and self._project.find(q))
             for quals in self.import_bound.values()
             for q in quals
         )

@@ -228,6 +228,18 @@ def imports_keras3(text: str, path: str = "") -> bool:
     return False
 
 
+def imports_from_project(text: str, path: str = "") -> bool:
+    """An import that may lead into the project's own modules: relative, or
+    of a top-level name that is not the standard library or a known package."""
+    for match in _IMPORT.finditer(text):
+        spelled = match.group(1) or match.group(2) or ""
+        for name in spelled.split(","):
+            name = re.sub(r"[\s\\]", "", name.split(" as ")[0] if " as " in name else name)
+            if name.startswith(".") or (name and not kb.is_external(name.split(".", 1)[0])):
+                return True
+    return False
+
+
 def mentions_keras3(text: str, path: str = "") -> bool:
     """Some `keras` that is not `tf_keras`, `tensorflow.python.keras` or
     `tensorflow.compat.v1.keras` (every way to reach Keras 3 spells it)."""

@@ -29,6 +29,7 @@ from kerasfix.scanning import (
     calls,
     conv_kernel_positionals,
     has_word,
+    imports_from_project,
     imports_keras3,
     keyword_argument,
     mentions_keras3,
@@ -214,13 +215,18 @@ class _Special(Site):
 
 
 class _BuildsModels(_Special):
+    cost = 1
+
     def in_text(self, text: str, path: str) -> bool:
-        return any(m in text for m in kb.MODEL_MARKERS) or "import" in text
+        if any(m in text for m in kb.MODEL_MARKERS) or _CALLBACK in text:
+            return True
+        return imports_from_project(text, path)
 
     def in_facts(self, facts: QuickFacts) -> bool:
         return facts.may_hold_models
 
 
+_CALLBACK = kb.CALLBACK.rsplit(".", 1)[1]
 _FROM_LOGITS = re.compile(r"from_logits[\s\\]*=(?!=)[\s\\]*(?!False\b|None\b)")
 
 
