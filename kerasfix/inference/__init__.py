@@ -119,7 +119,7 @@ class ModelInference:
             return Receiver("other")  # the module has its own class with the method
         models = self.models
         if isinstance(models, ProjectModels) and models.imported_classes_define(method):
-            return Receiver("other")  # so has a project module it imports from
+            return Receiver("other")  # so has a project module it imports
         return Receiver("unknown")
 
     def defines_method(self, receiver: ast.expr, method: str) -> bool:

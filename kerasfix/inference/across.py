@@ -139,16 +139,48 @@ class ProjectModels(KerasModels):
         return self._eval_assignment(binding, self.bindings.module, {}, 0)
 
     def imported_classes_define(self, method: str) -> bool:
-        """Whether a class of a project module this module imports from
-        defines ``method`` (and is not a Keras model class)."""
-        for _, qualname in self.bindings.top_level_imports():
-            value = self.imported(qualname)
-            if isinstance(value, ClassRef) and isinstance(value.owner, ProjectModels):
-                owner = value.owner
-                if owner.class_defines(value.node, method, deep=True):
-                    if not owner.class_is_keras_model(value.node):
-                        return True
+        """Whether a class (not a Keras model class) of a project module this
+        module imports, directly or through the modules it imports, defines
+        ``method``: a receiver of unknown kind here may be one of its."""
+        seen: set[int] = set()
+        pending: list[tuple[ProjectModels, int]] = [(self, 0)]
+        while pending:
+            models, hops = pending.pop()
+            for other in models._imported_modules():
+                if id(other) in seen:
+                    continue
+                seen.add(id(other))
+                for node in other.bindings.tree.classes:
+                    if method in other.class_info(node).methods:
+                        if not other.class_is_keras_model(node):
+                            return True
+                if hops + 1 < MAX_HOPS:
+                    pending.append((other, hops + 1))
         return False
+
+    def _imported_modules(self) -> list[ProjectModels]:
+        """The project modules this module imports at its top level (the
+        module of ``from a.b import c`` and ``import a.b``, or ``a.b.c``
+        itself when it is a module)."""
+        if self.project is None:
+            return []
+        found = []
+        for _, qualname in self.bindings.top_level_imports():
+            hit = self.project.find(qualname)
+            if hit is not None:
+                other = models_of(hit[0], self.hops + 1)
+                if other is not None:
+                    found.append(other)
+        for stmt in self.bindings.module.body:
+            if isinstance(stmt, ast.ImportFrom) and stmt.level:
+                for alias in stmt.names:
+                    qualname = self.project.absolute(stmt, alias.name)
+                    hit = self.project.find(qualname) if qualname is not None else None
+                    if hit is not None:
+                        other = models_of(hit[0], self.hops + 1)
+                        if other is not None:
+                            found.append(other)
+        return found
 
 
 def models_of(path: str, hops: int) -> ProjectModels | None:
