@@ -37,6 +37,9 @@ def _as_expr(value: Value) -> ast.expr:
 
 # How many project modules a chain of imports may pass through.
 MAX_HOPS = 4
+# How far the imports are searched for a class with a method of its own
+# (the modules a file imports, and the modules they import).
+SEARCH_HOPS = 2
 # Models of other modules, kept for the run: path -> (the parsed module, its models).
 _MODELS: dict[str, tuple[ast.Module, ProjectModels]] = {}
 _MAX_MODELS = 256
@@ -50,6 +53,7 @@ class ProjectModels(KerasModels):
         self.project = project
         self.hops = hops
         self._imports: dict[str, Value] = {}
+        self._classes_define: dict[str, bool] = {}
 
     def imported(self, qualname: str) -> Value:
         ref = Ref(qualname)
@@ -141,46 +145,71 @@ class ProjectModels(KerasModels):
     def imported_classes_define(self, method: str) -> bool:
         """Whether a class (not a Keras model class) of a project module this
         module imports, directly or through the modules it imports, defines
-        ``method``: a receiver of unknown kind here may be one of its."""
-        seen: set[int] = set()
-        pending: list[tuple[ProjectModels, int]] = [(self, 0)]
+        ``method``: a receiver of unknown kind here may be one of its.
+
+        The modules are only parsed on the way; one is analysed only when one
+        of its module-level classes defines the method."""
+        if self.project is None:
+            return False
+        found = self._classes_define.get(method)
+        if found is None:
+            found = self._classes_define[method] = self._search_imported(method)
+        return found
+
+    def _search_imported(self, method: str) -> bool:
+        assert self.project is not None
+        seen = {self.project.path}
+        pending = [(self.project, self.bindings.module, 0)]
         while pending:
-            models, hops = pending.pop()
-            for other in models._imported_modules():
-                if id(other) in seen:
+            project, module, hops = pending.pop()
+            for path in _imported_paths(project, module):
+                if path in seen:
                     continue
-                seen.add(id(other))
-                for node in other.bindings.tree.classes:
-                    if method in other.class_info(node).methods:
-                        if not other.class_is_keras_model(node):
-                            return True
-                if hops + 1 < MAX_HOPS:
-                    pending.append((other, hops + 1))
+                seen.add(path)
+                other = parsed(path)
+                if other is None:
+                    continue
+                if any(_defines(node, method) for node in other.body):
+                    models = models_of(path, self.hops + 1)
+                    if models is not None and any(
+                        method in models.class_info(node).methods
+                        and not models.class_is_keras_model(node)
+                        for node in models.bindings.tree.classes
+                    ):
+                        return True
+                if hops + 1 < SEARCH_HOPS:
+                    pending.append((ProjectModules(path), other, hops + 1))
         return False
 
-    def _imported_modules(self) -> list[ProjectModels]:
-        """The project modules this module imports at its top level (the
-        module of ``from a.b import c`` and ``import a.b``, or ``a.b.c``
-        itself when it is a module)."""
-        if self.project is None:
-            return []
-        found = []
-        for _, qualname in self.bindings.top_level_imports():
-            hit = self.project.find(qualname)
+
+def _defines(node: ast.AST, method: str) -> bool:
+    return isinstance(node, ast.ClassDef) and any(
+        isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == method
+        for stmt in node.body
+    )
+
+
+def _imported_paths(project: ProjectModules, module: ast.Module) -> list[str]:
+    """The project files a module's top-level imports lead to (the module of
+    ``from a.b import c``, or ``a.b.c`` itself when it is a module)."""
+    found = []
+    for stmt in module.body:
+        if isinstance(stmt, ast.Import):
+            names = [alias.name for alias in stmt.names]
+        elif isinstance(stmt, ast.ImportFrom):
+            if stmt.level:
+                names = [project.absolute(stmt, alias.name) for alias in stmt.names]
+            elif stmt.module is not None:
+                names = [f"{stmt.module}.{alias.name}" for alias in stmt.names]
+            else:
+                continue
+        else:
+            continue
+        for name in names:
+            hit = project.find(name) if name is not None else None
             if hit is not None:
-                other = models_of(hit[0], self.hops + 1)
-                if other is not None:
-                    found.append(other)
-        for stmt in self.bindings.module.body:
-            if isinstance(stmt, ast.ImportFrom) and stmt.level:
-                for alias in stmt.names:
-                    qualname = self.project.absolute(stmt, alias.name)
-                    hit = self.project.find(qualname) if qualname is not None else None
-                    if hit is not None:
-                        other = models_of(hit[0], self.hops + 1)
-                        if other is not None:
-                            found.append(other)
-        return found
+                found.append(hit[0])
+    return found
 
 
 def models_of(path: str, hops: int) -> ProjectModels | None:
