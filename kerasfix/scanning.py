@@ -10,7 +10,7 @@ answers a superset of what the analysis flags: anything it cannot read simply
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from kerasfix import knowledge as kb
 
@@ -216,28 +216,28 @@ _IMPORT = re.compile(
 )
 
 
-def imports_keras3(text: str, path: str = "") -> bool:
-    """An import that can lead to Keras 3 (`tensorflow`, `keras…`,
-    `tensorflow.keras…`; not only tf_keras or TensorFlow's legacy copy)."""
+def _imported_modules(text: str) -> Iterator[str]:
+    """The module paths the text's import lines name, as written (without
+    blanks; relative ones keep their leading dots)."""
     for match in _IMPORT.finditer(text):
         spelled = match.group(1) or match.group(2) or ""
         for name in spelled.split(","):
-            name = re.sub(r"[\s\\]", "", name.split(" as ")[0] if " as " in name else name)
-            if kb.may_lead_to_keras(name, keras2=False):
-                return True
-    return False
+            yield re.sub(r"[\s\\]", "", name.split(" as ")[0] if " as " in name else name)
+
+
+def imports_keras3(text: str, path: str = "") -> bool:
+    """An import that can lead to Keras 3 (`tensorflow`, `keras…`,
+    `tensorflow.keras…`; not only tf_keras or TensorFlow's legacy copy)."""
+    return any(kb.may_lead_to_keras(name, keras2=False) for name in _imported_modules(text))
 
 
 def imports_from_project(text: str, path: str = "") -> bool:
     """An import that may lead into the project's own modules: relative, or
     of a top-level name that is not the standard library or a known package."""
-    for match in _IMPORT.finditer(text):
-        spelled = match.group(1) or match.group(2) or ""
-        for name in spelled.split(","):
-            name = re.sub(r"[\s\\]", "", name.split(" as ")[0] if " as " in name else name)
-            if name.startswith(".") or (name and not kb.is_external(name.split(".", 1)[0])):
-                return True
-    return False
+    return any(
+        name.startswith(".") or (name and not kb.is_external(name.split(".", 1)[0]))
+        for name in _imported_modules(text)
+    )
 
 
 def mentions_keras3(text: str, path: str = "") -> bool:
