@@ -17,8 +17,8 @@ from typing import Any
 
 from kerasfix.diagnostic import Diagnostic
 
-_MARKER = "# kerasfix-cell {index}"
-_MARKER_RE = re.compile(r"^# kerasfix-cell (\d+)$")
+_MARKER = "# kf-cell {index}"  # no "keras" in it: a notebook must not mention Keras by its markers
+_MARKER_RE = re.compile(r"^# kf-cell (\d+)$")
 # An import, so that fixes adding imports still place them after a cell's
 # leading magics (%load_ext ...) and imports; it binds a name nothing reads.
 _MAGIC_PLACEHOLDER = "import kerasfix_magic_{n}"

@@ -263,6 +263,23 @@ _WORD = re.compile(r"\w+")
 _NAMESPACES = frozenset(m.rpartition(".")[0] for m in kb.REMOVED_MODULES)
 
 
+_KERAS_QUALIFIED = re.compile(
+    r"(?<![\w.])(?:\w+\.)*keras(?:[\s\\]*\.[\s\\]*[A-Za-z_]|[\s\\]+import\b)"
+)
+
+
+def mentions_keras_names(text: str, file: str = "") -> bool:
+    """Some name qualified by a Keras 3 spelling (`keras.layers`, `tf.keras.backend`,
+    `from keras import …`), outside Keras's own code: what KF107 reads."""
+    for match in _KERAS_QUALIFIED.finditer(text):
+        spelled = match.group(0)
+        if spelled.startswith(("tf_keras", "tensorflow.python.", "tensorflow.compat.v1.")):
+            continue
+        if not (kb.inside_package(file, "keras") or kb.inside_package(file, "tensorflow")):
+            return True
+    return False
+
+
 def mentions_removed_module(text: str, file: str) -> bool:
     """Some `keras…` path, or a name imported from one, is a removed module
     (a superset of what KF103 flags), in a file that is not part of that

@@ -33,6 +33,7 @@ from kerasfix.scanning import (
     imports_keras3,
     keyword_argument,
     mentions_keras3,
+    mentions_keras_names,
     mentions_removed_module,
     units_maybe_one,
 )
@@ -132,8 +133,8 @@ class Keyword(Site):
 @dataclass(frozen=True)
 class LayerKeyword(Site):
     """``Layer(…, <name>=…)``: one of ``names`` given to a call of a
-    capitalised name that may be a Keras class; a name in
-    ``kb.KERAS1_KEYWORD_ONLY_FOR`` only to the classes listed there."""
+    capitalised name that may be a Keras class, one that Keras 2 renamed on it
+    (``kb.LEGACY_KEYWORD_CLASSES``; any class for a name not listed there)."""
 
     names: tuple[str, ...]
     cost: ClassVar[int] = 1
@@ -145,7 +146,7 @@ class LayerKeyword(Site):
         for keyword, leaf, root in facts.class_keyword_sites:
             if keyword not in self.names or not facts.root_may_reach_keras(root):
                 continue
-            only = kb.KERAS1_KEYWORD_ONLY_FOR.get(keyword)
+            only = kb.LEGACY_KEYWORD_CLASSES.get(keyword)
             if only is None or _may_be(leaf, root, only, facts):
                 return True
         return False
@@ -308,6 +309,19 @@ class _Keras3Import(_Special):
         return any(kb.may_lead_to_keras(name, keras2=False) for name in facts.qualnames)
 
 
+class _KerasNames(_Special):
+    cost = 2
+
+    def in_text(self, text: str, path: str) -> bool:
+        return mentions_keras_names(text, path)
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return any(
+            name == "tensorflow" or kb.api.split_spelling(name) is not None
+            for name in facts.qualnames
+        )
+
+
 # the word "keras" somewhere in the text (every Keras file spells it)
 KERAS = Mention(kb.KERAS_MARKERS, parsed=False)
 # the module builds or loads models (Sequential, Model, load_model, applications…),
@@ -323,6 +337,8 @@ ONE_UNIT_SOFTMAX: Site = _OneUnitSoftmax("ONE_UNIT_SOFTMAX")
 CONV_KERNEL_POSITIONALS: Site = _ConvKernelPositionals("CONV_KERNEL_POSITIONALS")
 # an import from (or of) a Keras module that no longer exists, outside Keras
 REMOVED_MODULE_IMPORT: Site = _RemovedModuleImport("REMOVED_MODULE_IMPORT")
+# a name qualified by a Keras 3 spelling: `keras.layers…`, `tf.keras.backend…`, `from keras import`
+KERAS_NAMES: Site = _KerasNames("KERAS_NAMES")
 # an import that can lead to Keras 3 (not only to tf_keras or tf.python.keras)
 KERAS3_IMPORT: Site = _Keras3Import("KERAS3_IMPORT")
 

@@ -142,6 +142,12 @@ class ModelInference:
                 return True
         return False
 
+    def qualified_name(self, expr: ast.expr) -> str | None:
+        """The fully qualified name ``expr`` certainly stands for (``keras.layers.Dense``
+        for ``layers.Dense`` after ``from keras import layers``), or None."""
+        value = self.value_of(expr)
+        return value.qualname if isinstance(value, Ref) else None
+
     def keras_calls(
         self, names: frozenset[str] | set[str], skip_keras2: bool = False
     ) -> list[tuple[ast.Call, str]]:

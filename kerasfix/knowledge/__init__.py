@@ -428,10 +428,16 @@ def is_non_keras(qualified_name: str) -> bool:
 
 # --- Keras 3 migration (KF101-KF107): kerasfix/knowledge/migration.py -----------
 
+# Generated from the real packages (tools/gen_keras_api.py): the small index loads here, the
+# tables themselves on first use (``api.exists`` …).
+from kerasfix.knowledge import api as api  # noqa: E402
+from kerasfix.knowledge.api_index import (  # noqa: E402
+    LEGACY_KEYWORD_CLASSES as LEGACY_KEYWORD_CLASSES,
+)
+from kerasfix.knowledge.api_index import (  # noqa: E402
+    REQUIRED_NOW_LAYERS as REQUIRED_NOW_LAYERS,
+)
 from kerasfix.knowledge.migration import *  # noqa: E402, F403  (one namespace: kb.X)
-
-# Renames that apply only to some layers (Embedding still takes output_dim).
-KERAS1_KEYWORD_ONLY_FOR: dict[str, frozenset[str]] = {"output_dim": frozenset(UNITS_LAYERS)}
 
 
 def __getattr__(name: str) -> object:

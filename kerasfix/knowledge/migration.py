@@ -133,45 +133,9 @@ def inside_package(path: str, family: str) -> bool:
     return f"/{family.replace('.', '/')}/" in own
 
 
-# Keras 1 keyword arguments -> Keras 2/3 names, where the mapping is one to one.
-KERAS1_LAYER_KEYWORDS: dict[str, str] = {
-    "output_dim": "units",
-    "init": "kernel_initializer",
-    "border_mode": "padding",
-    "subsample": "strides",
-    "W_regularizer": "kernel_regularizer",
-    "b_regularizer": "bias_regularizer",
-    "W_constraint": "kernel_constraint",
-    "b_constraint": "bias_constraint",
-    "subsample_length": "strides",
-    "pool_length": "pool_size",
-    "filter_length": "kernel_size",
-    "nb_filter": "filters",
-}
+# Keras 1 keyword arguments of layers: generated (kb.api.legacy_keywords, from Keras 2's
+# legacy/interfaces.py). Only fit's are here.
 KERAS1_FIT_KEYWORDS: dict[str, str] = {"nb_epoch": "epochs"}
-# Layers with a kernel (kernel_initializer, kernel_regularizer ...): the Keras 1
-# W_/init names map to kernel_* only on these (Embedding's init became
-# embeddings_initializer, BatchNormalization's became gamma/beta_initializer).
-KERNEL_LAYERS: frozenset[str] = frozenset(
-    {
-        "Dense",
-        "LSTM",
-        "GRU",
-        "SimpleRNN",
-        "Conv1D",
-        "Conv2D",
-        "Conv3D",
-        "Convolution1D",
-        "Convolution2D",
-        "Convolution3D",
-        "Conv1DTranspose",
-        "Conv2DTranspose",
-        "Conv3DTranspose",
-    }
-)
-KERNEL_KEYWORDS: frozenset[str] = frozenset(
-    {"init", "W_regularizer", "b_regularizer", "W_constraint", "b_constraint"}
-)
 DIM_ORDERING: dict[str, str] = {"th": "channels_first", "tf": "channels_last"}
 # Keras 1 convolution layers whose kernel was given as separate positionals.
 KERAS1_CONV_KERNEL_POSITIONALS: dict[str, int] = {
@@ -212,8 +176,29 @@ SCIKERAS_MODULE = "scikeras.wrappers"
 SKLEARN_WRAPPERS: frozenset[str] = frozenset({"KerasClassifier", "KerasRegressor"})
 SCIKERAS_GUIDE = "https://adriangb.com/scikeras/stable/migration.html"
 
-# Removed APIs with no exact replacement: reported with guidance.
+# Keras 1's image_dim_ordering functions -> their Keras 2/3 names (the values: DIM_ORDERING).
+DIM_ORDERING_FUNCTIONS: dict[str, str] = {
+    "backend.image_dim_ordering": "image_data_format",
+    "backend.set_image_dim_ordering": "set_image_data_format",
+}
+
+# What to use instead of names Keras 3 lacks (which names those are: kb.api, generated).
 REMOVED_APIS: dict[str, str] = {
+    "initializations": (
+        "use keras.initializers (normal(shape, scale=s) -> RandomNormal(stddev=s)(shape), "
+        "uniform -> RandomUniform(-s, s), zero -> Zeros …)"
+    ),
+    "objectives": "use keras.losses",
+    "layers.merge": (
+        "use the merge layers: mode='concat' -> Concatenate(axis=…), 'sum' -> Add(), "
+        "'mul' -> Multiply(), 'ave' -> Average(), 'dot' -> Dot(axes=…)"
+    ),
+    "layers.Highway": "write it as a Dense gate, or keep Keras 2 (tf-keras)",
+    "layers.MaxoutDense": "write it as Dense + a max over the pieces",
+    "preprocessing.text.Tokenizer": (
+        "use keras.layers.TextVectorization, or tensorflow.keras.preprocessing.text.Tokenizer"
+    ),
+    "utils.visualize_util": "use keras.utils.plot_model",
     "backend.set_session": "use tf.compat.v1.keras.backend.set_session, or drop it (TF 2 runs eagerly)",
     "backend.get_session": "use tf.compat.v1.keras.backend.get_session, or drop it (TF 2 runs eagerly)",
     "backend.set_learning_phase": "pass training=True/False when calling the model instead",

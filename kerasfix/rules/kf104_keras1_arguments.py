@@ -20,7 +20,7 @@ from kerasfix.rules.base import (
     string,
 )
 
-_LAYER_KEYWORDS = frozenset({*kb.KERAS1_LAYER_KEYWORDS, "dim_ordering"})
+_LAYER_KEYWORDS = frozenset(kb.LEGACY_KEYWORD_CLASSES)
 _FIT_KEYWORDS = frozenset({*kb.KERAS1_FIT_KEYWORDS, "samples_per_epoch"})
 
 
@@ -28,10 +28,14 @@ class Keras1Arguments(Rule):
     """KF104 keras1-arguments: Keras 1 argument names that Keras 2 renamed and Keras 3 rejects.
 
     What it does
-        Renames Keras 1 arguments where the mapping is one to one:
-        `nb_epoch`→`epochs`, `output_dim`→`units`, `init`→`kernel_initializer`,
-        `border_mode`→`padding`, `subsample`→`strides`,
-        `W_regularizer`/`b_regularizer`→`kernel_regularizer`/`bias_regularizer`,
+        Renames the Keras 1 arguments that Keras 2 converted for each class
+        (read from Keras 2's own `legacy/interfaces.py`, kept where Keras 3's
+        constructor takes the new name): `nb_epoch`→`epochs`,
+        `output_dim`→`units`, `init`→`kernel_initializer` (`embeddings_initializer`
+        on `Embedding`), `border_mode`→`padding`, `subsample`→`strides`,
+        `W_regularizer`→`kernel_regularizer`, `Dropout(p=)`→`rate=`,
+        `LSTM(dropout_W=, dropout_U=)`→`dropout=, recurrent_dropout=`,
+        `Model(input=, output=)`→`Model(inputs=, outputs=)`,
         `dim_ordering='th'|'tf'`→`data_format='channels_first'|'channels_last'`,
         and `Convolution2D(32, 3, 3)`→`Convolution2D(32, (3, 3))`.
 
@@ -56,7 +60,7 @@ class Keras1Arguments(Rule):
 
     code = "KF104"
     name = "keras1-arguments"
-    summary = "Keras 1 argument names (nb_epoch, output_dim, init, border_mode …)"
+    summary = "Keras 1 argument names (nb_epoch, output_dim, init, border_mode, input= …)"
     finds = (
         "`nb_epoch`, `output_dim`, `init`, `border_mode`, `subsample`, `W_regularizer`, "
         "`dim_ordering`, `Convolution2D(32, 3, 3)`"
@@ -80,9 +84,8 @@ class Keras1Arguments(Rule):
             if found and name[:1].isupper()
         }
         for call, path in ctx.inference.keras_calls(layer_names):
-            if not path.startswith("layers."):
-                continue
-            yield from cls._layer(ctx, call, path.split(".", 1)[1])
+            if path.startswith("layers.") or path == "models.Model":
+                yield from cls._layer(ctx, call, path.split(".", 1)[1])
         for call in ctx.method_calls(*kb.TRAINING_LOOP_METHODS):
             assert isinstance(call.func, ast.Attribute)
             method = call.func.attr
@@ -113,44 +116,34 @@ class Keras1Arguments(Rule):
 
     @classmethod
     def _layer(cls, ctx: Context, call: ast.Call, layer: str) -> Iterator[Diagnostic]:
+        renames = kb.api.legacy_keywords(layer)
         present = {k.arg for k in call.keywords if k.arg is not None}
         for a in call.keywords:
-            if a.arg is None:
-                continue
             old = a.arg
-            if old in kb.KERAS1_KEYWORD_ONLY_FOR and layer not in kb.KERAS1_KEYWORD_ONLY_FOR[old]:
+            if old is None or old not in renames:
                 continue
-            if old in kb.KERAS1_LAYER_KEYWORDS:
-                new = kb.KERAS1_LAYER_KEYWORDS[old]
-                message = f"`{layer}({old}=…)` is Keras 1: use `{new}=`"
-                if old in kb.KERNEL_KEYWORDS and layer not in kb.KERNEL_LAYERS:
-                    message = (
-                        f"`{layer}({old}=…)` is Keras 1: this layer's Keras 2+ argument "
-                        "has another name (see its documentation)"
-                    )
-                    yield ctx.diagnostic(cls, a, message)
-                    continue
-                if new in present:
-                    yield ctx.diagnostic(cls, a, message)
-                    continue
-                edit = ctx.rename(a, new)
-                yield ctx.diagnostic(
-                    cls, a, message, fix(Applicability.SAFE, f"Rename `{old}` to `{new}`", edit)
-                )
-            elif old == "dim_ordering":
+            new = renames[old]
+            values = kb.api.legacy_values(layer, old)
+            message = f"`{layer}({old}=…)` is Keras 1: use `{new}=`"
+            if new in present:
+                yield ctx.diagnostic(cls, a, message)
+                continue
+            if values:
                 text = string(a.value)
-                message = f"`{layer}(dim_ordering=…)` is Keras 1: use `data_format=`"
-                if text not in kb.DIM_ORDERING or "data_format" in present:
+                if text not in values:
                     yield ctx.diagnostic(cls, a, message)
                     continue
-                literal = ctx.string_literal(kb.DIM_ORDERING[text])
-                edit = ctx.replace(a, f"data_format={literal}")
+                converted = values[text]
+                literal = "None" if converted is None else ctx.string_literal(converted)
+                edit = ctx.replace(a, f"{new}={literal}")
                 yield ctx.diagnostic(
-                    cls,
-                    a,
-                    message,
-                    fix(Applicability.SAFE, f'Use data_format="{kb.DIM_ORDERING[text]}"', edit),
+                    cls, a, message, fix(Applicability.SAFE, f"Use {new}={literal}", edit)
                 )
+                continue
+            edit = ctx.rename(a, new)
+            yield ctx.diagnostic(
+                cls, a, message, fix(Applicability.SAFE, f"Rename `{old}` to `{new}`", edit)
+            )
         dims = kb.KERAS1_CONV_KERNEL_POSITIONALS.get(layer)
         if dims is None or has_star(call):
             return

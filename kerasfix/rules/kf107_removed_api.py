@@ -1,60 +1,378 @@
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.diagnostic import Diagnostic
-from kerasfix.rules.base import KERAS, KERAS3_IMPORT, ApiCall, Context, Rule
+from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.rules.base import KERAS, KERAS_NAMES, Context, Rule, fix
 
-_LEAVES = frozenset(path.rsplit(".", 1)[1] for path in kb.REMOVED_APIS)
+_DIM_ORDERING_LEAVES = frozenset(p.rsplit(".", 1)[1] for p in kb.DIM_ORDERING_FUNCTIONS)
 
 
 class RemovedApi(Rule):
-    """KF107 removed-api: Keras 2 APIs that Keras 3 removed, with no exact replacement.
+    """KF107 removed-api: names that Keras 1 or 2 had and Keras 3 does not.
 
     What it does
-        Reports calls to the removed session and learning-phase backend
-        functions (`K.set_session`, `K.get_session`, `K.set_learning_phase`,
-        `K.image_dim_ordering`), `multi_gpu_model`, `CuDNNLSTM`/`CuDNNGRU`,
-        the Keras 1 `Merge` layer and `ImageDataGenerator`, each with its
-        replacement.
+        Reports every qualified Keras name that Keras 1 or Keras 2 had and
+        Keras 3 lacks, where it is imported or called: `from keras import
+        initializations`, `from keras.models import Input`,
+        `from keras.preprocessing.image import ImageDataGenerator`,
+        `K.image_dim_ordering()`, `keras.layers.CuDNNLSTM(…)`,
+        `multi_gpu_model`, `K.set_session`, `merge(…)` … The names come from
+        tables generated from the real packages (Keras 3 as installed, tf-keras
+        and the Keras 2.x wheels, the Keras 1.2.2 sources). It also reports a
+        name no Keras ever had when one Keras 3 has is close
+        (`tf.keras.layser.Dense`: "did you mean `layers`?").
 
     Why is this bad?
-        They raise `AttributeError` or `ImportError` under Keras 3.
+        `ImportError` or `AttributeError` under Keras 3; the misspelt names fail
+        under every Keras.
 
     Example
-        model = multi_gpu_model(model, gpus=2)
+        from keras.models import Model, Input
+        from keras.preprocessing.image import ImageDataGenerator
+        if K.image_dim_ordering() == "th":
+            ...
 
     Use instead
-        strategy = tf.distribute.MirroredStrategy()
-        with strategy.scope():
-            model = build_model()
+        from keras.models import Model
+        from keras.layers import Input
+        from tensorflow.keras.preprocessing.image import ImageDataGenerator
+        if K.image_data_format() == "channels_first":
+            ...
 
     Fix safety
-        None: the replacements change how the code is structured or what it
-        computes (CuDNNLSTM and LSTM differ in defaults; ImageDataGenerator's
-        augmentation becomes preprocessing layers), so they are left to you.
-        `tf.compat.v1.keras.backend` functions, which still exist, are not
-        reported.
+        Safe where Keras 3 has the same object under another module (Keras 2's
+        `keras.models.Input` is `keras.layers.Input`), where TensorFlow's
+        `tensorflow.keras` namespace keeps Keras 2's implementation
+        (`ImageDataGenerator`, `Tokenizer`, `TimeseriesGenerator`), and for
+        `image_dim_ordering()` compared with `"th"`/`"tf"` and
+        `set_image_dim_ordering("th"|"tf")` (the same setting, by its Keras 2
+        name). Everything else is reported with the replacement, and no fix:
+        it changes how the code is written (`merge` → merge layers,
+        `ImageDataGenerator` → preprocessing layers in the long run,
+        `multi_gpu_model` → `tf.distribute`).
     """
 
     code = "KF107"
     name = "removed-api"
-    summary = (
-        "Keras 2 API removed in Keras 3 (sessions, multi_gpu_model, CuDNN*, ImageDataGenerator)"
-    )
+    summary = "a name Keras 1/2 had and Keras 3 lacks (or no Keras had)"
     finds = (
-        "`K.set_session`, `set_learning_phase`, `multi_gpu_model`, `CuDNNLSTM`, "
-        "`ImageDataGenerator` …"
+        "`keras.initializations`, `from keras.models import Input`, `ImageDataGenerator`, "
+        "`K.image_dim_ordering`, `CuDNNLSTM`, `multi_gpu_model`, `tf.keras.layser` …"
     )
-    fix_summary = "— (the message names the replacement)"
-    looks_at = (KERAS, ApiCall(tuple(sorted(_LEAVES)), keras3=True), KERAS3_IMPORT)
+    fix_summary = "safe where Keras 3 has the same object elsewhere; else reported"
+    looks_at = (KERAS, KERAS_NAMES)
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        for call, path in ctx.inference.keras_calls(_LEAVES, skip_keras2=True):
-            advice = kb.REMOVED_APIS.get(path)
-            if advice is None:
+        if any(kb.inside_package(ctx.path, family) for family in ("keras", "tensorflow")):
+            return  # Keras's own code, of whichever version
+        handled: set[str] = set()  # names of modules whose attributes an import answers for
+        for node in ctx.tree.imports:
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 0 and node.module is not None:
+                    yield from cls._import_from(ctx, node, handled)
+            else:
+                yield from cls._import(ctx, node, handled)
+        for calls in ctx.tree.calls_by_attr.values():
+            for call in calls:
+                func = call.func
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                    if func.value.id in handled and func.attr not in _DIM_ORDERING_LEAVES:
+                        continue
+                yield from cls._call(ctx, call)
+
+    # -- what a path is ---------------------------------------------------------------
+
+    @staticmethod
+    def _missing(family: str, path: str) -> str | None:
+        """The part of ``path`` Keras 3 lacks, unless another rule answers for it
+        (removed modules: KF103; the scikit-learn wrappers: KF105)."""
+        missing = kb.api.first_missing(path, family)
+        if missing is None:
+            return None
+        for module in (missing, missing.rsplit(".", 1)[0]):
+            if module in kb.REMOVED_MODULES or module.startswith(kb.SKLEARN_WRAPPER_MODULE):
+                return None
+        return missing
+
+    @staticmethod
+    def _message(family: str, missing: str, path: str = "") -> str | None:
+        """What to say of a missing path, or None when it is not known to be wrong (a name
+        newer than the tables)."""
+        spelled = f"{family}.{missing}" if missing else family
+        if kb.api.legacy(missing) is None:
+            close = kb.api.did_you_mean(path or missing, family)
+            if close is None:
+                return None
+            wrong = missing.rsplit(".", 1)[-1]
+            return (
+                f"`{spelled}` does not exist in any Keras: did you mean `{close}`, not `{wrong}`?"
+            )
+        versions = kb.api.legacy(missing)
+        was = "Keras 1" if versions == "1" else "Keras 2" if versions == "2" else "Keras 1 and 2"
+        message = f"`{spelled}` was in {was}; Keras 3 has no such name"
+        moved = kb.api.moved(missing)
+        if moved is not None:
+            return f"{message}: it is `{family}.{moved}`"
+        if family == "keras" and kb.api.only_in_tensorflow(missing):
+            return f"{message}: TensorFlow's `tensorflow.keras.{missing}` keeps it"
+        advice = kb.REMOVED_APIS.get(missing)
+        return f"{message}: {advice}" if advice else message
+
+    # -- imports ----------------------------------------------------------------------
+
+    @classmethod
+    def _module_attributes(
+        cls, ctx: Context, node: ast.stmt, family: str, path: str, bound: str, handled: set[str]
+    ) -> tuple[list[str], bool] | None:
+        """For an import that binds the Keras 3 module ``path`` to ``bound``: the messages for
+        the attributes the module reads from it that Keras 3 lacks, and whether TensorFlow's
+        namespace has every one (``K.sum`` after ``from keras import backend as K``). None
+        when the name is used otherwise than by its attributes (each call answers then)."""
+        used = ctx.inference.attributes_used(node, bound)
+        if used is None:
+            return None
+        handled.add(bound)
+        lost: list[str] = []
+        advice: list[str] = []
+        for attribute in sorted(used):
+            full = f"{path}.{attribute}" if path else attribute
+            if full in kb.DIM_ORDERING_FUNCTIONS or cls._missing(family, full) != full:
+                continue  # image_dim_ordering: fixed at its call
+            if kb.api.legacy(full) is None:
+                continue  # newer than the tables, or misspelt: not known to be wrong
+            lost.append(attribute)
+            if full in kb.REMOVED_APIS:
+                advice.append(f"`{attribute}`: {kb.REMOVED_APIS[full]}")
+        if not lost:
+            return [], False
+        movable = family == "keras" and all(
+            kb.api.only_in_tensorflow(f"{path}.{a}" if path else a) for a in lost
+        )
+        shown = ", ".join(f"`{a}`" for a in lost[:6]) + (" …" if len(lost) > 6 else "")
+        message = f"`{family}.{path}` has no {shown} in Keras 3 (Keras 1/2 names)"
+        if movable:
+            message += f": TensorFlow's `{kb.api.TF_FAMILY}.{path}` keeps them"
+        elif advice:
+            message += ": " + "; ".join(advice)
+        return [message], movable
+
+    @staticmethod
+    def _summary(messages: list[str]) -> str:
+        return "; ".join(dict.fromkeys(messages))
+
+    @classmethod
+    def _import(cls, ctx: Context, node: ast.Import, handled: set[str]) -> Iterator[Diagnostic]:
+        for alias in node.names:
+            split = kb.api.split_spelling(alias.name)
+            if split is None:
                 continue
-            leaf = path.rsplit(".", 1)[1]
-            yield ctx.diagnostic(cls, call, f"`{leaf}` was removed in Keras 3: {advice}")
+            family, path = split
+            missing = cls._missing(family, path)
+            if missing is not None:
+                message = cls._message(family, missing)
+                if message:
+                    yield ctx.diagnostic(cls, node, message)
+                continue
+            if alias.asname is None or path not in kb.api.modules(family) or not path:
+                continue
+            found = cls._module_attributes(ctx, node, family, path, alias.asname, handled)
+            if not found or not found[0]:
+                continue
+            messages, movable = found
+            message = cls._summary(messages)
+            if not movable:
+                yield ctx.diagnostic(cls, node, message)
+                continue
+            edit = ctx.replace(alias, f"{kb.api.TF_FAMILY}.{path} as {alias.asname}")
+            yield ctx.diagnostic(
+                cls,
+                node,
+                message,
+                fix(Applicability.SAFE, f"Import `{kb.api.TF_FAMILY}.{path}`", edit),
+            )
+
+    @classmethod
+    def _import_from(
+        cls, ctx: Context, node: ast.ImportFrom, handled: set[str]
+    ) -> Iterator[Diagnostic]:
+        assert node.module is not None
+        split = kb.api.split_spelling(node.module)
+        if split is None:
+            return
+        family, module = split
+        missing = cls._missing(family, module)
+        if missing is not None:  # the module itself is gone
+            message = cls._message(family, missing)
+            if not message:
+                return
+            groups: dict[str, list[str]] = {}
+            for alias in node.names:
+                target = None
+                if alias.name != "*":
+                    target = cls._target(family, f"{module}.{alias.name}")
+                if target is None:
+                    yield ctx.diagnostic(cls, node, message)
+                    return
+                spelled = alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
+                groups.setdefault(target, []).append(spelled)
+            edit = cls._rewrite(ctx, node, groups)
+            yield ctx.diagnostic(
+                cls,
+                node,
+                message,
+                fix(Applicability.SAFE, "Import each name from where Keras 3 has it", edit)
+                if edit is not None
+                else None,
+            )
+            return
+        if module and module not in kb.api.modules(family):
+            return
+        groups: dict[str, list[str]] = {node.module: []}  # where each name comes from now
+        reports: list[str] = []
+        fixable = True
+        for alias in node.names:
+            if alias.name == "*":
+                return
+            path = f"{module}.{alias.name}" if module else alias.name
+            spelled = alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
+            lost = cls._missing(family, path)
+            if lost is None and path in kb.api.modules(family):
+                bound = alias.asname or alias.name
+                found = cls._module_attributes(ctx, node, family, path, bound, handled)
+                if found and found[0]:
+                    reports.extend(found[0])
+                    if found[1]:
+                        groups.setdefault(f"{kb.api.TF_FAMILY}.{module}".rstrip("."), []).append(
+                            spelled
+                        )
+                        continue
+                    fixable = False
+                groups.setdefault(node.module, []).append(spelled)
+                continue
+            if lost is None:
+                groups.setdefault(node.module, []).append(spelled)
+                continue
+            message = cls._message(family, lost)
+            if message is None:
+                groups.setdefault(node.module, []).append(spelled)
+                continue
+            reports.append(message)
+            target = cls._target(family, path)
+            if target is None:
+                fixable = False
+            else:
+                groups.setdefault(target, []).append(spelled)
+        if not reports:
+            return
+        message = cls._summary(reports)
+        edit = cls._rewrite(ctx, node, groups) if fixable else None
+        if edit is None:
+            yield ctx.diagnostic(cls, node, message)
+            return
+        yield ctx.diagnostic(
+            cls,
+            node,
+            message,
+            fix(Applicability.SAFE, "Import each name from where Keras 3 has it", edit),
+        )
+
+    @staticmethod
+    def _target(family: str, path: str) -> str | None:
+        """The module to import ``path``'s name from instead, when Keras 3 has the same object."""
+        name = path.rsplit(".", 1)[-1]
+        moved = kb.api.moved(path)
+        if moved is not None and moved.rsplit(".", 1)[-1] == name:
+            parent = moved.rpartition(".")[0]
+            return f"{family}.{parent}" if parent else family
+        if family == "keras" and kb.api.only_in_tensorflow(path):
+            return f"{kb.api.TF_FAMILY}.{path.rpartition('.')[0]}"
+        return None
+
+    @staticmethod
+    def _rewrite(ctx: Context, node: ast.ImportFrom, groups: dict[str, list[str]]):  # noqa: ANN205
+        """One import statement per module, in place of ``node`` (alone on its lines)."""
+        start, end = ctx.span(node)
+        line_start = ctx.text.rfind("\n", 0, start) + 1
+        indent = ctx.text[line_start:start]
+        if indent.strip() or ctx.text[end:].split("\n", 1)[0].strip().startswith(";"):
+            return None
+        lines = [
+            f"from {module} import {', '.join(names)}" for module, names in groups.items() if names
+        ]
+        return ctx.replace(node, ("\n" + indent).join(lines))
+
+    # -- calls --------------------------------------------------------------------------
+
+    @classmethod
+    def _call(cls, ctx: Context, call: ast.Call) -> Iterator[Diagnostic]:
+        qualname = ctx.inference.qualified_name(call.func)
+        if qualname is None:
+            return
+        split = kb.api.split_spelling(qualname)
+        if split is None:
+            return
+        family, path = split
+        missing = cls._missing(family, path)
+        if missing is None:
+            return
+        if missing != path and not cls._spelled_here(call.func, missing):
+            return  # a missing module bound by an import is reported at the import
+        if path in kb.DIM_ORDERING_FUNCTIONS:
+            yield from cls._dim_ordering(ctx, call, family, path)
+            return
+        message = cls._message(family, missing, path)
+        if message:
+            yield ctx.diagnostic(cls, call, message)
+
+    @staticmethod
+    def _spelled_here(func: ast.expr, missing: str) -> bool:
+        """Whether the missing part is an attribute written in this expression
+        (``tf.keras.layser.Dense``), not a name an import bound."""
+        leaf = missing.rsplit(".", 1)[-1]
+        node = func
+        while isinstance(node, ast.Attribute):
+            if node.attr == leaf:
+                return True
+            node = node.value
+        return False
+
+    @classmethod
+    def _dim_ordering(
+        cls, ctx: Context, call: ast.Call, family: str, path: str
+    ) -> Iterator[Diagnostic]:
+        """``K.image_dim_ordering() == "th"`` -> ``K.image_data_format() == "channels_first"``;
+        ``K.set_image_dim_ordering("tf")`` -> ``K.set_image_data_format("channels_last")``."""
+        new = kb.DIM_ORDERING_FUNCTIONS[path]
+        message = f"`{path}` was removed in Keras 3: use `backend.{new}`"
+        func = call.func
+        literal: ast.expr | None = None
+        if path.endswith("set_image_dim_ordering"):
+            if len(call.args) == 1 and not call.keywords:
+                literal = call.args[0]
+        else:
+            compare = ctx.tree.parents.get(call)
+            if isinstance(compare, ast.Compare) and len(compare.ops) == 1:
+                other = compare.comparators[0] if compare.left is call else compare.left
+                literal = other
+        value = literal.value if isinstance(literal, ast.Constant) else None
+        if (
+            not isinstance(func, ast.Attribute)
+            or literal is None
+            or value not in kb.DIM_ORDERING
+            or call.args
+            and literal is not call.args[0]
+        ):
+            yield ctx.diagnostic(cls, call, message + ' (and `"channels_first"`/`"channels_last"`)')
+            return
+        converted = kb.DIM_ORDERING[value]
+        edits = (ctx.rename(func, new), ctx.replace(literal, ctx.string_literal(converted)))
+        yield ctx.diagnostic(
+            cls,
+            call,
+            message,
+            fix(Applicability.SAFE, f'Use `{new}` and "{converted}"', *edits),
+        )

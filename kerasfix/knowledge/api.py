@@ -1,0 +1,158 @@
+"""What each Keras had, read from the tables ``tools/gen_keras_api.py`` generates from the real
+packages (``keras_api.json``): Keras 3's public API as installed, the ``tensorflow.keras``
+namespace TensorFlow gives it, what Keras 1/2 had that Keras 3 lacks, the names that moved, and
+Keras 2's renames of Keras 1 keywords. The tables load on first use, which is only when a checked
+file refers to Keras. Read through :mod:`kerasfix.knowledge` (``kb.api.exists(...)``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+_TABLE = Path(__file__).with_name("keras_api.json")
+# The family a spelling belongs to: plain Keras 3, or TensorFlow's namespace over it (which
+# keeps some legacy classes).
+TF_FAMILY = "tensorflow.keras"
+
+
+@cache
+def _tables() -> dict[str, Any]:
+    data = json.loads(_TABLE.read_text(encoding="utf-8"))
+    data["keras3"] = {m: frozenset(v.split()) for m, v in data["keras3"].items()}
+    data["tf_keras3_only"] = {m: frozenset(v.split()) for m, v in data["tf_keras3_only"].items()}
+    return data
+
+
+def generated_from() -> dict[str, Any]:
+    return _tables()["generated_from"]
+
+
+def modules(family: str = "keras") -> frozenset[str]:
+    """Keras 3's public modules, relative to the package ("" the root)."""
+    tables = _tables()
+    if family == TF_FAMILY:
+        return frozenset(tables["keras3"]) | frozenset(tables["tf_keras3_only"])
+    return frozenset(tables["keras3"])
+
+
+def names(module: str, family: str = "keras") -> frozenset[str]:
+    """The public names of a Keras 3 module under a spelling family."""
+    tables = _tables()
+    found = tables["keras3"].get(module, frozenset())
+    if family == TF_FAMILY:
+        found = found | tables["tf_keras3_only"].get(module, frozenset())
+    return found
+
+
+def exists(path: str, family: str = "keras") -> bool:
+    """Whether ``layers.Dense`` (a module, or a name in one) exists in Keras 3."""
+    if path == "":
+        return True
+    module, _, name = path.rpartition(".")
+    tables = _tables()
+    if path in tables["keras3"] or (family == TF_FAMILY and path in tables["tf_keras3_only"]):
+        return True
+    return name in names(module, family)
+
+
+def only_in_tensorflow(path: str) -> bool:
+    """Whether a name exists in Keras 3 only under ``tensorflow.keras`` (``preprocessing.image.
+    ImageDataGenerator``: TensorFlow's namespace keeps Keras 2's legacy implementation)."""
+    return not exists(path) and exists(path, TF_FAMILY)
+
+
+def legacy(path: str) -> str | None:
+    """The Keras versions ("1", "2", "1 2") that had ``path``, which Keras 3 lacks; None when
+    Keras 3 has it or no Keras had it."""
+    return _tables()["legacy"].get(path)
+
+
+def moved(path: str) -> str | None:
+    """Where Keras 3 keeps the same object as the Keras 1/2 ``path`` (``models.Input`` ->
+    ``layers.Input``), or None."""
+    return _tables()["moved"].get(path)
+
+
+def legacy_keywords(cls: str) -> dict[str, str]:
+    """Keras 2's renames of a class's Keras 1 keywords whose new name Keras 3 takes."""
+    spec = _tables()["legacy_keywords"].get(cls)
+    return spec["keywords"] if spec else {}
+
+
+def legacy_values(cls: str, keyword: str) -> dict[str, Any]:
+    """Keras 2's conversion of a Keras 1 keyword's values (``dim_ordering="th"`` ->
+    ``"channels_first"``)."""
+    spec = _tables()["legacy_keywords"].get(cls)
+    return spec["values"].get(keyword, {}) if spec else {}
+
+
+def required_now(cls: str) -> dict[str, str]:
+    """Arguments of a layer that Keras 2 defaulted and Keras 3 requires, with Keras 2's default
+    as source text (``AveragePooling2D``: ``pool_size`` -> ``(2, 2)``)."""
+    return _tables()["required_now"].get(cls, {})
+
+
+def did_you_mean(path: str, family: str = "keras") -> str | None:
+    """For a path no Keras ever had, used as a namespace (``layser.Dense``), the closest Keras 3
+    module name for its first unknown part (``layers``), or None if nothing is close. A last
+    part alone is never guessed at: a name newer than the tables must not read as a typo."""
+    parts = path.split(".")
+    module = ""
+    for index, part in enumerate(parts):
+        child = f"{module}.{part}" if module else part
+        if exists(child, family) or legacy(child) is not None:
+            module = child
+            continue
+        if index == len(parts) - 1:
+            return None
+        known = modules(family)
+        candidates = sorted(
+            n for n in names(module, family) if (f"{module}.{n}" if module else n) in known
+        )
+        close = difflib.get_close_matches(part, candidates, n=1, cutoff=0.8)
+        return close[0] if close else None
+    return None
+
+
+# The spellings of Keras 3 a qualified name can start with, longest first; tf_keras,
+# ``tensorflow.python.keras`` and ``tensorflow.compat.v1.keras`` are Keras 2 (KF103 and the
+# Keras 2 packages themselves answer for them), ``keras.src`` is Keras 3's private tree.
+_FAMILIES: tuple[tuple[str, str], ...] = (
+    ("tensorflow.compat.v1.keras", ""),
+    ("tensorflow.compat.v2.keras", TF_FAMILY),
+    ("tensorflow.python.keras", ""),
+    ("tensorflow.keras", TF_FAMILY),
+    ("keras.src", ""),
+    ("keras", "keras"),
+)
+
+
+def split_spelling(qualname: str) -> tuple[str, str] | None:
+    """``tensorflow.keras.layers.Dense`` -> (``tensorflow.keras``, ``layers.Dense``): the
+    Keras 3 family a qualified name is spelled in and its path there; None outside Keras 3."""
+    for prefix, family in _FAMILIES:
+        if qualname == prefix or qualname.startswith(prefix + "."):
+            if not family:
+                return None
+            return family, qualname[len(prefix) + 1 :]
+    return None
+
+
+def first_missing(path: str, family: str = "keras") -> str | None:
+    """The shortest prefix of ``path`` that Keras 3 lacks, when everything before it is a Keras 3
+    module (``initializations.normal`` -> ``initializations``); None when Keras 3 has the path
+    or it goes on past a name that is not a module (``layers.Dense.from_config``)."""
+    module = ""
+    known = modules(family)
+    for part in path.split("."):
+        child = f"{module}.{part}" if module else part
+        if not exists(child, family):
+            return child
+        if child not in known:
+            return None
+        module = child
+    return None

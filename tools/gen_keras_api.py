@@ -1,0 +1,427 @@
+"""Regenerate ``kerasfix/knowledge/keras_api.json``: what each Keras had, from the real packages.
+
+    python tools/gen_keras_api.py --keras1 Keras-1.2.2.tar.gz \
+        --keras2 Keras-2.2.4-py2.py3-none-any.whl --keras2 Keras-2.3.1-py2.py3-none-any.whl
+
+(the archives: ``pip download --no-deps keras==1.2.2 keras==2.2.4 keras==2.3.1``).
+
+- **Keras 3**: the public API of the installed ``keras`` (walked from the module objects), and the
+  ``tensorflow.keras`` namespace TensorFlow gives it (``keras._tf_keras.keras``), which keeps some
+  legacy classes (``ImageDataGenerator``, ``Tokenizer``).
+- **Keras 2**: the public API of the installed ``tf_keras``, and the standalone ``keras`` 2.x
+  wheels, read statically (their modules and module-level names, re-exports followed).
+- **Keras 1**: the ``keras`` 1.2.2 sources, read statically. Nothing of Keras 1 or 2.x is imported.
+
+From these it writes what Keras 1/2 had that Keras 3 lacks (``legacy``), where a Keras 3 name
+is the same object under another module (``moved``: Keras 2's ``keras.models.Input`` is the
+``keras.layers.Input`` Keras 3 still has), and the keyword renames Keras 2 applied to Keras 1 calls
+(its ``legacy/interfaces.py`` conversions, per class).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import subprocess
+import sys
+import tarfile
+import types
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "kerasfix" / "knowledge" / "keras_api.json"
+
+
+# --- installed packages (Keras 3, tf_keras) -------------------------------------------------
+
+
+def walk_installed(root: types.ModuleType, prefixes: tuple[str, ...]) -> dict[str, set[str]]:
+    """Module path (relative to ``root``, "" for the root) -> its public attribute names."""
+    tables: dict[str, set[str]] = {}
+    seen: set[int] = set()
+
+    def visit(module: types.ModuleType, path: str) -> None:
+        if id(module) in seen:
+            return
+        seen.add(id(module))
+        names = tables.setdefault(path, set())
+        for name in dir(module):
+            if name.startswith("_"):
+                continue
+            try:
+                value = getattr(module, name)
+            except Exception:  # noqa: BLE001 - a lazy attribute that fails is not there
+                continue
+            names.add(name)
+            if isinstance(value, types.ModuleType) and value.__name__.startswith(prefixes):
+                if ".src" in value.__name__ or value.__name__.endswith(".src"):
+                    continue
+                visit(value, f"{path}.{name}" if path else name)
+
+    visit(root, "")
+    return tables
+
+
+# --- archives read statically (Keras 1.2.2, Keras 2.x) --------------------------------------
+
+
+def read_archive(path: Path) -> dict[str, str]:
+    """Relative module path -> source, for the ``keras/`` package in a wheel or sdist."""
+    sources: dict[str, str] = {}
+
+    def add(name: str, data: bytes) -> None:
+        parts = name.split("/")
+        if "keras" not in parts or not name.endswith(".py"):
+            return
+        parts = parts[parts.index("keras") + 1 :]
+        if not parts or "tests" in parts:
+            return
+        parts[-1] = parts[-1][:-3]
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if any(p.startswith("_") for p in parts):
+            return
+        sources[".".join(parts)] = data.decode("utf-8", "replace")
+
+    if path.suffix == ".whl":
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                add(name, archive.read(name))
+    else:
+        with tarfile.open(path) as archive:
+            for member in archive.getmembers():
+                if member.isfile():
+                    handle = archive.extractfile(member)
+                    if handle is not None:
+                        add(member.name, handle.read())
+    return sources
+
+
+def _resolve(module: str, is_package: bool, level: int, target: str | None) -> str | None:
+    """The keras-relative module an import names, or None if it leaves keras."""
+    if level == 0:
+        if target is None or not (target == "keras" or target.startswith("keras.")):
+            return None
+        return target[len("keras") :].lstrip(".")
+    parts = module.split(".") if module else []
+    if not is_package:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)]
+    if target:
+        parts += target.split(".")
+    return ".".join(parts)
+
+
+def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The module's statements, with those inside its top-level ``if``/``try`` blocks
+    (Keras 2's backend imports its functions under ``if _BACKEND == "tensorflow":``)."""
+    for node in body:
+        if isinstance(node, ast.If):
+            yield from _module_level(node.body)
+            yield from _module_level(node.orelse)
+        elif isinstance(node, ast.Try):
+            yield from _module_level(node.body)
+            for handler in node.handlers:
+                yield from _module_level(handler.body)
+            yield from _module_level(node.orelse)
+        else:
+            yield node
+
+
+def static_tables(sources: dict[str, str]) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Module -> public names, and ``module.name`` -> where it is defined (re-exports followed)."""
+    packages = {m.rsplit(".", 1)[0] for m in sources if "." in m} | {""}
+    names: dict[str, set[str]] = {m: set() for m in sources}
+    origin: dict[str, str] = {}
+    stars: dict[str, list[str]] = {}
+    for module, text in sources.items():
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        own = names[module]
+        for node in _module_level(tree.body):
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+                own.add(node.name)
+                origin[f"{module}.{node.name}"] = f"{module}.{node.name}"
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        own.add(target.id)
+                        qual = f"{module}.{target.id}"
+                        if isinstance(node.value, ast.Name):
+                            origin[qual] = f"{module}.{node.value.id}"
+                        else:
+                            origin.setdefault(qual, qual)
+            elif isinstance(node, ast.ImportFrom):
+                source = _resolve(module, module in packages, node.level, node.module)
+                if source is None:
+                    continue
+                for alias in node.names:
+                    if alias.name == "*":
+                        stars.setdefault(module, []).append(source)
+                        continue
+                    bound = alias.asname or alias.name
+                    own.add(bound)
+                    sub = f"{source}.{alias.name}" if source else alias.name
+                    origin[f"{module}.{bound}"] = sub
+    for module in sources:  # a package's submodules are its attributes
+        if "." in module:
+            parent, leaf = module.rsplit(".", 1)
+            names.setdefault(parent, set()).add(leaf)
+        elif module:
+            names.setdefault("", set()).add(module)
+    for _ in range(5):  # star imports, to a fixed point
+        for module, froms in stars.items():
+            for source in froms:
+                for name in list(names.get(source, ())):
+                    if name not in names[module]:
+                        names[module].add(name)
+                        origin.setdefault(f"{module}.{name}", f"{source}.{name}")
+    public = {m: {n for n in found if not n.startswith("_")} for m, found in names.items()}
+    return public, origin
+
+
+def _final(qual: str, origin: dict[str, str]) -> str:
+    for _ in range(10):
+        nxt = origin.get(qual)
+        if nxt is None or nxt == qual:
+            return qual
+        qual = nxt
+    return qual
+
+
+def legacy_conversions(sources: dict[str, str]) -> dict[str, dict[str, object]]:
+    """Class -> {"keywords": {old: new}, "values": {new: {old value: new value}}} from Keras 2's
+    ``legacy/interfaces.py`` and the ``@interfaces.legacy_*_support`` decorators on ``__init__``."""
+    text = sources.get("legacy.interfaces")
+    if text is None:
+        return {}
+    interfaces: dict[str, dict[str, object]] = {}
+    for node in ast.parse(text).body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        target = node.targets[0]
+        if not isinstance(target, ast.Name):
+            continue
+        spec: dict[str, object] = {"keywords": {}, "values": {}}
+        for keyword in node.value.keywords:
+            try:
+                value = ast.literal_eval(keyword.value)
+            except ValueError:
+                continue
+            if keyword.arg == "conversions":
+                spec["keywords"] = dict(value)
+            elif keyword.arg == "value_conversions":
+                spec["values"] = value
+        interfaces[target.id] = spec
+    classes: dict[str, dict[str, object]] = {}
+    bases: dict[str, str] = {}  # a class without its own __init__ -> its first base
+    aliases: dict[str, str] = {}  # Convolution2D = Conv2D
+    for source in sources.values():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        aliases[target.id] = node.value.id
+            if not isinstance(node, ast.ClassDef):
+                continue
+            inits = [
+                i for i in node.body if isinstance(i, ast.FunctionDef) and i.name == "__init__"
+            ]
+            if not inits and node.bases and isinstance(node.bases[0], ast.Name):
+                bases[node.name] = node.bases[0].id
+            for item in inits:
+                for deco in item.decorator_list:
+                    if isinstance(deco, ast.Attribute) and deco.attr in interfaces:
+                        classes[node.name] = interfaces[deco.attr]
+    for _ in range(5):
+        for name, base in [*bases.items(), *aliases.items()]:
+            if name not in classes and base in classes:
+                classes[name] = classes[base]
+    return classes
+
+
+def keras3_accepts(cls: object, keyword: str) -> bool:
+    """Whether Keras 3's constructor of ``cls`` names ``keyword`` (its own or a base's)."""
+    import inspect
+
+    for klass in getattr(cls, "__mro__", ()):
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        try:
+            if keyword in inspect.signature(init).parameters:
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False
+
+
+def check_conversions(
+    conversions: dict[str, dict[str, object]],
+) -> dict[str, dict[str, object]]:
+    """Keep the classes Keras 3 has, and only the renames whose new keyword its constructor
+    takes; ``Network`` (Keras 2's base of Model) answers for ``Model``."""
+    import keras
+
+    checked: dict[str, dict[str, object]] = {}
+    for name, spec in conversions.items():
+        target = "Model" if name == "Network" else name
+        cls = getattr(keras.layers, target, None) or getattr(keras, target, None)
+        if cls is None or name.startswith("_"):
+            continue
+        keywords = {
+            old: new
+            for old, new in spec["keywords"].items()  # type: ignore[attr-defined]
+            if target == "Model" or keras3_accepts(cls, new)
+        }
+        values = {k: v for k, v in spec["values"].items() if k in keywords}  # type: ignore[attr-defined]
+        if keywords:
+            checked[target] = {"keywords": keywords, "values": values}
+    return checked
+
+
+def required_now() -> dict[str, dict[str, str]]:
+    """Layer arguments that had a default in Keras 2 (tf_keras) and have none in Keras 3:
+    ``AveragePooling2D()`` took ``pool_size=(2, 2)``; in Keras 3 it must be given."""
+    import inspect
+
+    import keras
+    import tf_keras
+
+    found: dict[str, dict[str, str]] = {}
+    for name in sorted(dir(keras.layers)):
+        new, old = getattr(keras.layers, name), getattr(tf_keras.layers, name, None)
+        if not (isinstance(new, type) and isinstance(old, type)):
+            continue
+        try:
+            new_params = inspect.signature(new.__init__).parameters
+            old_params = inspect.signature(old.__init__).parameters
+        except (TypeError, ValueError):
+            continue
+        for param, p in new_params.items():
+            before = old_params.get(param)
+            if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD:
+                if before is not None and before.default is not inspect.Parameter.empty:
+                    found.setdefault(name, {})[param] = repr(before.default)
+    return found
+
+
+# --- putting it together -----------------------------------------------------------------
+
+
+def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
+    import keras  # Keras 3
+    import tf_keras
+
+    k3 = walk_installed(keras, ("keras.",))
+    import keras._tf_keras.keras as tf_namespace
+
+    tf3 = walk_installed(tf_namespace, ("keras.",))
+    k2_installed = walk_installed(tf_keras, ("tf_keras.",))
+
+    def has3(qual: str, tables: dict[str, set[str]]) -> bool:
+        module, _, name = qual.rpartition(".")
+        return name in tables.get(module, ()) or qual in tables
+
+    legacy: dict[str, str] = {}  # qualified name -> "1" / "2" / "1 2"
+    moved: dict[str, str] = {}
+    conversions: dict[str, dict[str, object]] = {}
+
+    def note(version: str, tables: dict[str, set[str]], origin: dict[str, str]) -> None:
+        for module, found in tables.items():
+            for name in found:
+                qual = f"{module}.{name}" if module else name
+                if has3(qual, k3):
+                    continue
+                legacy[qual] = " ".join(sorted({*legacy.get(qual, "").split(), version}))
+                root = _final(qual, origin)
+                candidates = sorted(
+                    (other_module.count(".") + (not other_module) * 9, other_module)
+                    for other_module, other in tables.items()
+                    if name in other and other_module != module
+                )
+                for _, other_module in candidates:
+                    other_qual = f"{other_module}.{name}" if other_module else name
+                    if _final(other_qual, origin) == root and has3(other_qual, k3):
+                        moved.setdefault(qual, other_qual)
+                        break
+
+    for path in keras1:
+        tables, origin = static_tables(read_archive(path))
+        note("1", tables, origin)
+    for path in keras2:
+        sources = read_archive(path)
+        tables, origin = static_tables(sources)
+        note("2", tables, origin)
+        for cls, spec in legacy_conversions(sources).items():
+            conversions.setdefault(cls, spec)
+    note("2", k2_installed, {})
+    tf_only = {
+        module: sorted(found - k3.get(module, set()))
+        for module, found in tf3.items()
+        if found - k3.get(module, set())
+    }
+    return {
+        "generated_from": {
+            "keras": keras.__version__,
+            "tf_keras": tf_keras.__version__,
+            "archives": sorted(p.name for p in [*keras1, *keras2]),
+        },
+        "keras3": {module: " ".join(sorted(found)) for module, found in sorted(k3.items())},
+        "tf_keras3_only": {module: " ".join(found) for module, found in sorted(tf_only.items())},
+        "legacy": dict(sorted(legacy.items())),
+        "moved": dict(sorted(moved.items())),
+        "legacy_keywords": dict(sorted(check_conversions(conversions).items())),
+        "required_now": required_now(),
+    }
+
+
+def write_index(data: dict[str, object], path: Path) -> None:
+    """The few words the rules' triage looks for, as a small module that loads at start-up
+    (the tables themselves load only for a file that refers to Keras)."""
+    keywords: dict[str, set[str]] = {}
+    for cls, spec in data["legacy_keywords"].items():  # type: ignore[attr-defined]
+        for old in spec["keywords"]:
+            keywords.setdefault(old, set()).add(cls)
+    lines = [
+        '"""Generated by tools/gen_keras_api.py from the tables beside it: do not edit.',
+        "",
+        "The words the rules' triage looks for; the tables load only for files that refer to",
+        'Keras (kerasfix/knowledge/api.py)."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "# Keras 1 keyword -> the Keras 3 classes Keras 2 renamed it on.",
+        "LEGACY_KEYWORD_CLASSES: dict[str, frozenset[str]] = {",
+    ]
+    for old in sorted(keywords):
+        classes = ", ".join(f'"{c}"' for c in sorted(keywords[old]))
+        lines.append(f'    "{old}": frozenset({{{classes}}}),')
+    lines.append("}")
+    lines.append("# Layers with an argument Keras 2 defaulted and Keras 3 requires.")
+    required = ", ".join(f'"{c}"' for c in sorted(data["required_now"]))  # type: ignore[arg-type]
+    lines.append(f"REQUIRED_NOW_LAYERS: tuple[str, ...] = ({required},)")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(path)], check=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--keras1", action="append", type=Path, default=[])
+    parser.add_argument("--keras2", action="append", type=Path, default=[])
+    parser.add_argument("--out", type=Path, default=OUT)
+    options = parser.parse_args()
+    data = generate(options.keras1, options.keras2)
+    text = json.dumps(data, indent=0, sort_keys=False)
+    options.out.write_text(text + "\n", encoding="utf-8")
+    write_index(data, options.out.with_name("api_index.py"))
+    print(f"wrote {options.out} ({len(text) // 1024} KiB, {len(data['legacy'])} legacy names)")
+
+
+if __name__ == "__main__":
+    main()
