@@ -182,6 +182,20 @@ DIM_ORDERING_FUNCTIONS: dict[str, str] = {
     "backend.set_image_dim_ordering": "set_image_data_format",
 }
 
+# Keras 1's initializer functions (keras.initializations.<f>(shape, scale=…, name=…), which
+# returned a variable) -> the Keras 3 initializer class, how it takes the scale, and Keras 1's
+# default scale: `normal(shape, scale=s)` draws what `RandomNormal(stddev=s)(shape)` draws.
+KERAS1_INITIALIZERS: dict[str, tuple[str, str, str | None]] = {
+    "normal": ("RandomNormal", "stddev={}", "0.05"),
+    "uniform": ("RandomUniform", "minval=-{}, maxval={}", "0.05"),
+    "zero": ("Zeros", "", None),
+    "one": ("Ones", "", None),
+    "orthogonal": ("Orthogonal", "gain={}", "1.1"),
+    "identity": ("Identity", "gain={}", "1"),
+}
+KERAS1_INITIALIZERS_MODULE = "initializations"
+INITIALIZERS_MODULE = "initializers"
+
 # What to use instead of names Keras 3 lacks (which names those are: kb.api, generated).
 REMOVED_APIS: dict[str, str] = {
     "initializations": (

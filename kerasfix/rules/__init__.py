@@ -24,6 +24,7 @@ _MODULES: tuple[tuple[str, str], ...] = (
     ("KF105", "kf105_sklearn_wrapper"),
     ("KF106", "kf106_history_acc_key"),
     ("KF107", "kf107_removed_api"),
+    ("KF108", "kf108_keras3_arguments"),
     ("KF900", "kf900_unused_noqa"),
 )
 

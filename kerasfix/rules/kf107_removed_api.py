@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.rules.base import KERAS, KERAS_NAMES, Context, Rule, fix
 
 _DIM_ORDERING_LEAVES = frozenset(p.rsplit(".", 1)[1] for p in kb.DIM_ORDERING_FUNCTIONS)
@@ -231,6 +232,9 @@ class RemovedApi(Rule):
             return
         if module and module not in kb.api.modules(family):
             return
+        if not module and [a.name for a in node.names] == [kb.KERAS1_INITIALIZERS_MODULE]:
+            yield from cls._initializations(ctx, node, family)
+            return
         groups: dict[str, list[str]] = {node.module: []}  # where each name comes from now
         reports: list[str] = []
         fixable = True
@@ -327,6 +331,101 @@ class RemovedApi(Rule):
         message = cls._message(family, missing, path)
         if message:
             yield ctx.diagnostic(cls, call, message)
+
+    @classmethod
+    def _initializations(
+        cls, ctx: Context, node: ast.ImportFrom, family: str
+    ) -> Iterator[Diagnostic]:
+        """``from keras import initializations`` and its Keras 1 calls
+        ``initializations.normal(shape, scale=0.01, name=name)`` ->
+        ``initializers.RandomNormal(stddev=0.01)(shape)``; a function that returns one
+        (a Keras 1 custom initializer) also takes the ``dtype=`` Keras 3 passes."""
+        alias = node.names[0]
+        bound = alias.asname or alias.name
+        message = cls._message(family, kb.KERAS1_INITIALIZERS_MODULE) or ""
+        edits = cls._initializer_edits(ctx, node, bound)
+        if edits is None:
+            yield ctx.diagnostic(cls, node, message)
+            return
+        new = kb.INITIALIZERS_MODULE
+        yield ctx.diagnostic(
+            cls,
+            node,
+            message,
+            fix(Applicability.SAFE, f"Use `{family}.{new}`", *edits),
+        )
+
+    @classmethod
+    def _initializer_edits(cls, ctx: Context, node: ast.ImportFrom, bound: str) -> list | None:
+        used = ctx.inference.attributes_used(node, bound)
+        if not used or not used <= kb.KERAS1_INITIALIZERS.keys():
+            return None
+        new = kb.INITIALIZERS_MODULE
+        if bound != new and not ctx.inference.name_is_free(node, new):
+            return None
+        calls = [
+            call
+            for name in sorted(used)
+            for call in ctx.tree.calls_by_attr.get(name, ())
+            if isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == bound
+        ]
+        if len(calls) != ctx.text.count(f"{bound}."):
+            return None  # read otherwise than called (passed as a function, say)
+        edits = [ctx.replace(node, f"from {node.module} import {new}")]
+        functions: dict[int, ast.AST] = {}
+        for call in calls:
+            replacement = cls._initializer_call(ctx, call, new)
+            if replacement is None:
+                return None
+            edits.append(ctx.replace(call, replacement))
+            function = ctx.tree.parents.get(call)
+            while function is not None and not isinstance(function, ast.FunctionDef):
+                function = ctx.tree.parents.get(function)
+            if function is not None:
+                functions[id(function)] = function
+        for function in functions.values():
+            assert isinstance(function, ast.FunctionDef)
+            edit = cls._dtype_parameter(ctx, function)
+            if edit is not None:
+                edits.append(edit)
+        return edits
+
+    @staticmethod
+    def _initializer_call(ctx: Context, call: ast.Call, module: str) -> str | None:
+        assert isinstance(call.func, ast.Attribute)
+        cls_name, form, default = kb.KERAS1_INITIALIZERS[call.func.attr]
+        if len(call.args) not in (1, 2, 3) or any(isinstance(a, ast.Starred) for a in call.args):
+            return None
+        shape = ctx.code(call.args[0])
+        scale = ctx.code(call.args[1]) if len(call.args) > 1 else None
+        for keyword in call.keywords:
+            if keyword.arg == "scale" and scale is None:
+                scale = ctx.code(keyword.value)
+            elif keyword.arg not in ("name", "dim_ordering"):
+                return None
+        scale = scale or default
+        if scale is not None and not re.fullmatch(r"[\w.]+", scale):
+            scale = f"({scale})"
+        arguments = form.format(scale, scale) if form else ""
+        return f"{module}.{cls_name}({arguments})({shape})"
+
+    @staticmethod
+    def _dtype_parameter(ctx: Context, function: ast.FunctionDef) -> object | None:
+        """Add ``dtype=None`` to a Keras 1 custom initializer ``(shape, name=None)``:
+        Keras 3 calls an initializer with ``dtype=``."""
+        args = function.args
+        names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+        if "dtype" in names or args.kwarg is not None or args.vararg or args.kwonlyargs:
+            return None
+        if not args.args:
+            return None
+        last = args.defaults[-1] if args.defaults else args.args[-1]
+        _, end = ctx.span(last)
+        if not args.defaults:
+            return Edit(end, end, ", dtype=None")
+        return Edit(end, end, ", dtype=None")
 
     @staticmethod
     def _spelled_here(func: ast.expr, missing: str) -> bool:
