@@ -284,14 +284,23 @@ class _ConvKernelPositionals(_Special):
         )
 
 
+_PRIVATE_COPY = "tensorflow.python.keras"
+
+
 class _RemovedModuleImport(_Special):
     cost = 2
 
     def in_text(self, text: str, path: str) -> bool:
+        if _PRIVATE_COPY in text and not kb.inside_package(path, "tensorflow"):
+            return True
         return mentions_removed_module(text, path)
 
     def in_facts(self, facts: QuickFacts) -> bool:
         for module in facts.imported | facts.qualnames:
+            if module.startswith(_PRIVATE_COPY + ".") and not kb.inside_package(
+                facts.path, "tensorflow"
+            ):
+                return True
             split = kb.split_family(module)
             if split is not None and split[1] in kb.REMOVED_MODULES:
                 if not kb.inside_package(facts.path, split[0]):

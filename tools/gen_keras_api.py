@@ -333,6 +333,7 @@ def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
     conversions: dict[str, dict[str, object]] = {}
 
     def note(version: str, tables: dict[str, set[str]], origin: dict[str, str]) -> None:
+        by_root = ranked(tables, origin)
         for module, found in tables.items():
             for name in found:
                 qual = f"{module}.{name}" if module else name
@@ -340,16 +341,30 @@ def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
                     continue
                 legacy[qual] = " ".join(sorted({*legacy.get(qual, "").split(), version}))
                 root = _final(qual, origin)
-                candidates = sorted(
-                    (other_module.count(".") + (not other_module) * 9, other_module)
-                    for other_module, other in tables.items()
-                    if name in other and other_module != module
-                )
-                for _, other_module in candidates:
-                    other_qual = f"{other_module}.{name}" if other_module else name
-                    if _final(other_qual, origin) == root and has3(other_qual, k3):
+                for other_qual in by_root.get(root, ()):
+                    if other_qual != qual:
                         moved.setdefault(qual, other_qual)
                         break
+
+    def ranked(tables: dict[str, set[str]], origin: dict[str, str]) -> dict[str, list[str]]:
+        """Where each object is, under the names Keras 3 still has: the same name first, then
+        the shallowest module (``optimizers.adam`` is the ``optimizers.Adam`` object)."""
+        found: dict[str, list[str]] = {}
+        for module, names in tables.items():
+            for name in names:
+                qual = f"{module}.{name}" if module else name
+                if has3(qual, k3):
+                    found.setdefault(_final(qual, origin), []).append(qual)
+        for root, quals in found.items():
+            leaf = root.rsplit(".", 1)[-1]
+            quals.sort(
+                key=lambda q: (
+                    q.rsplit(".", 1)[-1] != leaf,
+                    q.count(".") + ("." not in q) * 9,
+                    q,
+                )
+            )
+        return found
 
     for path in keras1:
         tables, origin = static_tables(read_archive(path))

@@ -136,6 +136,8 @@ def inside_package(path: str, family: str) -> bool:
 # Keras 1 keyword arguments of layers: generated (kb.api.legacy_keywords, from Keras 2's
 # legacy/interfaces.py). Only fit's are here.
 KERAS1_FIT_KEYWORDS: dict[str, str] = {"nb_epoch": "epochs"}
+# Keras 1 training flags that only chose what was printed: dropped.
+KERAS1_FIT_DROPPED: frozenset[str] = frozenset({"show_accuracy"})
 DIM_ORDERING: dict[str, str] = {"th": "channels_first", "tf": "channels_last"}
 # Keras 1 convolution layers whose kernel was given as separate positionals.
 KERAS1_CONV_KERNEL_POSITIONALS: dict[str, int] = {
@@ -195,6 +197,13 @@ KERAS1_INITIALIZERS: dict[str, tuple[str, str, str | None]] = {
 }
 KERAS1_INITIALIZERS_MODULE = "initializations"
 INITIALIZERS_MODULE = "initializers"
+
+# Keras 2's image iterators had a `.next()` method; Keras 3's answer only to next(it).
+ITERATOR_NEXT = "next"
+ITERATOR_SOURCE = "ImageDataGenerator"
+ITERATOR_FACTORIES: frozenset[str] = frozenset(
+    {"flow", "flow_from_directory", "flow_from_dataframe"}
+)
 
 # What to use instead of names Keras 3 lacks (which names those are: kb.api, generated).
 REMOVED_APIS: dict[str, str] = {

@@ -62,6 +62,8 @@ class RemovedModule(Rule):
                 continue
             module = node.module
             split = kb.split_family(module)
+            if module in kb.MODULE_FAMILIES and kb.MODULE_FAMILIES[module] != module:
+                split = (module, "")  # from tensorflow.python.keras import layers
             if split is None:
                 continue
             family, rest = split
@@ -71,6 +73,11 @@ class RemovedModule(Rule):
             if rest in kb.REMOVED_MODULES:
                 yield from cls._from_removed(ctx, node, module, new_family, rest)
             elif node.names[0].name != "*":
+                if family != new_family and not any(
+                    f"{rest}.{a.name}" in kb.REMOVED_MODULES for a in node.names
+                ):
+                    yield from cls._private_copy(ctx, node, module, new_family, rest)
+                    continue
                 yield from cls._submodule_alias(ctx, node, module, new_family, rest)
 
     @classmethod
@@ -125,6 +132,34 @@ class RemovedModule(Rule):
             fix(Applicability.SAFE, f"Import from `{new_module}`", Edit(*where, new_module))
             if where is not None
             else None,
+        )
+
+    @classmethod
+    def _private_copy(
+        cls, ctx: Context, node: ast.ImportFrom, module: str, new_family: str, rest: str
+    ) -> Iterator[Diagnostic]:
+        """``from tensorflow.python.keras.layers import Dense``: TensorFlow's frozen Keras 2
+        copy, whose objects crash inside a Keras 3 ``fit``; the public namespace has them."""
+        new_module = f"{new_family}.{rest}" if rest else new_family
+        missing = [
+            a.name
+            for a in node.names
+            if not kb.api.exists(f"{rest}.{a.name}" if rest else a.name, kb.api.TF_FAMILY)
+        ]
+        message = (
+            f"`{module}` is TensorFlow's private copy of Keras 2, whose layers and models do "
+            f"not mix with Keras 3's: import from `{new_module}`"
+        )
+        where = import_module_span(ctx, node)
+        if missing or where is None:
+            detail = f" (Keras 3 has no {', '.join(missing)} there)" if missing else ""
+            yield ctx.diagnostic(cls, node, message + detail)
+            return
+        yield ctx.diagnostic(
+            cls,
+            node,
+            message,
+            fix(Applicability.SAFE, f"Import from `{new_module}`", Edit(*where, new_module)),
         )
 
     @classmethod

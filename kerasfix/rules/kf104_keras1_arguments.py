@@ -14,6 +14,7 @@ from kerasfix.rules.base import (
     LayerKeyword,
     Rule,
     arg,
+    argument_deletions,
     fix,
     has_star,
     keyword_arg,
@@ -21,7 +22,7 @@ from kerasfix.rules.base import (
 )
 
 _LAYER_KEYWORDS = frozenset(kb.LEGACY_KEYWORD_CLASSES)
-_FIT_KEYWORDS = frozenset({*kb.KERAS1_FIT_KEYWORDS, "samples_per_epoch"})
+_FIT_KEYWORDS = frozenset({*kb.KERAS1_FIT_KEYWORDS, *kb.KERAS1_FIT_DROPPED, "samples_per_epoch"})
 
 
 class Keras1Arguments(Rule):
@@ -90,11 +91,14 @@ class Keras1Arguments(Rule):
             assert isinstance(call.func, ast.Attribute)
             method = call.func.attr
             old = [k for k in call.keywords if k.arg in ("nb_epoch", "samples_per_epoch")]
-            if not old:
+            dropped = [k for k in call.keywords if k.arg in kb.KERAS1_FIT_DROPPED]
+            if not old and not dropped:
                 continue
             kind = ctx.inference.receiver(call.func.value, method).kind
             if kind == "other":
                 continue
+            for a in dropped:
+                yield cls._dropped(ctx, call, a, method, kind)
             for a in old:
                 if a.arg == "samples_per_epoch":
                     yield ctx.diagnostic(
@@ -113,6 +117,26 @@ class Keras1Arguments(Rule):
                 yield ctx.diagnostic(
                     cls, a, message, fix(applicability, "Rename `nb_epoch` to `epochs`", edit)
                 )
+
+    @classmethod
+    def _dropped(
+        cls, ctx: Context, call: ast.Call, keyword: ast.keyword, method: str, kind: str
+    ) -> Diagnostic:
+        """``fit(…, show_accuracy=True)``: a Keras 1 logging flag, gone since Keras 2;
+        removing it changes nothing the model computes."""
+        message = (
+            f"`{method}({keyword.arg}=…)` is Keras 1 (TypeError in Keras 3): it only chose what "
+            "the progress bar printed; use `metrics=['accuracy']` in `compile` to see accuracy"
+        )
+        arguments = ctx.arguments(call)
+        if arguments is None:
+            return ctx.diagnostic(cls, keyword, message)
+        kept = [i for i, item in enumerate(arguments.items) if item[0] is not keyword]
+        edits = argument_deletions(ctx.text, arguments, kept)
+        applicability = Applicability.SAFE if kind == "keras" else Applicability.UNSAFE
+        return ctx.diagnostic(
+            cls, keyword, message, fix(applicability, f"Remove `{keyword.arg}=`", *edits)
+        )
 
     @classmethod
     def _layer(cls, ctx: Context, call: ast.Call, layer: str) -> Iterator[Diagnostic]:

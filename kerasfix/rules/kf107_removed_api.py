@@ -77,6 +77,8 @@ class RemovedApi(Rule):
                     yield from cls._import_from(ctx, node, handled)
             else:
                 yield from cls._import(ctx, node, handled)
+        for call in ctx.method_calls(kb.ITERATOR_NEXT):
+            yield from cls._iterator_next(ctx, call)
         for calls in ctx.tree.calls_by_attr.values():
             for call in calls:
                 func = call.func
@@ -214,12 +216,11 @@ class RemovedApi(Rule):
             for alias in node.names:
                 target = None
                 if alias.name != "*":
-                    target = cls._target(family, f"{module}.{alias.name}")
+                    target = cls._target(family, f"{module}.{alias.name}", alias)
                 if target is None:
                     yield ctx.diagnostic(cls, node, message)
                     return
-                spelled = alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
-                groups.setdefault(target, []).append(spelled)
+                groups.setdefault(target[0], []).append(target[1])
             edit = cls._rewrite(ctx, node, groups)
             yield ctx.diagnostic(
                 cls,
@@ -265,11 +266,11 @@ class RemovedApi(Rule):
                 groups.setdefault(node.module, []).append(spelled)
                 continue
             reports.append(message)
-            target = cls._target(family, path)
+            target = cls._target(family, path, alias)
             if target is None:
                 fixable = False
             else:
-                groups.setdefault(target, []).append(spelled)
+                groups.setdefault(target[0], []).append(target[1])
         if not reports:
             return
         message = cls._summary(reports)
@@ -285,15 +286,19 @@ class RemovedApi(Rule):
         )
 
     @staticmethod
-    def _target(family: str, path: str) -> str | None:
-        """The module to import ``path``'s name from instead, when Keras 3 has the same object."""
+    def _target(family: str, path: str, alias: ast.alias) -> tuple[str, str] | None:
+        """Where to import ``path``'s object from instead, when Keras 3 has the same object, and
+        how to spell the imported name (``Adam as adam`` keeps the name the module uses)."""
         name = path.rsplit(".", 1)[-1]
+        bound = alias.asname or alias.name
         moved = kb.api.moved(path)
-        if moved is not None and moved.rsplit(".", 1)[-1] == name:
-            parent = moved.rpartition(".")[0]
-            return f"{family}.{parent}" if parent else family
+        if moved is not None:
+            parent, _, leaf = moved.rpartition(".")
+            spelled = leaf if leaf == bound else f"{leaf} as {bound}"
+            return (f"{family}.{parent}" if parent else family), spelled
         if family == "keras" and kb.api.only_in_tensorflow(path):
-            return f"{kb.api.TF_FAMILY}.{path.rpartition('.')[0]}"
+            spelled = name if name == bound else f"{name} as {bound}"
+            return f"{kb.api.TF_FAMILY}.{path.rpartition('.')[0]}", spelled
         return None
 
     @staticmethod
@@ -426,6 +431,41 @@ class RemovedApi(Rule):
         if not args.defaults:
             return Edit(end, end, ", dtype=None")
         return Edit(end, end, ", dtype=None")
+
+    @classmethod
+    def _iterator_next(cls, ctx: Context, call: ast.Call) -> Iterator[Diagnostic]:
+        """``datagen.flow(x, y).next()``: Keras 2's iterators had a ``next()`` method, Keras 3's
+        (and Python 3's) spell it ``next(iterator)``."""
+        if call.args or call.keywords:
+            return
+        assert isinstance(call.func, ast.Attribute)
+        receiver = call.func.value
+        made = ctx.inference.origin(receiver) if isinstance(receiver, ast.Name) else receiver
+        if not (
+            isinstance(made, ast.Call)
+            and isinstance(made.func, ast.Attribute)
+            and made.func.attr in kb.ITERATOR_FACTORIES
+        ):
+            return
+        generator = made.func.value
+        if isinstance(generator, ast.Name):
+            generator = ctx.inference.origin(generator) or generator
+        if not isinstance(generator, ast.Call):
+            return
+        qualname = ctx.inference.qualified_name(generator.func) or ""
+        if (
+            not qualname.endswith("." + kb.ITERATOR_SOURCE)
+            or kb.api.split_spelling(qualname) is None
+        ):
+            return
+        edit = ctx.replace(call, f"next({ctx.code(receiver)})")
+        yield ctx.diagnostic(
+            cls,
+            call,
+            f"`.{kb.ITERATOR_NEXT}()` of an `{kb.ITERATOR_SOURCE}` iterator is gone in Keras 3: "
+            "use `next(iterator)`",
+            fix(Applicability.SAFE, "Use `next(…)`", edit),
+        )
 
     @staticmethod
     def _spelled_here(func: ast.expr, missing: str) -> bool:
