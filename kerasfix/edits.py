@@ -209,3 +209,32 @@ def import_module_span(ctx: Context, node: ast.ImportFrom) -> tuple[int, int] | 
 # tabs, form feeds and backslash continuations)
 _BLANK = r"(?:[ \t\f]|\\(?:\r\n|\r|\n))"
 _FROM_MODULE = re.compile(rf"from{_BLANK}+(\w+(?:{_BLANK}*\.{_BLANK}*\w+)*){_BLANK}+import\b")
+
+
+def append_parameter(ctx: Context, function: ast.FunctionDef, name: str, text: str) -> Edit | None:
+    """Add the parameter ``text`` (``dtype=None``) after a plain function's last positional
+    parameter; None when it has ``name`` already, or ``*args``, keyword-only or ``**kwargs``
+    parameters (it may take it already, or the place is not plain)."""
+    args = function.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    if name in names or args.kwarg is not None or args.vararg or args.kwonlyargs or not args.args:
+        return None
+    last = args.defaults[-1] if args.defaults else args.args[-1]
+    _, end = ctx.span(last)
+    return Edit(end, end, f", {text}")
+
+
+def import_statements(
+    ctx: Context, node: ast.ImportFrom, groups: dict[str, list[str]]
+) -> Edit | None:
+    """One ``from module import names`` statement per module of ``groups``, in place of
+    ``node``; None unless the statement is alone on its lines."""
+    start, end = ctx.span(node)
+    line_start = ctx.text.rfind("\n", 0, start) + 1
+    indent = ctx.text[line_start:start]
+    if indent.strip() or ctx.text[end:].split("\n", 1)[0].strip().startswith(";"):
+        return None
+    lines = [
+        f"from {module} import {', '.join(names)}" for module, names in groups.items() if names
+    ]
+    return ctx.replace(node, ("\n" + indent).join(lines))

@@ -23,10 +23,12 @@ from kerasfix.diagnostic import Diagnostic
 from kerasfix.edits import (
     activation_edit,
     append_argument,
+    append_parameter,
     argument_deletions,
     describe,
     from_logits_edit,
     import_module_span,
+    import_statements,
     layer_name,
     renamed_call_text,
 )
@@ -72,6 +74,7 @@ __all__ = [
     "StringLiteral",
     "activation_edit",
     "append_argument",
+    "append_parameter",
     "arg",
     "argument_deletions",
     "describe",
@@ -79,6 +82,7 @@ __all__ = [
     "from_logits_edit",
     "has_star",
     "import_module_span",
+    "import_statements",
     "keyword_arg",
     "layer_name",
     "receiver_of",

@@ -5,8 +5,16 @@ import re
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.diagnostic import Applicability, Diagnostic, Edit
-from kerasfix.rules.base import KERAS, KERAS_NAMES, Context, Rule, fix
+from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.rules.base import (
+    KERAS,
+    KERAS_NAMES,
+    Context,
+    Rule,
+    append_parameter,
+    fix,
+    import_statements,
+)
 
 _DIM_ORDERING_LEAVES = frozenset(p.rsplit(".", 1)[1] for p in kb.DIM_ORDERING_FUNCTIONS)
 
@@ -221,7 +229,7 @@ class RemovedApi(Rule):
                     yield ctx.diagnostic(cls, node, message)
                     return
                 groups.setdefault(target[0], []).append(target[1])
-            edit = cls._rewrite(ctx, node, groups)
+            edit = import_statements(ctx, node, groups)
             yield ctx.diagnostic(
                 cls,
                 node,
@@ -274,7 +282,7 @@ class RemovedApi(Rule):
         if not reports:
             return
         message = cls._summary(reports)
-        edit = cls._rewrite(ctx, node, groups) if fixable else None
+        edit = import_statements(ctx, node, groups) if fixable else None
         if edit is None:
             yield ctx.diagnostic(cls, node, message)
             return
@@ -300,19 +308,6 @@ class RemovedApi(Rule):
             spelled = name if name == bound else f"{name} as {bound}"
             return f"{kb.api.TF_FAMILY}.{path.rpartition('.')[0]}", spelled
         return None
-
-    @staticmethod
-    def _rewrite(ctx: Context, node: ast.ImportFrom, groups: dict[str, list[str]]):  # noqa: ANN205
-        """One import statement per module, in place of ``node`` (alone on its lines)."""
-        start, end = ctx.span(node)
-        line_start = ctx.text.rfind("\n", 0, start) + 1
-        indent = ctx.text[line_start:start]
-        if indent.strip() or ctx.text[end:].split("\n", 1)[0].strip().startswith(";"):
-            return None
-        lines = [
-            f"from {module} import {', '.join(names)}" for module, names in groups.items() if names
-        ]
-        return ctx.replace(node, ("\n" + indent).join(lines))
 
     # -- calls --------------------------------------------------------------------------
 
@@ -392,7 +387,7 @@ class RemovedApi(Rule):
                 functions[id(function)] = function
         for function in functions.values():
             assert isinstance(function, ast.FunctionDef)
-            edit = cls._dtype_parameter(ctx, function)
+            edit = append_parameter(ctx, function, "dtype", "dtype=None")
             if edit is not None:
                 edits.append(edit)
         return edits
@@ -415,22 +410,6 @@ class RemovedApi(Rule):
             scale = f"({scale})"
         arguments = form.format(scale, scale) if form else ""
         return f"{module}.{cls_name}({arguments})({shape})"
-
-    @staticmethod
-    def _dtype_parameter(ctx: Context, function: ast.FunctionDef) -> object | None:
-        """Add ``dtype=None`` to a Keras 1 custom initializer ``(shape, name=None)``:
-        Keras 3 calls an initializer with ``dtype=``."""
-        args = function.args
-        names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
-        if "dtype" in names or args.kwarg is not None or args.vararg or args.kwonlyargs:
-            return None
-        if not args.args:
-            return None
-        last = args.defaults[-1] if args.defaults else args.args[-1]
-        _, end = ctx.span(last)
-        if not args.defaults:
-            return Edit(end, end, ", dtype=None")
-        return Edit(end, end, ", dtype=None")
 
     @classmethod
     def _iterator_next(cls, ctx: Context, call: ast.Call) -> Iterator[Diagnostic]:
