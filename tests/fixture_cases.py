@@ -9,6 +9,8 @@ fixtures/<RULE>/<case>.unsafe.py   expected output of `--fix --unsafe-fixes`
 A first line `# semantic-test: run` makes the case run under real TensorFlow
 (tests/test_semantics.py).
 
+fixtures/tutorials/<case>.py       whole tutorial-style scripts, laid out as a rule's cases
+
 fixtures/projects/<name>/…         a whole project (a pyproject.toml at its root): each
                                    module with a .expected beside it is a case, checked
                                    with its real path so that its imports resolve into
@@ -30,6 +32,9 @@ KERAS2_MARKER = "# semantic-test: keras2"  # original under tf-keras, fixed unde
 KERAS3_MARKER = "# semantic-test: keras3"  # the fixed file runs under Keras 3
 PROJECT_MARKER = "# semantic-test: project"  # run in a copy of its project
 PROJECTS = FIXTURES / "projects"
+# Whole training scripts in the style of public Keras 1/2 tutorials and courses, laid out as a
+# rule's cases (all rules apply): the migration corpus that must run once fixed.
+TUTORIALS = FIXTURES / "tutorials"
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,9 @@ class Case:
 
 def cases() -> list[Case]:
     found = []
-    for path in sorted([*FIXTURES.glob("KF*/*.py"), *FIXTURES.glob("KF*/*.ipynb")]):
+    for path in sorted(
+        [*FIXTURES.glob("KF*/*.py"), *FIXTURES.glob("KF*/*.ipynb"), *TUTORIALS.glob("*.py")]
+    ):
         if path.name.endswith(DERIVED):
             continue
         found.append(Case(path))

@@ -2,7 +2,7 @@
 
     python semantic_runner.py MODE OUT.pkl SCRIPT...
 
-MODE "keras2" runs with tf.keras bound to tf-keras (Keras 2). MODE "removed" attaches the exact bodies of the removed Sequential methods
+MODE "keras2" runs with tf.keras and `import keras` bound to tf-keras (Keras 2). MODE "removed" attaches the exact bodies of the removed Sequential methods
 (TensorFlow 2.5) to keras.Model first, so the original scripts run as they
 did; MODE "plain" runs with nothing attached (the fixed scripts must not need
 them). Each script runs with the same seeds, so the same weights.
@@ -50,10 +50,42 @@ def collect(namespace: dict) -> dict:
     return arrays
 
 
+class _KerasIsTfKeras:
+    """``import keras…`` gives ``tf_keras…``: a script written for standalone Keras 2 runs
+    on Keras 2 (``keras.preprocessing.image`` is tf-keras's)."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> object:
+        import importlib.util
+
+        if name != "keras" and not name.startswith("keras."):
+            return None
+        real = "tf_keras" + name[len("keras") :]
+        try:
+            if importlib.util.find_spec(real) is None:
+                return None
+        except ImportError:
+            return None
+        return importlib.util.spec_from_loader(name, _Alias(real))
+
+
+class _Alias:
+    def __init__(self, real: str) -> None:
+        self.real = real
+
+    def create_module(self, spec: object) -> object:
+        import importlib
+
+        return importlib.import_module(self.real)
+
+    def exec_module(self, module: object) -> None:
+        pass
+
+
 def main() -> None:
     mode, out, *scripts = sys.argv[1:]
     if mode == "keras2":
         os.environ["TF_USE_LEGACY_KERAS"] = "1"  # tf.keras is tf-keras (Keras 2)
+        sys.meta_path.insert(0, _KerasIsTfKeras())  # and so is `import keras`
     import keras
     import tensorflow as tf
 

@@ -234,6 +234,10 @@ class ModelInference:
         → ``{"Dense"}``), or None if the name is used any other way."""
         return self.bindings.attributes_used(node, bound)
 
+    def calls_of(self, node: ast.AST, bound: str) -> list[ast.Call] | None:
+        """The calls of the name an import binds, or None if it is used otherwise."""
+        return self.bindings.calls_of(node, bound)
+
     def name_is_free(self, node: ast.AST, name: str) -> bool:
         """True if ``name`` is bound nowhere that ``node`` can see."""
         return self.bindings.name_is_free(node, name)

@@ -391,6 +391,23 @@ class Bindings:
             used.add(parent.attr)
         return used
 
+    def calls_of(self, node: ast.AST, bound: str) -> list[ast.Call] | None:
+        """The calls of the name ``bound`` that ``node`` (an import) binds, or None if the
+        name is used any other way (read, passed around, or assigned elsewhere)."""
+        scope = self.tree.scope_of(node)
+        if scope is None:
+            return None
+        owner = scope.binding_scope(bound)
+        if any(not binding.is_import for binding in owner.bindings.get(bound, ())):
+            return None
+        calls: list[ast.Call] = []
+        for access in self.scopes.accesses_of(owner, bound):
+            parent = self.parents.get(access.node)
+            if not (isinstance(parent, ast.Call) and parent.func is access.node):
+                return None
+            calls.append(parent)
+        return calls
+
     def only_call(self, function: ast.AST) -> ast.Call | None:
         """The one call of a plain function (not a method, not decorated)
         that nothing else in the module reads, or None."""

@@ -205,6 +205,19 @@ ITERATOR_FACTORIES: frozenset[str] = frozenset(
     {"flow", "flow_from_directory", "flow_from_dataframe"}
 )
 
+# Keras 1's merge(inputs, mode=…) function -> the Keras 2/3 merge function for each mode, the
+# keyword its axis becomes, and any argument the mode implies.
+KERAS1_MERGE_MODULE = "layers.merge"
+KERAS1_MERGE_MODES: dict[str, tuple[str, str, str]] = {
+    "concat": ("concatenate", "axis", ""),
+    "sum": ("add", "", ""),
+    "mul": ("multiply", "", ""),
+    "ave": ("average", "", ""),
+    "max": ("maximum", "", ""),
+    "dot": ("dot", "axes", ""),
+    "cos": ("dot", "axes", "normalize=True"),
+}
+
 # What to use instead of names Keras 3 lacks (which names those are: kb.api, generated).
 REMOVED_APIS: dict[str, str] = {
     "initializations": (

@@ -5,7 +5,15 @@ from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit
-from kerasfix.rules.base import KERAS, REMOVED_MODULE_IMPORT, Context, Rule, fix, import_module_span
+from kerasfix.rules.base import (
+    KERAS,
+    REMOVED_MODULE_IMPORT,
+    Context,
+    Rule,
+    fix,
+    import_module_span,
+    string,
+)
 
 
 class RemovedModule(Rule):
@@ -175,6 +183,11 @@ class RemovedModule(Rule):
             target = kb.REMOVED_MODULES[sub]
             bound = alias.asname or alias.name
             used = ctx.inference.attributes_used(node, bound)
+            if sub == kb.KERAS1_MERGE_MODULE and used is None:
+                merged = cls._keras1_merge(ctx, node, alias, module)
+                if merged is not None:
+                    yield merged
+                    continue
             message = f"`{module}.{alias.name}` no longer exists"
             missing = sorted(n for n in used or () if n not in kb.PUBLIC_NAMES[target])
             if used is None or missing or len(node.names) != 1:
@@ -190,6 +203,52 @@ class RemovedModule(Rule):
                 f"{message}: its names are in `{new_family}.{target}`",
                 fix(Applicability.SAFE, f"Import `{new_family}.{target}` as `{bound}`", edit),
             )
+
+    @classmethod
+    def _keras1_merge(
+        cls, ctx: Context, node: ast.ImportFrom, alias: ast.alias, module: str
+    ) -> Diagnostic | None:
+        """Keras 1's ``merge([a, b], mode="concat", concat_axis=1)`` (the function that
+        ``from keras.layers import merge`` bound then) -> ``concatenate([a, b], axis=1)``,
+        and the other modes to ``add``/``multiply``/``average``/``maximum``/``dot``."""
+        bound = alias.asname or alias.name
+        calls = ctx.inference.calls_of(node, bound)
+        if not calls:
+            return None  # read otherwise than called
+        edits: list[Edit] = []
+        functions: list[str] = []
+        for call in calls:
+            if len(call.args) != 1 or any(k.arg is None for k in call.keywords):
+                return None
+            given = {k.arg: k.value for k in call.keywords}
+            mode = string(given.pop("mode")) if "mode" in given else "sum"
+            if mode not in kb.KERAS1_MERGE_MODES:
+                return None
+            function, axis_keyword, extra = kb.KERAS1_MERGE_MODES[mode]
+            parts = [ctx.code(call.args[0])]
+            axis = given.pop("concat_axis" if function == "concatenate" else "dot_axes", None)
+            given.pop("dot_axes" if function == "concatenate" else "concat_axis", None)
+            if axis_keyword:
+                parts.append(f"{axis_keyword}={ctx.code(axis) if axis is not None else '-1'}")
+            parts += [extra] if extra else []
+            name = given.pop("name", None)
+            if given:
+                return None  # output_shape=, node_indices= …: no plain counterpart
+            if name is not None:
+                parts.append(f"name={ctx.code(name)}")
+            if function not in functions:
+                if not ctx.inference.name_is_free(node, function):
+                    return None
+                functions.append(function)
+            edits.append(ctx.replace(call, f"{function}({', '.join(parts)})"))
+        edits.append(ctx.replace(alias, ", ".join(functions)))
+        return ctx.diagnostic(
+            cls,
+            node,
+            f"`{module}.{alias.name}` (Keras 1's `merge(…, mode=…)`) no longer exists: "
+            f"use the merge layers' functions ({', '.join(functions)})",
+            fix(Applicability.SAFE, f"Use {', '.join(functions)}", *edits),
+        )
 
     @classmethod
     def _plain_import(cls, ctx: Context, node: ast.Import) -> Iterator[Diagnostic]:
