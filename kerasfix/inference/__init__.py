@@ -234,6 +234,19 @@ class ModelInference:
         → ``{"Dense"}``), or None if the name is used any other way."""
         return self.bindings.attributes_used(node, bound)
 
+    def parameters_of(self, expr: ast.expr) -> list[str] | None:
+        """The parameter names of the plain function ``expr`` names (``create_model``), or
+        None when it is not one (a class, a lambda, an unknown callable, ``*args``)."""
+        from kerasfix.inference.values import Function
+
+        value = self.value_of(expr)
+        if not isinstance(value, Function) or value.bound_self is not None:
+            return None
+        args = value.node.args
+        if args.vararg is not None:
+            return None
+        return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+
     def calls_of(self, node: ast.AST, bound: str) -> list[ast.Call] | None:
         """The calls of the name an import binds, or None if it is used otherwise."""
         return self.bindings.calls_of(node, bound)

@@ -177,6 +177,17 @@ SKLEARN_WRAPPER_MODULE = "wrappers.scikit_learn"
 SCIKERAS_MODULE = "scikeras.wrappers"
 SKLEARN_WRAPPERS: frozenset[str] = frozenset({"KerasClassifier", "KerasRegressor"})
 SCIKERAS_GUIDE = "https://adriangb.com/scikeras/stable/migration.html"
+# scikeras passes its build function the arguments routed to it by this prefix.
+SCIKERAS_ROUTE = "model__"
+# What Keras 2's wrapper passed to fit (and scikeras keeps as its own parameters).
+SCIKERAS_FIT_PARAMETERS: frozenset[str] = frozenset(
+    {"epochs", "batch_size", "verbose", "callbacks", "validation_split", "shuffle"}
+)
+# What scikeras gives a build function that asks for it by name.
+SCIKERAS_INJECTED: frozenset[str] = frozenset({"meta", "compile_kwargs", "params"})
+# scikit-learn's searches, and the keyword of their grid.
+SKLEARN_SEARCHES: tuple[str, ...] = ("GridSearchCV", "RandomizedSearchCV")
+SKLEARN_GRID_KEYWORDS: tuple[str, ...] = ("param_grid", "param_distributions")
 
 # Keras 1's image_dim_ordering functions -> their Keras 2/3 names (the values: DIM_ORDERING).
 DIM_ORDERING_FUNCTIONS: dict[str, str] = {

@@ -60,14 +60,82 @@ class SklearnWrapper(Rule):
                 message,
                 fix(Applicability.UNSAFE, "Import from scikeras", edit) if edit else None,
             )
+        wrappers: list[ast.Call] = []
         for call, path in ctx.inference.keras_calls(kb.SKLEARN_WRAPPERS):
             if not path.startswith(kb.SKLEARN_WRAPPER_MODULE + "."):
                 continue
             build_fn = keyword_arg(call, "build_fn")
             if build_fn is None:
                 continue
+            wrappers.append(call)
             message = f"scikeras wrappers take `model=` instead of `build_fn=` {guide}"
-            edit = ctx.rename(build_fn, "model")
+            edits = [ctx.rename(build_fn, "model"), *cls._routed(ctx, call, build_fn.value)]
+            if edits[1:]:
+                message += (
+                    "; the build function's own arguments are routed as `model__<name>` "
+                    "(in the constructor and in the search grids over it)"
+                )
             yield ctx.diagnostic(
-                cls, build_fn, message, fix(Applicability.UNSAFE, "Use `model=`", edit)
+                cls, build_fn, message, fix(Applicability.UNSAFE, "Use `model=`", *edits)
             )
+
+    @classmethod
+    def _routed(cls, ctx: Context, wrapper: ast.Call, build_fn: ast.expr) -> list[Edit]:
+        """scikeras passes the build function only the arguments named ``model__<name>``
+        (Keras 2's wrapper matched them by the function's signature): rename them in the
+        wrapper's call and in the grids of the searches over it (GridSearchCV …), or leave
+        everything as it is when a grid cannot be read."""
+        parameters = ctx.inference.parameters_of(build_fn)
+        if not parameters:
+            return []
+        if set(parameters) & kb.SCIKERAS_FIT_PARAMETERS:
+            return []  # Keras 2 gave these to both the function and fit: no one spelling
+        own = set(parameters) - kb.SCIKERAS_INJECTED
+        edits = [
+            ctx.rename(k, f"{kb.SCIKERAS_ROUTE}{k.arg}") for k in wrapper.keywords if k.arg in own
+        ]
+        for name in kb.SKLEARN_SEARCHES:
+            tree = ctx.tree
+            for search in (*tree.calls_by_name.get(name, ()), *tree.calls_by_attr.get(name, ())):
+                estimator = search.args[0] if search.args else None
+                given = keyword_arg(search, "estimator")
+                estimator = given.value if given is not None else estimator
+                if estimator is None:
+                    continue
+                if (ctx.inference.origin(estimator) or estimator) is not wrapper:
+                    continue
+                grid = search.args[1] if len(search.args) > 1 else None
+                for keyword in kb.SKLEARN_GRID_KEYWORDS:
+                    found = keyword_arg(search, keyword)
+                    grid = found.value if found is not None else grid
+                grid = ctx.inference.origin(grid) or grid if grid is not None else None
+                renamed = cls._grid(ctx, grid, own)
+                if renamed is None:
+                    return []
+                edits.extend(renamed)
+        return edits
+
+    @staticmethod
+    def _grid(ctx: Context, grid: ast.expr | None, own: set[str]) -> list[Edit] | None:
+        """``dict(lr=[…])`` or ``{"lr": […]}``: its keys that are build-function arguments,
+        renamed ``model__lr``; None if the grid is not one such literal."""
+        edits: list[Edit] = []
+        func = grid.func if isinstance(grid, ast.Call) else None
+        if isinstance(func, ast.Name) and func.id == "dict":
+            assert isinstance(grid, ast.Call)
+            if grid.args or any(k.arg is None for k in grid.keywords):
+                return None
+            for k in grid.keywords:
+                if k.arg in own:
+                    edits.append(ctx.rename(k, f"{kb.SCIKERAS_ROUTE}{k.arg}"))
+            return edits
+        if isinstance(grid, ast.Dict):
+            for key in grid.keys:
+                if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                    return None
+                if key.value in own:
+                    edits.append(
+                        ctx.replace(key, ctx.string_literal(f"{kb.SCIKERAS_ROUTE}{key.value}"))
+                    )
+            return edits
+        return None
