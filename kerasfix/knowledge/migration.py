@@ -208,6 +208,8 @@ KERAS1_INITIALIZERS: dict[str, tuple[str, str, str | None]] = {
 }
 KERAS1_INITIALIZERS_MODULE = "initializations"
 INITIALIZERS_MODULE = "initializers"
+# What KF109 rewrites (KF107 leaves these paths to it).
+KERAS1_REWRITES: frozenset[str] = frozenset({KERAS1_INITIALIZERS_MODULE, *DIM_ORDERING_FUNCTIONS})
 
 # Keras 2's image iterators had a `.next()` method; Keras 3's answer only to next(it).
 ITERATOR_NEXT = "next"

@@ -25,6 +25,7 @@ _MODULES: tuple[tuple[str, str], ...] = (
     ("KF106", "kf106_history_acc_key"),
     ("KF107", "kf107_removed_api"),
     ("KF108", "kf108_keras3_arguments"),
+    ("KF109", "kf109_keras1_api"),
     ("KF900", "kf900_unused_noqa"),
 )
 

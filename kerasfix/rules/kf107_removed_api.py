@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
@@ -11,12 +10,9 @@ from kerasfix.rules.base import (
     KERAS_NAMES,
     Context,
     Rule,
-    append_parameter,
     fix,
     import_statements,
 )
-
-_DIM_ORDERING_LEAVES = frozenset(p.rsplit(".", 1)[1] for p in kb.DIM_ORDERING_FUNCTIONS)
 
 
 class RemovedApi(Rule):
@@ -85,13 +81,11 @@ class RemovedApi(Rule):
                     yield from cls._import_from(ctx, node, handled)
             else:
                 yield from cls._import(ctx, node, handled)
-        for call in ctx.method_calls(kb.ITERATOR_NEXT):
-            yield from cls._iterator_next(ctx, call)
         for calls in ctx.tree.calls_by_attr.values():
             for call in calls:
                 func = call.func
                 if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-                    if func.value.id in handled and func.attr not in _DIM_ORDERING_LEAVES:
+                    if func.value.id in handled:
                         continue
                 yield from cls._call(ctx, call)
 
@@ -102,8 +96,8 @@ class RemovedApi(Rule):
         """The part of ``path`` Keras 3 lacks, unless another rule answers for it
         (removed modules: KF103; the scikit-learn wrappers: KF105)."""
         missing = kb.api.first_missing(path, family)
-        if missing is None:
-            return None
+        if missing is None or missing in kb.KERAS1_REWRITES:
+            return None  # KF109 rewrites these
         for module in (missing, missing.rsplit(".", 1)[0]):
             if module in kb.REMOVED_MODULES or module.startswith(kb.SKLEARN_WRAPPER_MODULE):
                 return None
@@ -151,8 +145,8 @@ class RemovedApi(Rule):
         advice: list[str] = []
         for attribute in sorted(used):
             full = f"{path}.{attribute}" if path else attribute
-            if full in kb.DIM_ORDERING_FUNCTIONS or cls._missing(family, full) != full:
-                continue  # image_dim_ordering: fixed at its call
+            if cls._missing(family, full) != full:
+                continue
             if kb.api.legacy(full) is None:
                 continue  # newer than the tables, or misspelt: not known to be wrong
             lost.append(attribute)
@@ -241,9 +235,6 @@ class RemovedApi(Rule):
             return
         if module and module not in kb.api.modules(family):
             return
-        if not module and [a.name for a in node.names] == [kb.KERAS1_INITIALIZERS_MODULE]:
-            yield from cls._initializations(ctx, node, family)
-            return
         groups: dict[str, list[str]] = {node.module: []}  # where each name comes from now
         reports: list[str] = []
         fixable = True
@@ -325,126 +316,9 @@ class RemovedApi(Rule):
             return
         if missing != path and not cls._spelled_here(call.func, missing):
             return  # a missing module bound by an import is reported at the import
-        if path in kb.DIM_ORDERING_FUNCTIONS:
-            yield from cls._dim_ordering(ctx, call, family, path)
-            return
         message = cls._message(family, missing, path)
         if message:
             yield ctx.diagnostic(cls, call, message)
-
-    @classmethod
-    def _initializations(
-        cls, ctx: Context, node: ast.ImportFrom, family: str
-    ) -> Iterator[Diagnostic]:
-        """``from keras import initializations`` and its Keras 1 calls
-        ``initializations.normal(shape, scale=0.01, name=name)`` ->
-        ``initializers.RandomNormal(stddev=0.01)(shape)``; a function that returns one
-        (a Keras 1 custom initializer) also takes the ``dtype=`` Keras 3 passes."""
-        alias = node.names[0]
-        bound = alias.asname or alias.name
-        message = cls._message(family, kb.KERAS1_INITIALIZERS_MODULE) or ""
-        edits = cls._initializer_edits(ctx, node, bound)
-        if edits is None:
-            yield ctx.diagnostic(cls, node, message)
-            return
-        new = kb.INITIALIZERS_MODULE
-        yield ctx.diagnostic(
-            cls,
-            node,
-            message,
-            fix(Applicability.SAFE, f"Use `{family}.{new}`", *edits),
-        )
-
-    @classmethod
-    def _initializer_edits(cls, ctx: Context, node: ast.ImportFrom, bound: str) -> list | None:
-        used = ctx.inference.attributes_used(node, bound)
-        if not used or not used <= kb.KERAS1_INITIALIZERS.keys():
-            return None
-        new = kb.INITIALIZERS_MODULE
-        if bound != new and not ctx.inference.name_is_free(node, new):
-            return None
-        calls = [
-            call
-            for name in sorted(used)
-            for call in ctx.tree.calls_by_attr.get(name, ())
-            if isinstance(call.func, ast.Attribute)
-            and isinstance(call.func.value, ast.Name)
-            and call.func.value.id == bound
-        ]
-        if len(calls) != ctx.text.count(f"{bound}."):
-            return None  # read otherwise than called (passed as a function, say)
-        edits = [ctx.replace(node, f"from {node.module} import {new}")]
-        functions: dict[int, ast.AST] = {}
-        for call in calls:
-            replacement = cls._initializer_call(ctx, call, new)
-            if replacement is None:
-                return None
-            edits.append(ctx.replace(call, replacement))
-            function = ctx.tree.parents.get(call)
-            while function is not None and not isinstance(function, ast.FunctionDef):
-                function = ctx.tree.parents.get(function)
-            if function is not None:
-                functions[id(function)] = function
-        for function in functions.values():
-            assert isinstance(function, ast.FunctionDef)
-            edit = append_parameter(ctx, function, "dtype", "dtype=None")
-            if edit is not None:
-                edits.append(edit)
-        return edits
-
-    @staticmethod
-    def _initializer_call(ctx: Context, call: ast.Call, module: str) -> str | None:
-        assert isinstance(call.func, ast.Attribute)
-        cls_name, form, default = kb.KERAS1_INITIALIZERS[call.func.attr]
-        if len(call.args) not in (1, 2, 3) or any(isinstance(a, ast.Starred) for a in call.args):
-            return None
-        shape = ctx.code(call.args[0])
-        scale = ctx.code(call.args[1]) if len(call.args) > 1 else None
-        for keyword in call.keywords:
-            if keyword.arg == "scale" and scale is None:
-                scale = ctx.code(keyword.value)
-            elif keyword.arg not in ("name", "dim_ordering"):
-                return None
-        scale = scale or default
-        if scale is not None and not re.fullmatch(r"[\w.]+", scale):
-            scale = f"({scale})"
-        arguments = form.format(scale, scale) if form else ""
-        return f"{module}.{cls_name}({arguments})({shape})"
-
-    @classmethod
-    def _iterator_next(cls, ctx: Context, call: ast.Call) -> Iterator[Diagnostic]:
-        """``datagen.flow(x, y).next()``: Keras 2's iterators had a ``next()`` method, Keras 3's
-        (and Python 3's) spell it ``next(iterator)``."""
-        if call.args or call.keywords:
-            return
-        assert isinstance(call.func, ast.Attribute)
-        receiver = call.func.value
-        made = ctx.inference.origin(receiver) if isinstance(receiver, ast.Name) else receiver
-        if not (
-            isinstance(made, ast.Call)
-            and isinstance(made.func, ast.Attribute)
-            and made.func.attr in kb.ITERATOR_FACTORIES
-        ):
-            return
-        generator = made.func.value
-        if isinstance(generator, ast.Name):
-            generator = ctx.inference.origin(generator) or generator
-        if not isinstance(generator, ast.Call):
-            return
-        qualname = ctx.inference.qualified_name(generator.func) or ""
-        if (
-            not qualname.endswith("." + kb.ITERATOR_SOURCE)
-            or kb.api.split_spelling(qualname) is None
-        ):
-            return
-        edit = ctx.replace(call, f"next({ctx.code(receiver)})")
-        yield ctx.diagnostic(
-            cls,
-            call,
-            f"`.{kb.ITERATOR_NEXT}()` of an `{kb.ITERATOR_SOURCE}` iterator is gone in Keras 3: "
-            "use `next(iterator)`",
-            fix(Applicability.SAFE, "Use `next(…)`", edit),
-        )
 
     @staticmethod
     def _spelled_here(func: ast.expr, missing: str) -> bool:
@@ -457,40 +331,3 @@ class RemovedApi(Rule):
                 return True
             node = node.value
         return False
-
-    @classmethod
-    def _dim_ordering(
-        cls, ctx: Context, call: ast.Call, family: str, path: str
-    ) -> Iterator[Diagnostic]:
-        """``K.image_dim_ordering() == "th"`` -> ``K.image_data_format() == "channels_first"``;
-        ``K.set_image_dim_ordering("tf")`` -> ``K.set_image_data_format("channels_last")``."""
-        new = kb.DIM_ORDERING_FUNCTIONS[path]
-        message = f"`{path}` was removed in Keras 3: use `backend.{new}`"
-        func = call.func
-        literal: ast.expr | None = None
-        if path.endswith("set_image_dim_ordering"):
-            if len(call.args) == 1 and not call.keywords:
-                literal = call.args[0]
-        else:
-            compare = ctx.tree.parents.get(call)
-            if isinstance(compare, ast.Compare) and len(compare.ops) == 1:
-                other = compare.comparators[0] if compare.left is call else compare.left
-                literal = other
-        value = literal.value if isinstance(literal, ast.Constant) else None
-        if (
-            not isinstance(func, ast.Attribute)
-            or literal is None
-            or value not in kb.DIM_ORDERING
-            or call.args
-            and literal is not call.args[0]
-        ):
-            yield ctx.diagnostic(cls, call, message + ' (and `"channels_first"`/`"channels_last"`)')
-            return
-        converted = kb.DIM_ORDERING[value]
-        edits = (ctx.rename(func, new), ctx.replace(literal, ctx.string_literal(converted)))
-        yield ctx.diagnostic(
-            cls,
-            call,
-            message,
-            fix(Applicability.SAFE, f'Use `{new}` and "{converted}"', *edits),
-        )
