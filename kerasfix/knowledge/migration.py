@@ -231,6 +231,14 @@ KERAS1_MERGE_MODES: dict[str, tuple[str, str, str]] = {
     "cos": ("dot", "axes", "normalize=True"),
 }
 
+# Keras 2's CuDNN layers are the plain layers, which pick cuDNN themselves: every CuDNNLSTM
+# argument means the same to LSTM (tanh/sigmoid, unit_forget_bias), CuDNNGRU is GRU with
+# reset_after=True (Keras 3's default).
+SAME_LAYERS: dict[str, str] = {
+    "layers.CuDNNLSTM": "layers.LSTM",
+    "layers.CuDNNGRU": "layers.GRU",
+}
+
 # What to use instead of names Keras 3 lacks (which names those are: kb.api, generated).
 REMOVED_APIS: dict[str, str] = {
     "initializations": (

@@ -281,8 +281,23 @@ class RemovedApi(Rule):
             cls,
             node,
             message,
-            fix(Applicability.SAFE, "Import each name from where Keras 3 has it", edit),
+            fix(
+                cls._applicability(ctx, node, module),
+                "Import each name from where Keras 3 has it",
+                edit,
+            ),
         )
+
+    @staticmethod
+    def _applicability(ctx: Context, node: ast.ImportFrom, module: str) -> Applicability:
+        """A CuDNN layer is the plain layer with the same weights, laid out otherwise: where
+        the module loads saved weights, the rename may not read them."""
+        prefix = f"{module}." if module else ""
+        if any(f"{prefix}{a.name}" in kb.SAME_LAYERS for a in node.names) and (
+            ctx.method_calls("load_weights") or "load_model" in ctx.text
+        ):
+            return Applicability.UNSAFE
+        return Applicability.SAFE
 
     @staticmethod
     def _target(family: str, path: str, alias: ast.alias) -> tuple[str, str] | None:
@@ -290,7 +305,7 @@ class RemovedApi(Rule):
         how to spell the imported name (``Adam as adam`` keeps the name the module uses)."""
         name = path.rsplit(".", 1)[-1]
         bound = alias.asname or alias.name
-        moved = kb.api.moved(path)
+        moved = kb.api.moved(path) or kb.SAME_LAYERS.get(path)
         if moved is not None:
             parent, _, leaf = moved.rpartition(".")
             spelled = leaf if leaf == bound else f"{leaf} as {bound}"
