@@ -239,6 +239,9 @@ SAME_LAYERS: dict[str, str] = {
     "layers.CuDNNGRU": "layers.GRU",
 }
 
+# The callback that saves the model (or its weights) during training.
+CHECKPOINT_CALLBACK = "callbacks.ModelCheckpoint"
+
 # What to use instead of names Keras 3 lacks (which names those are: kb.api, generated).
 REMOVED_APIS: dict[str, str] = {
     "initializations": (

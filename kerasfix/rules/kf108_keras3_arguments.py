@@ -81,7 +81,7 @@ class Keras3Arguments(Rule):
             LayerKeyword(("batch_input_shape",)),
             ApiCall(kb.REQUIRED_NOW_LAYERS),
             MethodCall(_SAVING),
-            ApiCall(("load_model",)),
+            ApiCall(("load_model", kb.CHECKPOINT_CALLBACK.rsplit(".", 1)[1])),
         ),
     )
 
@@ -94,9 +94,12 @@ class Keras3Arguments(Rule):
             if found and name[:1].isupper()
         }
         loaded: dict[str, list[ast.Call]] = {}  # literal file name -> the calls that load it
+        checkpoints: list[ast.Call] = []
         for call, path in ctx.inference.keras_calls(layer_names | {"load_model"}):
             namespace, _, leaf = path.rpartition(".")
-            if namespace == "layers":
+            if path == kb.CHECKPOINT_CALLBACK:
+                checkpoints.append(call)
+            elif namespace == "layers":
                 yield from cls._layer(ctx, call, leaf)
             elif leaf == "load_model" and call.args:
                 name = string(call.args[0])
@@ -112,6 +115,10 @@ class Keras3Arguments(Rule):
             if ctx.inference.receiver(call.func.value, call.func.attr).kind == "other":
                 continue
             diagnostic = cls._save(ctx, call, loaded, saved)
+            if diagnostic is not None:
+                yield diagnostic
+        for call in checkpoints:
+            diagnostic = cls._checkpoint(ctx, call, loaded, saved)
             if diagnostic is not None:
                 yield diagnostic
         for name, calls in loaded.items():
@@ -189,6 +196,46 @@ class Keras3Arguments(Rule):
         )
 
     # -- saving -------------------------------------------------------------------------
+
+    @classmethod
+    def _checkpoint(
+        cls, ctx: Context, call: ast.Call, loaded: dict[str, list[ast.Call]], saved: set[str]
+    ) -> Diagnostic | None:
+        """``ModelCheckpoint("weights.best.hdf5", …)``: Keras 3 writes a checkpoint only to
+        ``*.weights.h5`` (``save_weights_only=True``) or ``*.keras`` / ``*.h5``."""
+        by_name = keyword_arg(call, "filepath")
+        target = call.args[0] if call.args else by_name.value if by_name else None
+        name = string(target) if target is not None else None
+        weights_only = keyword_arg(call, "save_weights_only")
+        if target is None or name is None or has_star(call):
+            return None
+        flag = weights_only.value if weights_only is not None else None
+        if weights_only is not None and not isinstance(flag, ast.Constant):
+            return None  # not known which format
+        only = bool(flag.value) if isinstance(flag, ast.Constant) else False
+        stem = name.rsplit(".", 1)[0] if "." in name.rsplit("/", 1)[-1] else name
+        if only:
+            if name.endswith(_WEIGHTS_SUFFIX):
+                return None
+            new = stem + _WEIGHTS_SUFFIX
+            message = (
+                f'`ModelCheckpoint("{name}", save_weights_only=True)`: Keras 3 writes weights '
+                "only to `*.weights.h5`"
+            )
+        else:
+            if name.endswith((".keras", ".h5")):
+                return None
+            new = stem + (".h5" if name.endswith(".hdf5") else ".keras")
+            message = (
+                f'`ModelCheckpoint("{name}")`: Keras 3 saves models only to `*.keras` or `*.h5`'
+            )
+        saved.add(name)
+        edits: list[Edit] = [ctx.replace(target, ctx.string_literal(new))]
+        for load in loaded.get(name, ()):
+            edits.append(ctx.replace(load.args[0], ctx.string_literal(new)))
+        return ctx.diagnostic(
+            cls, call, message, fix(Applicability.UNSAFE, f'Write (and read) "{new}"', *edits)
+        )
 
     @classmethod
     def _save(
