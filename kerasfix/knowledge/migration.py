@@ -136,6 +136,17 @@ def inside_package(path: str, family: str) -> bool:
 # Keras 1 keyword arguments of layers: generated (kb.api.legacy_keywords, from Keras 2's
 # legacy/interfaces.py). Only fit's are here.
 KERAS1_FIT_KEYWORDS: dict[str, str] = {"nb_epoch": "epochs"}
+# Sequence layers whose Keras 1 input_dim= (and input_length=) Keras 2 read as
+# input_shape=(input_length, input_dim) (its recurrent and conv1d preprocessors).
+KERAS1_SEQUENCE_LAYERS: frozenset[str] = frozenset(
+    {"LSTM", "GRU", "SimpleRNN", "Conv1D", "Convolution1D", "LocallyConnected1D"}
+)
+# Layer arguments Keras 2 dropped, with the value that meant what the layer does now (None:
+# no value does; report only). Embedding's dropout= was a real dropout Keras 2 took away.
+KERAS1_DROPPED_LAYER_KEYWORDS: dict[str, dict[str, object]] = {
+    "BatchNormalization": {"mode": 0},
+    "Embedding": {"dropout": None},
+}
 # Keras 1 training flags that only chose what was printed: dropped.
 KERAS1_FIT_DROPPED: frozenset[str] = frozenset({"show_accuracy"})
 DIM_ORDERING: dict[str, str] = {"th": "channels_first", "tf": "channels_last"}

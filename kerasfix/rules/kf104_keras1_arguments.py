@@ -21,7 +21,13 @@ from kerasfix.rules.base import (
     string,
 )
 
-_LAYER_KEYWORDS = frozenset(kb.LEGACY_KEYWORD_CLASSES)
+_LAYER_KEYWORDS = frozenset(
+    {
+        *kb.LEGACY_KEYWORD_CLASSES,
+        "input_dim",
+        *(k for keywords in kb.KERAS1_DROPPED_LAYER_KEYWORDS.values() for k in keywords),
+    }
+)
 _FIT_KEYWORDS = frozenset({*kb.KERAS1_FIT_KEYWORDS, *kb.KERAS1_FIT_DROPPED, "samples_per_epoch"})
 
 
@@ -139,9 +145,68 @@ class Keras1Arguments(Rule):
         )
 
     @classmethod
+    def _sequence_input(cls, ctx: Context, call: ast.Call, layer: str) -> Iterator[Diagnostic]:
+        """``LSTM(32, input_dim=8, input_length=10)``: Keras 2 read it as
+        ``input_shape=(10, 8)``; Keras 3 rejects ``input_length`` and takes ``input_dim`` as a
+        one-dimensional shape."""
+        dim = keyword_arg(call, "input_dim")
+        length = keyword_arg(call, "input_length")
+        assert dim is not None
+        message = (
+            f"`{layer}(input_dim=…{', input_length=…' if length else ''})` is Keras 1: "
+            "a sequence layer's input is `input_shape=(timesteps, features)`"
+        )
+        arguments = ctx.arguments(call)
+        if keyword_arg(call, "input_shape") is not None or arguments is None:
+            yield ctx.diagnostic(cls, dim, message)
+            return
+        steps = ctx.code(length.value) if length is not None else "None"
+        edits = [ctx.replace(dim, f"input_shape=({steps}, {ctx.code(dim.value)})")]
+        if length is not None:
+            kept = [i for i, item in enumerate(arguments.items) if item[0] is not length]
+            edits += argument_deletions(ctx.text, arguments, kept)
+        yield ctx.diagnostic(
+            cls,
+            dim,
+            message,
+            fix(Applicability.SAFE, f"Use input_shape=({steps}, …)", *edits),
+        )
+
+    @classmethod
+    def _dropped_layer_keyword(
+        cls, ctx: Context, call: ast.Call, keyword: ast.keyword, layer: str
+    ) -> Diagnostic:
+        """``BatchNormalization(mode=0)``: an argument Keras 2 dropped; removed where the value
+        given is the one Keras 2 kept (mode 0 is what every BatchNormalization does)."""
+        kept_value = kb.KERAS1_DROPPED_LAYER_KEYWORDS[layer][keyword.arg or ""]
+        message = f"`{layer}({keyword.arg}=…)` is Keras 1 and gone since Keras 2"
+        value = keyword.value
+        same = (
+            isinstance(value, ast.Constant) and kept_value is not None and value.value == kept_value
+        )
+        arguments = ctx.arguments(call)
+        if not same or arguments is None:
+            return ctx.diagnostic(
+                cls, keyword, message + ": Keras 3 has no such option (rewrite by hand)"
+            )
+        kept = [i for i, item in enumerate(arguments.items) if item[0] is not keyword]
+        edits = argument_deletions(ctx.text, arguments, kept)
+        return ctx.diagnostic(
+            cls,
+            keyword,
+            message + f": {keyword.arg}={kept_value!r} is what it always does now",
+            fix(Applicability.SAFE, f"Remove `{keyword.arg}=`", *edits),
+        )
+
+    @classmethod
     def _layer(cls, ctx: Context, call: ast.Call, layer: str) -> Iterator[Diagnostic]:
         renames = kb.api.legacy_keywords(layer)
         present = {k.arg for k in call.keywords if k.arg is not None}
+        if layer in kb.KERAS1_SEQUENCE_LAYERS and "input_dim" in present:
+            yield from cls._sequence_input(ctx, call, layer)
+        for a in call.keywords:
+            if a.arg in kb.KERAS1_DROPPED_LAYER_KEYWORDS.get(layer, {}):
+                yield cls._dropped_layer_keyword(ctx, call, a, layer)
         for a in call.keywords:
             old = a.arg
             if old is None or old not in renames:
