@@ -27,6 +27,17 @@ OPTIMIZERS: frozenset[str] = frozenset(
 # Where the optimizers live: Keras 3's namespace (where `decay=` is rejected)
 # and tf-keras's frozen Keras 2 copy of them.
 OPTIMIZER_NAMESPACE = "optimizers"
+# Words of code that reads or sets an optimizer's rate after it is made (which a schedule
+# in its place would break).
+LEARNING_RATE_READERS: tuple[str, ...] = (
+    "ReduceLROnPlateau",
+    "LearningRateScheduler",
+    "set_value",
+    "get_value",
+    ".lr",
+    ".learning_rate",
+    "Callback",
+)
 LEGACY_OPTIMIZER_NAMESPACE = "optimizers.legacy"
 
 # The removed generator methods, with the positional parameters of their

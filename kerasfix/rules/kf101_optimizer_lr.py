@@ -49,9 +49,10 @@ class OptimizerLr(Rule):
         are touched, never other libraries' (`torch.optim.SGD(params, lr=...)`,
         optax) or unknown callables. `decay=0` is dropped (safe: no decay);
         another `decay` becomes an `InverseTimeDecay` schedule, which computes
-        the old rates but is unsafe: code that reads or sets
-        `optimizer.learning_rate` later (`ReduceLROnPlateau`, `K.set_value`)
-        does not work with a schedule.
+        the old rates (safe), except where the module reads or sets the rate
+        elsewhere (`ReduceLROnPlateau`, `LearningRateScheduler`, `K.set_value`,
+        `.lr`, `.learning_rate`, a `Callback` class of its own): those do not
+        work with a schedule, and the fix is unsafe there.
     """
 
     code = "KF101"
@@ -62,8 +63,9 @@ class OptimizerLr(Rule):
         "2.11), `Adam(decay=…)` (ValueError in Keras 3)"
     )
     fix_summary = (
-        "safe: `learning_rate=`; `decay=0` removed; other `decay=d` unsafe: "
-        "`learning_rate=InverseTimeDecay(rate, decay_steps=1, decay_rate=d)`"
+        "safe: `learning_rate=`; `decay=0` removed; other `decay=d`: "
+        "`learning_rate=InverseTimeDecay(rate, decay_steps=1, decay_rate=d)`, unsafe where "
+        "the module reads or sets the rate elsewhere"
     )
     looks_at = (KERAS, Keyword(("decay", "lr")), ApiCall(tuple(sorted(kb.OPTIMIZERS))))
 
@@ -92,6 +94,17 @@ class OptimizerLr(Rule):
             yield ctx.diagnostic(
                 cls, lr, message, fix(Applicability.SAFE, "Rename `lr` to `learning_rate`", edit)
             )
+
+    @staticmethod
+    def _schedule_safety(ctx: Context, call: ast.Call) -> Applicability:
+        """A schedule computes the old rates; it breaks only code that reads or sets the
+        optimizer's rate later. Safe when the module, outside the optimizer's call, never
+        names the rate or what changes it (a callback class, ``set_value`` …)."""
+        start, end = ctx.span(call)
+        outside = ctx.text[:start] + ctx.text[end:]
+        if any(word in outside for word in kb.LEARNING_RATE_READERS):
+            return Applicability.UNSAFE
+        return Applicability.SAFE
 
     @classmethod
     def _decay(cls, ctx: Context, call: ast.Call, leaf: str) -> Iterator[Diagnostic]:
@@ -135,7 +148,7 @@ class OptimizerLr(Rule):
             decay,
             message,
             fix(
-                Applicability.UNSAFE,
+                cls._schedule_safety(ctx, call),
                 "Use an `InverseTimeDecay` schedule as the learning rate",
                 ctx.replace(rate.value, new_rate),
                 *drop,

@@ -148,6 +148,8 @@ class RemovedModule(Rule):
     ) -> Iterator[Diagnostic]:
         """``from tensorflow.python.keras.layers import Dense``: TensorFlow's frozen Keras 2
         copy, whose objects crash inside a Keras 3 ``fit``; the public namespace has them."""
+        if kb.inside_package(ctx.path, "tensorflow"):
+            return  # TensorFlow's own code
         new_module = f"{new_family}.{rest}" if rest else new_family
         missing = [
             a.name

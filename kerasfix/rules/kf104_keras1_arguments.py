@@ -69,8 +69,9 @@ class Keras1Arguments(Rule):
     name = "keras1-arguments"
     summary = "Keras 1 argument names (nb_epoch, output_dim, init, border_mode, input= …)"
     finds = (
-        "`nb_epoch`, `output_dim`, `init`, `border_mode`, `subsample`, `W_regularizer`, "
-        "`dim_ordering`, `Convolution2D(32, 3, 3)`"
+        "`nb_epoch`, `output_dim`, `init`, `border_mode`, `Dropout(p=)`, `Model(input=)`, "
+        "`LSTM(input_dim=, input_length=)`, `dim_ordering`, `Convolution2D(32, 3, 3)`, "
+        "`show_accuracy`"
     )
     fix_summary = "safe renames; `samples_per_epoch` reported only"
     looks_at = (

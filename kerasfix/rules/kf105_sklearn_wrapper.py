@@ -14,7 +14,10 @@ class SklearnWrapper(Rule):
     What it does
         Finds imports of `KerasClassifier`/`KerasRegressor` from
         `keras.wrappers.scikit_learn` (or `tf.keras.…`) and their `build_fn=`
-        argument, and rewrites them to `scikeras.wrappers` and `model=`.
+        argument, and rewrites them to `scikeras.wrappers` and `model=`. The
+        build function's own arguments, given to the wrapper or tuned by a
+        `GridSearchCV`/`RandomizedSearchCV` over it, become `model__<name>`
+        (scikeras passes the function only those), in the call and in the grid.
 
     Why is this bad?
         The module was removed from TensorFlow 2.12 / Keras 3
@@ -29,17 +32,18 @@ class SklearnWrapper(Rule):
         clf = KerasClassifier(model=create_model, epochs=10)
 
     Fix safety
-        Unsafe: it adds a dependency (`pip install scikeras`) and scikeras routes
-        parameters differently (arguments of the build function are passed as
-        `model__name=`); see the scikeras migration guide:
-        https://adriangb.com/scikeras/stable/migration.html
+        Unsafe: it adds a dependency (`pip install scikeras`), and a search's
+        `best_params_` keys read `model__name` afterwards. The routing is left
+        out when a grid is not a literal `dict(…)`/`{…}` or the build function
+        also takes `epochs`/`batch_size` (Keras 2 passed those to both). See the
+        scikeras migration guide: https://adriangb.com/scikeras/stable/migration.html
     """
 
     code = "KF105"
     name = "sklearn-wrapper"
     summary = "`keras.wrappers.scikit_learn` was removed: use scikeras"
     finds = "`keras.wrappers.scikit_learn`, `build_fn=`"
-    fix_summary = "unsafe: `scikeras.wrappers`, `model=`"
+    fix_summary = "unsafe: `scikeras.wrappers`, `model=`, build-function arguments as `model__…`"
     looks_at = (KERAS, Mention(("scikit_learn",)))
 
     @classmethod

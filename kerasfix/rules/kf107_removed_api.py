@@ -64,8 +64,8 @@ class RemovedApi(Rule):
     name = "removed-api"
     summary = "a name Keras 1/2 had and Keras 3 lacks (or no Keras had)"
     finds = (
-        "`keras.initializations`, `from keras.models import Input`, `ImageDataGenerator`, "
-        "`K.image_dim_ordering`, `CuDNNLSTM`, `multi_gpu_model`, `tf.keras.layser` …"
+        "`from keras.models import Input`, `ImageDataGenerator`, `Tokenizer`, `K.sum` on "
+        "`keras.backend`, `CuDNNLSTM`, `multi_gpu_model`, `tf.keras.layser` …"
     )
     fix_summary = "safe where Keras 3 has the same object elsewhere; else reported"
     looks_at = (KERAS, KERAS_NAMES)
@@ -332,8 +332,21 @@ class RemovedApi(Rule):
         if missing != path and not cls._spelled_here(call.func, missing):
             return  # a missing module bound by an import is reported at the import
         message = cls._message(family, missing, path)
-        if message:
-            yield ctx.diagnostic(cls, call, message)
+        if not message:
+            return
+        moved = kb.api.moved(missing)
+        func = call.func
+        if (
+            moved is not None
+            and missing == path
+            and isinstance(func, ast.Attribute)
+            and moved.rpartition(".")[0] == path.rpartition(".")[0]
+        ):  # keras.optimizers.rmsprop(…): the same object by its Keras 3 name
+            leaf = moved.rpartition(".")[2]
+            edit = ctx.rename(func, leaf)
+            yield ctx.diagnostic(cls, call, message, fix(Applicability.SAFE, f"Use `{leaf}`", edit))
+            return
+        yield ctx.diagnostic(cls, call, message)
 
     @staticmethod
     def _spelled_here(func: ast.expr, missing: str) -> bool:
