@@ -9,6 +9,7 @@ answers a superset of what the analysis flags: anything it cannot read simply
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
@@ -263,21 +264,108 @@ _WORD = re.compile(r"\w+")
 _NAMESPACES = frozenset(m.rpartition(".")[0] for m in kb.REMOVED_MODULES)
 
 
-_KERAS_QUALIFIED = re.compile(
-    r"(?<![\w.])(?:\w+\.)*keras(?:[\s\\]*\.[\s\\]*[A-Za-z_]|[\s\\]+import\b)"
+_FROM_IMPORT = re.compile(
+    r"(?:^|;)[ \t]*from[ \t\\]+([\w. \t\\]+?)[ \t\\]+import[ \t\\]*"
+    r"(\((?:[^)#]|#[^\n]*)*\)|(?:[^\r\n;#\\]|\\\r?\n)*)",
+    re.MULTILINE,
 )
+_PLAIN_IMPORT = re.compile(r"(?:^|;)[ \t]*import[ \t\\]+([\w. \t,\\]+)", re.MULTILINE)
+_BLANKS = re.compile(r"[\s\\]+")
+
+
+def _keras_import_lines(text: str) -> Iterator[int]:
+    """The starts of the lines that spell `keras` or `tensorflow` (an import of either is on
+    one; the rest of the text is not searched)."""
+    seen: set[int] = set()
+    for word in ("keras", "tensorflow"):
+        start = text.find(word)
+        while start >= 0:
+            line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+            if line_start not in seen:
+                seen.add(line_start)
+                yield line_start
+            line_end = text.find("\n", start)
+            if line_end < 0:
+                break
+            start = text.find(word, line_end)
+
+
+def _import_bindings(text: str) -> Iterator[tuple[str, str]]:
+    """(bound name, qualified name) for each absolute import of Keras or TensorFlow that the
+    text's import lines make (``from keras import backend as K`` -> ("K", "keras.backend"))."""
+    for line_start in _keras_import_lines(text):
+        line_end = text.find("\n", line_start)
+        line = text[line_start : line_end if line_end >= 0 else len(text)]
+        if "import" not in line:
+            continue
+        if ";" in line:
+            yield from _bindings(_FROM_IMPORT.finditer(line), _PLAIN_IMPORT.finditer(line))
+            continue
+        yield from _bindings(
+            filter(None, [_FROM_IMPORT.match(text, line_start)]),
+            filter(None, [_PLAIN_IMPORT.match(text, line_start)]),
+        )
+
+
+def _bindings(
+    froms: Iterable[re.Match[str]], plains: Iterable[re.Match[str]]
+) -> Iterator[tuple[str, str]]:
+    for match in froms:
+        module = _BLANKS.sub("", match.group(1))
+        if module.startswith("."):
+            continue
+        names = re.sub(r"#[^\n]*", "", match.group(2)).strip("()")
+        for item in names.split(","):
+            parts = item.split()
+            if not parts or parts[0] == "*":
+                continue
+            bound = parts[2] if len(parts) == 3 and parts[1] == "as" else parts[0]
+            yield bound, f"{module}.{parts[0]}"
+    for match in plains:
+        for item in match.group(1).split(","):
+            parts = item.split()
+            if not parts:
+                continue
+            qualified = _BLANKS.sub("", parts[0])
+            if len(parts) == 3 and parts[1] == "as":
+                yield parts[2], qualified
+            else:
+                yield qualified.split(".", 1)[0], qualified.split(".", 1)[0]
 
 
 def mentions_keras_names(text: str, file: str = "") -> bool:
-    """Some name qualified by a Keras 3 spelling (`keras.layers`, `tf.keras.backend`,
-    `from keras import …`), outside Keras's own code: what KF107 reads."""
-    for match in _KERAS_QUALIFIED.finditer(text):
-        spelled = match.group(0)
-        if spelled.startswith(("tf_keras", "tensorflow.python.", "tensorflow.compat.v1.")):
-            continue
-        if not (kb.inside_package(file, "keras") or kb.inside_package(file, "tensorflow")):
+    """A Keras name Keras 3 lacks, or may lack, spelled through the module's imports: imported
+    (``from keras.models import Input``) or read from an imported name (``K.sum``,
+    ``tf.keras.layser.Dense``), outside Keras's own code. A superset of what KF107 reports:
+    it reads the same imports, and only attribute chains rooted at an imported name."""
+    if kb.inside_package(file, "keras") or kb.inside_package(file, "tensorflow"):
+        return False
+    roots: dict[str, str] = {}
+    for bound, qualified in _import_bindings(text):
+        if _may_be_reported(qualified):
+            return True
+        if qualified == "tensorflow" or qualified.startswith(("tensorflow.", "keras")):
+            roots[bound] = qualified
+    if not roots:
+        return False
+    pattern = "|".join(re.escape(bound) for bound in sorted(roots, key=len, reverse=True))
+    for match in re.finditer(rf"(?<![\w.])({pattern})((?:\s*\.\s*\w+)+)", text):
+        chain = _BLANKS.sub("", match.group(2))
+        if _may_be_reported(roots[match.group(1)] + chain):
             return True
     return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _may_be_reported(qualified: str) -> bool:
+    """Keras 3 lacks the name, and KF107 may say so: Keras 1/2 had it, or it is a namespace
+    no Keras had (``layser.Dense``); not a last name it cannot know (``keras.io`` in a
+    link, a name newer than the tables)."""
+    split = kb.api.split_spelling(qualified)
+    if split is None:
+        return False
+    missing = kb.api.first_missing(split[1], split[0])
+    return missing is not None and (kb.api.legacy(missing) is not None or missing != split[1])
 
 
 def mentions_removed_module(text: str, file: str) -> bool:

@@ -133,20 +133,26 @@ class Keyword(Site):
 @dataclass(frozen=True)
 class LayerKeyword(Site):
     """``Layer(…, <name>=…)``: one of ``names`` given to a call of a
-    capitalised name that may be a Keras class, one that Keras 2 renamed on it
-    (``kb.LEGACY_KEYWORD_CLASSES``; any class for a name not listed there)."""
+    capitalised name that may be a Keras class, one the keyword is read on
+    (``kb.KEYWORD_CLASSES``; any class for a name not listed there)."""
 
     names: tuple[str, ...]
     cost: ClassVar[int] = 1
 
     def in_text(self, text: str, path: str) -> bool:
-        return Keyword(self.names).in_text(text, path)
+        for name in self.names:
+            if name in text and _keyword(name)(text, path):
+                only = kb.KEYWORD_CLASSES.get(name)
+                # the class is spelled somewhere (its import, at least)
+                if only is None or any(cls in text for cls in only):
+                    return True
+        return False
 
     def in_facts(self, facts: QuickFacts) -> bool:
         for keyword, leaf, root in facts.class_keyword_sites:
             if keyword not in self.names or not facts.root_may_reach_keras(root):
                 continue
-            only = kb.LEGACY_KEYWORD_CLASSES.get(keyword)
+            only = kb.KEYWORD_CLASSES.get(keyword)
             if only is None or _may_be(leaf, root, only, facts):
                 return True
         return False
@@ -331,6 +337,57 @@ class _KerasNames(_Special):
         )
 
 
+_SAVING_METHODS = ("save_weights", "save")
+_FILE_CALLS = ("load_model", "ModelCheckpoint")
+_LITERAL_FILE = re.compile(
+    r"(?:\.[\s\\]*(?:save_weights|save)|load_model|ModelCheckpoint)[\s\\]*\([\s\\]*"
+    r"(?:[rRuUbBfF]{0,2}([\"'])([^\"'\r\n]*)|filepath\b)|save_format"
+)
+# names Keras 3 writes and reads as they are: nothing to say of those
+_KERAS3_FILE_NAMES = (".keras", ".weights.h5")
+_POOL_DEFAULT = re.compile(
+    "(?:" + "|".join(kb.REQUIRED_NOW_LAYERS) + r")[\s\\]*\([\s\\]*(?:\)|(?!pool_size)\w+[\s\\]*=)"
+)
+
+
+class _LiteralFile(_Special):
+    cost = 1
+
+    def in_text(self, text: str, path: str) -> bool:
+        for match in _LITERAL_FILE.finditer(text):
+            name = match.group(2)
+            if name is None or not name.endswith(_KERAS3_FILE_NAMES):
+                return True
+        return False
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return (
+            MethodCall(_SAVING_METHODS).in_facts(facts)
+            or "save_format" in facts.keywords
+            or facts.may_call_keras(frozenset(_FILE_CALLS))
+        )
+
+
+class _DefaultPool(_Special):
+    cost = 1
+
+    def in_text(self, text: str, path: str) -> bool:
+        return "Pool" in text and _POOL_DEFAULT.search(text) is not None
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return facts.may_call_keras(frozenset(kb.REQUIRED_NOW_LAYERS))
+
+
+class _OutsideKeras(_Special):
+    cost = 0
+
+    def in_text(self, text: str, path: str) -> bool:
+        return not (kb.inside_package(path, "keras") or kb.inside_package(path, "tensorflow"))
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return self.in_text("", facts.path)
+
+
 # the word "keras" somewhere in the text (every Keras file spells it)
 KERAS = Mention(kb.KERAS_MARKERS, parsed=False)
 # the module builds or loads models (Sequential, Model, load_model, applications…),
@@ -348,6 +405,13 @@ CONV_KERNEL_POSITIONALS: Site = _ConvKernelPositionals("CONV_KERNEL_POSITIONALS"
 REMOVED_MODULE_IMPORT: Site = _RemovedModuleImport("REMOVED_MODULE_IMPORT")
 # a name qualified by a Keras 3 spelling: `keras.layers…`, `tf.keras.backend…`, `from keras import`
 KERAS_NAMES: Site = _KerasNames("KERAS_NAMES")
+# a file outside Keras's and TensorFlow's own code (which keep their own old APIs)
+OUTSIDE_KERAS: Site = _OutsideKeras("OUTSIDE_KERAS")
+# `.save("…")`, `.save_weights("…")`, `load_model("…")`, `ModelCheckpoint("…")`: a file
+# named by a literal; or `save_format=`
+LITERAL_FILE: Site = _LiteralFile("LITERAL_FILE")
+# `AveragePooling2D()` (a layer whose Keras 2 default Keras 3 requires) without the argument
+DEFAULT_POOL: Site = _DefaultPool("DEFAULT_POOL")
 # an import that can lead to Keras 3 (not only to tf_keras or tf.python.keras)
 KERAS3_IMPORT: Site = _Keras3Import("KERAS3_IMPORT")
 

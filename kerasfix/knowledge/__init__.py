@@ -439,6 +439,17 @@ from kerasfix.knowledge.api_index import (  # noqa: E402
 )
 from kerasfix.knowledge.migration import *  # noqa: E402, F403  (one namespace: kb.X)
 
+# Layer keywords -> the classes a rule reads them on (triage looks no further).
+KEYWORD_CLASSES: dict[str, frozenset[str]] = {
+    **LEGACY_KEYWORD_CLASSES,
+    "input_dim": KERAS1_SEQUENCE_LAYERS,  # noqa: F405
+    **{
+        keyword: frozenset(c for c, kws in KERAS1_DROPPED_LAYER_KEYWORDS.items() if keyword in kws)  # noqa: F405
+        for keywords in KERAS1_DROPPED_LAYER_KEYWORDS.values()  # noqa: F405
+        for keyword in keywords
+    },
+}
+
 
 def __getattr__(name: str) -> object:
     """The generated tables, loaded when first asked for (most files never

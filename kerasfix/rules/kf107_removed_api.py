@@ -81,8 +81,19 @@ class RemovedApi(Rule):
                     yield from cls._import_from(ctx, node, handled)
             else:
                 yield from cls._import(ctx, node, handled)
+        imported = {
+            alias.asname or alias.name.split(".", 1)[0]
+            for node in ctx.tree.imports
+            for alias in node.names
+        }
         for calls in ctx.tree.calls_by_attr.values():
             for call in calls:
+                root = call.func
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                # a chain from an imported name (what the text triage reads, too)
+                if not isinstance(root, ast.Name) or root.id not in imported:
+                    continue
                 func = call.func
                 if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
                     if func.value.id in handled:

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from kerasfix import knowledge as kb
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.rules.base import (
+    DEFAULT_POOL,
     KERAS,
+    LITERAL_FILE,
+    OUTSIDE_KERAS,
     AnyOf,
-    ApiCall,
     Context,
     LayerKeyword,
-    MethodCall,
     Rule,
     append_argument,
     fix,
@@ -76,12 +77,12 @@ class Keras3Arguments(Rule):
     )
     fix_summary = "safe for batch_input_shape / pool_size; unsafe for file names"
     looks_at = (
+        OUTSIDE_KERAS,
         KERAS,
         AnyOf(
             LayerKeyword(("batch_input_shape",)),
-            ApiCall(kb.REQUIRED_NOW_LAYERS),
-            MethodCall(_SAVING),
-            ApiCall(("load_model", kb.CHECKPOINT_CALLBACK.rsplit(".", 1)[1])),
+            DEFAULT_POOL,
+            LITERAL_FILE,
         ),
     )
 
@@ -110,11 +111,14 @@ class Keras3Arguments(Rule):
             if name is not None:
                 loaded.setdefault(name, []).append(call)
         saved: set[str] = set()
+        if any(kb.inside_package(ctx.path, family) for family in ("keras", "tensorflow")):
+            return
         for call in ctx.method_calls(*_SAVING):
             assert isinstance(call.func, ast.Attribute)
-            if ctx.inference.receiver(call.func.value, call.func.attr).kind == "other":
+            kind = ctx.inference.receiver(call.func.value, call.func.attr).kind
+            if kind == "other":
                 continue
-            diagnostic = cls._save(ctx, call, loaded, saved)
+            diagnostic = cls._save(ctx, call, loaded, saved, kind)
             if diagnostic is not None:
                 yield diagnostic
         for call in checkpoints:
@@ -239,7 +243,12 @@ class Keras3Arguments(Rule):
 
     @classmethod
     def _save(
-        cls, ctx: Context, call: ast.Call, loaded: dict[str, list[ast.Call]], saved: set[str]
+        cls,
+        ctx: Context,
+        call: ast.Call,
+        loaded: dict[str, list[ast.Call]],
+        saved: set[str],
+        kind: str,
     ) -> Diagnostic | None:
         assert isinstance(call.func, ast.Attribute)
         method = call.func.attr
@@ -247,7 +256,11 @@ class Keras3Arguments(Rule):
         target = call.args[0] if call.args else by_name.value if by_name else None
         name = string(target) if target is not None else None
         save_format = keyword_arg(call, "save_format")
+        if save_format is not None and (name or "").endswith(_MODEL_SUFFIXES):
+            save_format = None  # Keras 3 only warns when the name says the format
         if save_format is not None:
+            if kind != "keras":
+                return None  # another library's save(…, save_format=…)
             return ctx.diagnostic(
                 cls,
                 save_format,

@@ -8,6 +8,7 @@ from kerasfix import knowledge as kb
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.rules.base import (
     KERAS,
+    OUTSIDE_KERAS,
     AnyOf,
     Context,
     Mention,
@@ -74,6 +75,7 @@ class Keras1Api(Rule):
     )
     fix_summary = "safe rewrites; the rest reported"
     looks_at = (
+        OUTSIDE_KERAS,
         KERAS,
         AnyOf(
             Mention((kb.KERAS1_INITIALIZERS_MODULE, *_DIM_ORDERING_LEAVES)),
