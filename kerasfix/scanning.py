@@ -348,6 +348,16 @@ def mentions_keras_names(text: str, file: str = "") -> bool:
             roots[bound] = qualified
     if not roots:
         return False
+    for _ in range(2):  # `backend = keras.backend`: a name bound to a chain from a root
+        pattern = "|".join(re.escape(bound) for bound in sorted(roots, key=len, reverse=True))
+        for match in re.finditer(
+            rf"^[ \t]*(\w+)[ \t]*=[ \t]*({pattern})((?:[ \t]*\.[ \t]*\w+)*)[ \t]*(?:#.*)?$",
+            text,
+            re.MULTILINE,
+        ):
+            roots.setdefault(
+                match.group(1), roots[match.group(2)] + _BLANKS.sub("", match.group(3))
+            )
     pattern = "|".join(re.escape(bound) for bound in sorted(roots, key=len, reverse=True))
     for match in re.finditer(rf"(?<![\w.])({pattern})((?:\s*\.\s*\w+)+)", text):
         chain = _BLANKS.sub("", match.group(2))

@@ -20,6 +20,7 @@ Whenever a step is not certain the answer is ``UNKNOWN``: precision first.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 
 from kerasfix import knowledge as kb
@@ -233,6 +234,29 @@ class ModelInference:
         """The attributes read from the name an import binds (``core.Dense``
         → ``{"Dense"}``), or None if the name is used any other way."""
         return self.bindings.attributes_used(node, bound)
+
+    def chain_aliases(self, roots: set[str]) -> set[str]:
+        """``roots`` with the names a plain ``name = root.attr…`` binds to a chain read from
+        one of them (``backend = keras.backend``), followed twice."""
+        found = set(roots)
+        pairs = self._chain_assignments
+        for _ in range(2):
+            for target, root in pairs:
+                if root in found:
+                    found.add(target)
+        return found
+
+    @functools.cached_property
+    def _chain_assignments(self) -> list[tuple[str, str]]:
+        pairs = []
+        for node in ast.walk(self.module):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+                while isinstance(value, ast.Attribute):
+                    value = value.value
+                if isinstance(target, ast.Name) and isinstance(value, ast.Name):
+                    pairs.append((target.id, value.id))
+        return pairs
 
     def parameters_of(self, expr: ast.expr) -> list[str] | None:
         """The parameter names of the plain function ``expr`` names (``create_model``), or

@@ -81,11 +81,7 @@ class RemovedApi(Rule):
                     yield from cls._import_from(ctx, node, handled)
             else:
                 yield from cls._import(ctx, node, handled)
-        imported = {
-            alias.asname or alias.name.split(".", 1)[0]
-            for node in ctx.tree.imports
-            for alias in node.names
-        }
+        imported = cls._roots(ctx)
         for calls in ctx.tree.calls_by_attr.values():
             for call in calls:
                 root = call.func
@@ -99,6 +95,17 @@ class RemovedApi(Rule):
                     if func.value.id in handled:
                         continue
                 yield from cls._call(ctx, call)
+
+    @staticmethod
+    def _roots(ctx: Context) -> set[str]:
+        """The names a chain is read from: those an import binds, and those a plain
+        ``name = root.chain`` binds to one (what the text triage follows, too)."""
+        imported = {
+            alias.asname or alias.name.split(".", 1)[0]
+            for node in ctx.tree.imports
+            for alias in node.names
+        }
+        return ctx.inference.chain_aliases(imported)
 
     # -- what a path is ---------------------------------------------------------------
 
