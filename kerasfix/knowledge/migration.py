@@ -230,8 +230,12 @@ KERAS1_INITIALIZERS: dict[str, tuple[str, str, str | None]] = {
 }
 KERAS1_INITIALIZERS_MODULE = "initializations"
 INITIALIZERS_MODULE = "initializers"
+# Keras 2's global train/test switch, gone in Keras 3 (`training=` is passed per call).
+LEARNING_PHASE = "backend.set_learning_phase"
 # What KF109 rewrites (KF107 leaves these paths to it).
-KERAS1_REWRITES: frozenset[str] = frozenset({KERAS1_INITIALIZERS_MODULE, *DIM_ORDERING_FUNCTIONS})
+KERAS1_REWRITES: frozenset[str] = frozenset(
+    {KERAS1_INITIALIZERS_MODULE, LEARNING_PHASE, *DIM_ORDERING_FUNCTIONS}
+)
 
 # Keras 2's image iterators had a `.next()` method; Keras 3's answer only to next(it).
 ITERATOR_NEXT = "next"

@@ -344,6 +344,10 @@ class RemovedApi(Rule):
         if split is None:
             return
         family, path = split
+        gone = kb.api.first_missing(path, family)
+        if gone in kb.REMOVED_MODULES and path.count(".") == gone.count(".") + 1:
+            yield from cls._through_removed_module(ctx, call, family, gone)
+            return
         missing = cls._missing(family, path)
         if missing is None:
             return
@@ -365,6 +369,29 @@ class RemovedApi(Rule):
             yield ctx.diagnostic(cls, call, message, fix(Applicability.SAFE, f"Use `{leaf}`", edit))
             return
         yield ctx.diagnostic(cls, call, message)
+
+    @classmethod
+    def _through_removed_module(
+        cls, ctx: Context, call: ast.Call, family: str, gone: str
+    ) -> Iterator[Diagnostic]:
+        """``keras.utils.np_utils.to_categorical(y)``: the module is gone (KF103 rewrites its
+        imports), its names live on one level up: ``keras.utils.to_categorical(y)``."""
+        func = call.func
+        inner = func.value if isinstance(func, ast.Attribute) else None
+        target = kb.REMOVED_MODULES[gone]
+        if not (
+            isinstance(func, ast.Attribute)
+            and isinstance(inner, ast.Attribute)
+            and inner.attr == gone.rsplit(".", 1)[-1]
+            and target == gone.rpartition(".")[0]
+            and kb.api.exists(f"{target}.{func.attr}", family)
+        ):
+            return  # reported at its import, or left to KF103
+        message = f"`{family}.{gone}` no longer exists: `{func.attr}` is in `{family}.{target}`"
+        edit = ctx.replace(inner, ctx.code(inner.value))
+        yield ctx.diagnostic(
+            cls, call, message, fix(Applicability.SAFE, f"Use `{target}.{func.attr}`", edit)
+        )
 
     @staticmethod
     def _spelled_here(func: ast.expr, missing: str) -> bool:

@@ -94,7 +94,8 @@ class Keras3Arguments(Rule):
             for name, found in calls.items()
             if found and name[:1].isupper()
         }
-        loaded: dict[str, list[ast.Call]] = {}  # literal file name -> the calls that load it
+        loaded: dict[str, list[ast.expr]] = {}  # file name -> the literals that load it
+        load_calls: dict[str, list[ast.Call]] = {}  # file name -> the load_model calls
         checkpoints: list[ast.Call] = []
         for call, path in ctx.inference.keras_calls(layer_names | {"load_model"}):
             namespace, _, leaf = path.rpartition(".")
@@ -103,13 +104,14 @@ class Keras3Arguments(Rule):
             elif namespace == "layers":
                 yield from cls._layer(ctx, call, leaf)
             elif leaf == "load_model" and call.args:
-                name = string(call.args[0])
-                if name is not None:
-                    loaded.setdefault(name, []).append(call)
+                literal = cls._literal(ctx, call.args[0])
+                if literal is not None:
+                    loaded.setdefault(string(literal) or "", []).append(literal)
+                    load_calls.setdefault(string(literal) or "", []).append(call)
         for call in ctx.method_calls("load_weights"):
-            name = string(call.args[0]) if call.args else None
-            if name is not None:
-                loaded.setdefault(name, []).append(call)
+            literal = cls._literal(ctx, call.args[0]) if call.args else None
+            if literal is not None:
+                loaded.setdefault(string(literal) or "", []).append(literal)
         saved: set[str] = set()
         if any(kb.inside_package(ctx.path, family) for family in ("keras", "tensorflow")):
             return
@@ -125,12 +127,10 @@ class Keras3Arguments(Rule):
             diagnostic = cls._checkpoint(ctx, call, loaded, saved)
             if diagnostic is not None:
                 yield diagnostic
-        for name, calls in loaded.items():
+        for name, calls in load_calls.items():
             if name in saved or name.endswith(_MODEL_SUFFIXES) or "." in name.rsplit("/", 1)[-1]:
                 continue
             for call in calls:
-                if isinstance(call.func, ast.Attribute) and call.func.attr == "load_weights":
-                    continue  # a TensorFlow checkpoint prefix: still loads in Keras 3
                 yield ctx.diagnostic(
                     cls,
                     call,
@@ -138,6 +138,14 @@ class Keras3Arguments(Rule):
                     f'use `keras.layers.TFSMLayer("{name}", call_endpoint="serving_default")`, '
                     "or save the model as `.keras`",
                 )
+
+    @staticmethod
+    def _literal(ctx: Context, expr: ast.expr) -> ast.expr | None:
+        """The string literal that names a file: ``expr`` itself, or the one a name holds
+        (``filepath = "weights.best.hdf5"``)."""
+        if isinstance(expr, ast.Name):
+            expr = ctx.inference.origin(expr) or expr
+        return expr if string(expr) is not None else None
 
     # -- layers -----------------------------------------------------------------------
 
@@ -203,12 +211,13 @@ class Keras3Arguments(Rule):
 
     @classmethod
     def _checkpoint(
-        cls, ctx: Context, call: ast.Call, loaded: dict[str, list[ast.Call]], saved: set[str]
+        cls, ctx: Context, call: ast.Call, loaded: dict[str, list[ast.expr]], saved: set[str]
     ) -> Diagnostic | None:
         """``ModelCheckpoint("weights.best.hdf5", …)``: Keras 3 writes a checkpoint only to
         ``*.weights.h5`` (``save_weights_only=True``) or ``*.keras`` / ``*.h5``."""
         by_name = keyword_arg(call, "filepath")
         target = call.args[0] if call.args else by_name.value if by_name else None
+        target = cls._literal(ctx, target) if target is not None else None
         name = string(target) if target is not None else None
         weights_only = keyword_arg(call, "save_weights_only")
         if target is None or name is None or has_star(call):
@@ -235,8 +244,8 @@ class Keras3Arguments(Rule):
             )
         saved.add(name)
         edits: list[Edit] = [ctx.replace(target, ctx.string_literal(new))]
-        for load in loaded.get(name, ()):
-            edits.append(ctx.replace(load.args[0], ctx.string_literal(new)))
+        for literal in {id(n): n for n in loaded.get(name, ()) if n is not target}.values():
+            edits.append(ctx.replace(literal, ctx.string_literal(new)))
         return ctx.diagnostic(
             cls, call, message, fix(Applicability.UNSAFE, f'Write (and read) "{new}"', *edits)
         )
@@ -246,7 +255,7 @@ class Keras3Arguments(Rule):
         cls,
         ctx: Context,
         call: ast.Call,
-        loaded: dict[str, list[ast.Call]],
+        loaded: dict[str, list[ast.expr]],
         saved: set[str],
         kind: str,
     ) -> Diagnostic | None:
@@ -254,6 +263,7 @@ class Keras3Arguments(Rule):
         method = call.func.attr
         by_name = keyword_arg(call, "filepath")
         target = call.args[0] if call.args else by_name.value if by_name else None
+        target = cls._literal(ctx, target) if target is not None else None
         name = string(target) if target is not None else None
         save_format = keyword_arg(call, "save_format")
         if save_format is not None and (name or "").endswith(_MODEL_SUFFIXES):
@@ -284,8 +294,8 @@ class Keras3Arguments(Rule):
             )
         saved.add(name)
         edits: list[Edit] = [ctx.replace(target, ctx.string_literal(new))]
-        for load in loaded.get(name, ()):
-            edits.append(ctx.replace(load.args[0], ctx.string_literal(new)))
+        for literal in {id(n): n for n in loaded.get(name, ()) if n is not target}.values():
+            edits.append(ctx.replace(literal, ctx.string_literal(new)))
         return ctx.diagnostic(
             cls,
             call,

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.rules.base import (
     KERAS,
     OUTSIDE_KERAS,
@@ -35,7 +35,9 @@ class Keras1Api(Rule):
         - `K.image_dim_ordering() == "th"` → `K.image_data_format() ==
           "channels_first"`, `K.set_image_dim_ordering("tf")` →
           `K.set_image_data_format("channels_last")`;
-        - `datagen.flow(x, y).next()` → `next(datagen.flow(x, y))`.
+        - `datagen.flow(x, y).next()` → `next(datagen.flow(x, y))`;
+        - `K.set_learning_phase(0)` (a statement) is removed: inference is what
+          Keras 3 does unless a call passes `training=True`.
 
     Why is this bad?
         `ImportError` / `AttributeError` under Keras 3 (`keras.initializations`
@@ -60,8 +62,9 @@ class Keras1Api(Rule):
         Safe: each rewrite draws from the same distribution or reads the same
         setting (the random values themselves differ, as between any two runs).
         An initializer passed rather than called, a call with other
-        arguments, or `image_dim_ordering()` kept in a variable is reported
-        with the replacement and no fix.
+        arguments, `image_dim_ordering()` kept in a variable, or
+        `set_learning_phase(1)` (training mode everywhere: pass `training=True`
+        where the model is called) is reported with the replacement and no fix.
     """
 
     code = "KF109"
@@ -71,14 +74,20 @@ class Keras1Api(Rule):
     )
     finds = (
         "`keras.initializations`, `K.image_dim_ordering()`, `K.set_image_dim_ordering()`, "
-        "`ImageDataGenerator` iterators' `.next()`"
+        "`ImageDataGenerator` iterators' `.next()`, `K.set_learning_phase(0)`"
     )
     fix_summary = "safe rewrites; the rest reported"
     looks_at = (
         OUTSIDE_KERAS,
         KERAS,
         AnyOf(
-            Mention((kb.KERAS1_INITIALIZERS_MODULE, *_DIM_ORDERING_LEAVES)),
+            Mention(
+                (
+                    kb.KERAS1_INITIALIZERS_MODULE,
+                    kb.LEARNING_PHASE.rsplit(".", 1)[1],
+                    *_DIM_ORDERING_LEAVES,
+                )
+            ),
             MethodCall((kb.ITERATOR_NEXT,)),
         ),
     )
@@ -113,6 +122,52 @@ class Keras1Api(Rule):
                     yield from cls._dim_ordering(ctx, call, split[0], split[1])
         for call in ctx.method_calls(kb.ITERATOR_NEXT):
             yield from cls._iterator_next(ctx, call)
+        for call in ctx.tree.calls_by_attr.get(kb.LEARNING_PHASE.rsplit(".", 1)[1], ()):
+            qualname = ctx.inference.qualified_name(call.func)
+            split = kb.api.split_spelling(qualname) if qualname else None
+            if split is not None and split[1] == kb.LEARNING_PHASE:
+                yield cls._learning_phase(ctx, call, split[0])
+
+    @classmethod
+    def _learning_phase(cls, ctx: Context, call: ast.Call, family: str) -> Diagnostic:
+        """``K.set_learning_phase(0)`` as a statement: inference is what Keras 3 does unless
+        told ``training=True`` (and ``fit`` tells it), so the line goes; any other use is
+        reported (pass ``training=`` where the model is called)."""
+        message = (
+            f"`{family}.{kb.LEARNING_PHASE}` is gone in Keras 3: "
+            f"{kb.REMOVED_APIS[kb.LEARNING_PHASE]}"
+        )
+        statement = ctx.tree.parents.get(call)
+        value = call.args[0] if len(call.args) == 1 and not call.keywords else None
+        place = ctx.tree.block.get(statement) if statement is not None else None
+        if not (
+            isinstance(statement, ast.Expr)
+            and isinstance(value, ast.Constant)
+            and value.value in (0, False)
+            and place is not None
+        ):
+            return ctx.diagnostic(cls, call, message)
+        parent, field = place
+        siblings = getattr(parent, field)
+        start, end = ctx.span(statement)
+        line_start = ctx.text.rfind("\n", 0, start) + 1
+        line_end = ctx.text.find("\n", end)
+        line_end = len(ctx.text) if line_end < 0 else line_end + 1
+        rest = ctx.text[end:line_end].strip()
+        if ctx.text[line_start:start].strip() or (rest and not rest.startswith("#")):
+            return ctx.diagnostic(cls, call, message)  # shares its line
+        if len(siblings) == 1:
+            edit = ctx.replace(statement, "pass")
+        elif rest:  # a comment after it stays, where the call was
+            edit = Edit(start, ctx.text.index("#", end), "")
+        else:
+            edit = Edit(line_start, line_end, "")
+        return ctx.diagnostic(
+            cls,
+            call,
+            message + " (inference, the value given, is Keras 3's default)",
+            fix(Applicability.SAFE, "Remove the call", edit),
+        )
 
     @classmethod
     def _initializations(
