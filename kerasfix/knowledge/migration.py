@@ -260,9 +260,15 @@ KERAS1_MERGE_MODES: dict[str, tuple[str, str, str]] = {
 # Keras 2's CuDNN layers are the plain layers, which pick cuDNN themselves: every CuDNNLSTM
 # argument means the same to LSTM (tanh/sigmoid, unit_forget_bias), CuDNNGRU is GRU with
 # reset_after=True (Keras 3's default).
-SAME_LAYERS: dict[str, str] = {
+# Keras 1's activity regularizers returned the same regularizer as l1/l2/l1l2 (an
+# L1L2Regularizer, penalising the sum of |x| / x²), which Keras 3 names l1, l2, l1_l2.
+SAME_OBJECTS: dict[str, str] = {
     "layers.CuDNNLSTM": "layers.LSTM",
     "layers.CuDNNGRU": "layers.GRU",
+    "regularizers.activity_l1": "regularizers.l1",
+    "regularizers.activity_l2": "regularizers.l2",
+    "regularizers.activity_l1l2": "regularizers.l1_l2",
+    "regularizers.l1l2": "regularizers.l1_l2",
 }
 
 # The callback that saves the model (or its weights) during training.

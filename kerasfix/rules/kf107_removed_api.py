@@ -283,7 +283,9 @@ class RemovedApi(Rule):
                 groups.setdefault(node.module, []).append(spelled)
                 continue
             reports.append(message)
-            target = cls._target(family, path, alias)
+            target = cls._target(family, path, alias) or cls._module_target(
+                ctx, node, family, path, alias
+            )
             if target is None:
                 fixable = False
             else:
@@ -311,7 +313,7 @@ class RemovedApi(Rule):
         """A CuDNN layer is the plain layer with the same weights, laid out otherwise: where
         the module loads saved weights, the rename may not read them."""
         prefix = f"{module}." if module else ""
-        if any(f"{prefix}{a.name}" in kb.SAME_LAYERS for a in node.names) and (
+        if any(f"{prefix}{a.name}" in kb.SAME_OBJECTS for a in node.names) and (
             ctx.method_calls("load_weights") or "load_model" in ctx.text
         ):
             return Applicability.UNSAFE
@@ -323,7 +325,7 @@ class RemovedApi(Rule):
         how to spell the imported name (``Adam as adam`` keeps the name the module uses)."""
         name = path.rsplit(".", 1)[-1]
         bound = alias.asname or alias.name
-        moved = kb.api.moved(path) or kb.SAME_LAYERS.get(path)
+        moved = kb.api.moved(path) or kb.SAME_OBJECTS.get(path)
         if moved is not None:
             parent, _, leaf = moved.rpartition(".")
             spelled = leaf if leaf == bound else f"{leaf} as {bound}"
@@ -334,6 +336,26 @@ class RemovedApi(Rule):
         return None
 
     # -- calls --------------------------------------------------------------------------
+
+    @staticmethod
+    def _module_target(
+        ctx: Context, node: ast.ImportFrom, family: str, path: str, alias: ast.alias
+    ) -> tuple[str, str] | None:
+        """``from keras import objectives``: a module Keras 3 lacks, every attribute of which
+        the module reads lives on in one Keras 3 module (``losses``), by the same names."""
+        bound = alias.asname or alias.name
+        used = ctx.inference.attributes_used(node, bound)
+        if not used:
+            return None
+        targets = {kb.api.moved(f"{path}.{a}") for a in used}
+        if len(targets) != len(used) or None in targets:
+            return None
+        parents = {t.rpartition(".")[0] for t in targets if t is not None}
+        leaves_kept = all(t is not None and t.rpartition(".")[2] in used for t in targets)
+        if len(parents) != 1 or not leaves_kept:
+            return None
+        parent, _, leaf = parents.pop().rpartition(".")
+        return (f"{family}.{parent}" if parent else family), f"{leaf} as {bound}"
 
     @classmethod
     def _call(cls, ctx: Context, call: ast.Call) -> Iterator[Diagnostic]:
