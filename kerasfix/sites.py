@@ -388,6 +388,19 @@ class _OutsideKeras(_Special):
         return self.in_text("", facts.path)
 
 
+_OPTIMIZER_LR = re.compile(r"optimizer[\s\\]*\.[\s\\]*lr\b")
+
+
+class _OptimizerLr(_Special):
+    cost = 1
+
+    def in_text(self, text: str, path: str) -> bool:
+        return "lr" in text and _OPTIMIZER_LR.search(text) is not None
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return facts.mentions(("lr",))
+
+
 # the word "keras" somewhere in the text (every Keras file spells it)
 KERAS = Mention(kb.KERAS_MARKERS, parsed=False)
 # the module builds or loads models (Sequential, Model, load_model, applications…),
@@ -405,6 +418,8 @@ CONV_KERNEL_POSITIONALS: Site = _ConvKernelPositionals("CONV_KERNEL_POSITIONALS"
 REMOVED_MODULE_IMPORT: Site = _RemovedModuleImport("REMOVED_MODULE_IMPORT")
 # a name qualified by a Keras 3 spelling: `keras.layers…`, `tf.keras.backend…`, `from keras import`
 KERAS_NAMES: Site = _KerasNames("KERAS_NAMES")
+# `model.optimizer.lr`: Keras 2's name of the rate
+OPTIMIZER_LR: Site = _OptimizerLr("OPTIMIZER_LR")
 # a file outside Keras's and TensorFlow's own code (which keep their own old APIs)
 OUTSIDE_KERAS: Site = _OutsideKeras("OUTSIDE_KERAS")
 # `.save("…")`, `.save_weights("…")`, `load_model("…")`, `ModelCheckpoint("…")`: a file

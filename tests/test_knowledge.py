@@ -278,3 +278,26 @@ def test_anchor_words_are_implied_by_every_rule() -> None:
             words(site) and all(any(anchor in w for anchor in ANCHORS) for w in words(site))
             for site in rule.looks_at
         ), rule.code
+
+
+def test_tensorflow_backend_functions_kept_off_keras3_variables() -> None:
+    """Why KF107 does not move a module using these to `tensorflow.keras.backend`: they fail
+    on a Keras 3 variable there, where `assign` (KF109's `set_value` fix) works."""
+    import numpy as np
+
+    tf_backend = pytest.importorskip("tensorflow.keras.backend")
+    variable = keras.Variable(np.ones(3, dtype="float32"))
+    arguments = {
+        "set_value": (variable, np.zeros(3)),
+        "batch_set_value": ([(variable, np.zeros(3))],),
+        "update": (variable, np.zeros(3, dtype="float32")),
+        "update_add": (variable, np.ones(3, dtype="float32")),
+        "update_sub": (variable, np.ones(3, dtype="float32")),
+        "dtype": (variable,),
+    }
+    assert set(arguments) == set(kb.TF_BACKEND_VARIABLE_FUNCTIONS)
+    for name, args in arguments.items():
+        with pytest.raises(AttributeError):
+            getattr(tf_backend, name)(*args)
+    variable.assign(np.zeros(3))
+    assert float(tf_backend.get_value(variable).sum()) == 0.0

@@ -235,6 +235,21 @@ class ModelInference:
         → ``{"Dense"}``), or None if the name is used any other way."""
         return self.bindings.attributes_used(node, bound)
 
+    def attributes_named(self, name: str) -> list[ast.Attribute]:
+        """Every ``….name`` attribute in the module, read or written, in source order."""
+        return self._attributes.get(name, [])
+
+    @functools.cached_property
+    def _attributes(self) -> dict[str, list[ast.Attribute]]:
+        found: dict[str, list[ast.Attribute]] = {}
+        for node in ast.walk(self.module):
+            if isinstance(node, ast.Attribute):
+                found.setdefault(node.attr, []).append(node)
+        order = self.tree.order
+        for nodes in found.values():
+            nodes.sort(key=lambda n: order.get(n, 0))
+        return found
+
     def chain_aliases(self, roots: set[str]) -> set[str]:
         """``roots`` with the names a plain ``name = root.attr…`` binds to a chain read from
         one of them (``backend = keras.backend``), followed twice."""

@@ -230,11 +230,22 @@ KERAS1_INITIALIZERS: dict[str, tuple[str, str, str | None]] = {
 }
 KERAS1_INITIALIZERS_MODULE = "initializations"
 INITIALIZERS_MODULE = "initializers"
+# A model's optimizer, and Keras 2's other name of its rate (Keras 3 has only the first).
+OPTIMIZER_ATTRIBUTE = "optimizer"
+OLD_RATE_ATTRIBUTE = "lr"
+RATE_ATTRIBUTE = "learning_rate"
+# TensorFlow's namespace keeps Keras 2's backend functions, written for TensorFlow's own
+# variables: these fail on a Keras 3 variable (its dtype is a string), so a module using
+# them is not moved to that namespace. `set_value(x, v)` is `x.assign(v)` (KF109).
+TF_BACKEND_VARIABLE_FUNCTIONS: frozenset[str] = frozenset(
+    {"set_value", "batch_set_value", "update", "update_add", "update_sub", "dtype"}
+)
+SET_VALUE = "backend.set_value"
 # Keras 2's global train/test switch, gone in Keras 3 (`training=` is passed per call).
 LEARNING_PHASE = "backend.set_learning_phase"
 # What KF109 rewrites (KF107 leaves these paths to it).
 KERAS1_REWRITES: frozenset[str] = frozenset(
-    {KERAS1_INITIALIZERS_MODULE, LEARNING_PHASE, *DIM_ORDERING_FUNCTIONS}
+    {KERAS1_INITIALIZERS_MODULE, LEARNING_PHASE, SET_VALUE, *DIM_ORDERING_FUNCTIONS}
 )
 
 # Keras 2's image iterators had a `.next()` method; Keras 3's answer only to next(it).

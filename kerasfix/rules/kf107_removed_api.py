@@ -172,8 +172,10 @@ class RemovedApi(Rule):
                 advice.append(f"`{attribute}`: {kb.REMOVED_APIS[full]}")
         if not lost:
             return [], False
-        movable = family == "keras" and all(
-            kb.api.only_in_tensorflow(f"{path}.{a}" if path else a) for a in lost
+        movable = (
+            family == "keras"
+            and all(kb.api.only_in_tensorflow(f"{path}.{a}" if path else a) for a in lost)
+            and not used & kb.TF_BACKEND_VARIABLE_FUNCTIONS
         )
         shown = ", ".join(f"`{a}`" for a in lost[:6]) + (" …" if len(lost) > 6 else "")
         message = f"`{family}.{path}` has no {shown} in Keras 3 (Keras 1/2 names)"

@@ -8,6 +8,7 @@ from kerasfix import knowledge as kb
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.rules.base import (
     KERAS,
+    OPTIMIZER_LR,
     OUTSIDE_KERAS,
     AnyOf,
     Context,
@@ -37,7 +38,10 @@ class Keras1Api(Rule):
           `K.set_image_data_format("channels_last")`;
         - `datagen.flow(x, y).next()` → `next(datagen.flow(x, y))`;
         - `K.set_learning_phase(0)` (a statement) is removed: inference is what
-          Keras 3 does unless a call passes `training=True`.
+          Keras 3 does unless a call passes `training=True`;
+        - `model.optimizer.lr` → `model.optimizer.learning_rate` (Keras 2's other
+          name of it; safe on models shown to be Keras, unsafe on unknown ones);
+        - `K.set_value(variable, value)` → `variable.assign(value)`.
 
     Why is this bad?
         `ImportError` / `AttributeError` under Keras 3 (`keras.initializations`
@@ -74,7 +78,8 @@ class Keras1Api(Rule):
     )
     finds = (
         "`keras.initializations`, `K.image_dim_ordering()`, `K.set_image_dim_ordering()`, "
-        "`ImageDataGenerator` iterators' `.next()`, `K.set_learning_phase(0)`"
+        "`ImageDataGenerator` iterators' `.next()`, `K.set_learning_phase(0)`, "
+        "`model.optimizer.lr`"
     )
     fix_summary = "safe rewrites; the rest reported"
     looks_at = (
@@ -85,10 +90,12 @@ class Keras1Api(Rule):
                 (
                     kb.KERAS1_INITIALIZERS_MODULE,
                     kb.LEARNING_PHASE.rsplit(".", 1)[1],
+                    kb.SET_VALUE.rsplit(".", 1)[1],
                     *_DIM_ORDERING_LEAVES,
                 )
             ),
             MethodCall((kb.ITERATOR_NEXT,)),
+            OPTIMIZER_LR,
         ),
     )
 
@@ -122,11 +129,55 @@ class Keras1Api(Rule):
                     yield from cls._dim_ordering(ctx, call, split[0], split[1])
         for call in ctx.method_calls(kb.ITERATOR_NEXT):
             yield from cls._iterator_next(ctx, call)
-        for call in ctx.tree.calls_by_attr.get(kb.LEARNING_PHASE.rsplit(".", 1)[1], ()):
-            qualname = ctx.inference.qualified_name(call.func)
-            split = kb.api.split_spelling(qualname) if qualname else None
-            if split is not None and split[1] == kb.LEARNING_PHASE:
-                yield cls._learning_phase(ctx, call, split[0])
+        if kb.OLD_RATE_ATTRIBUTE in ctx.text:
+            yield from cls._optimizer_lr(ctx)
+        for path in (kb.LEARNING_PHASE, kb.SET_VALUE):
+            for call in ctx.tree.calls_by_attr.get(path.rsplit(".", 1)[1], ()):
+                qualname = ctx.inference.qualified_name(call.func)
+                split = kb.api.split_spelling(qualname) if qualname else None
+                if split is None or split[1] != path:
+                    continue
+                if path == kb.SET_VALUE:
+                    yield cls._set_value(ctx, call, split[0])
+                else:
+                    yield cls._learning_phase(ctx, call, split[0])
+
+    @classmethod
+    def _set_value(cls, ctx: Context, call: ast.Call, family: str) -> Diagnostic:
+        """``K.set_value(var, value)`` -> ``var.assign(value)``, which every variable has
+        (Keras 3's backend has no ``set_value``)."""
+        message = f"`{family}.{kb.SET_VALUE}` is gone in Keras 3: use `variable.assign(value)`"
+        if (
+            len(call.args) != 2
+            or call.keywords
+            or any(isinstance(a, ast.Starred) for a in call.args)
+        ):
+            return ctx.diagnostic(cls, call, message)
+        variable, value = call.args
+        text = ctx.code(variable)
+        if not isinstance(variable, (ast.Name, ast.Attribute, ast.Subscript)):
+            text = f"({text})"
+        edit = ctx.replace(call, f"{text}.assign({ctx.code(value)})")
+        return ctx.diagnostic(cls, call, message, fix(Applicability.SAFE, "Use `.assign(…)`", edit))
+
+    @classmethod
+    def _optimizer_lr(cls, ctx: Context) -> Iterator[Diagnostic]:
+        """``K.set_value(model.optimizer.lr, 1e-4)``: Keras 2's optimizers had ``lr`` as
+        another name of ``learning_rate``; Keras 3's have only ``learning_rate``."""
+        for node in ctx.inference.attributes_named(kb.OLD_RATE_ATTRIBUTE):
+            owner = node.value
+            if not (isinstance(owner, ast.Attribute) and owner.attr == kb.OPTIMIZER_ATTRIBUTE):
+                continue
+            kind = ctx.inference.receiver(owner.value, kb.OPTIMIZER_ATTRIBUTE).kind
+            if kind == "other":
+                continue
+            applicability = Applicability.SAFE if kind == "keras" else Applicability.UNSAFE
+            yield ctx.diagnostic(
+                cls,
+                node,
+                "`optimizer.lr` is gone in Keras 3 (AttributeError): use `optimizer.learning_rate`",
+                fix(applicability, "Use `learning_rate`", ctx.rename(node, kb.RATE_ATTRIBUTE)),
+            )
 
     @classmethod
     def _learning_phase(cls, ctx: Context, call: ast.Call, family: str) -> Diagnostic:
