@@ -150,9 +150,23 @@ class Evaluator:
             values = [self._eval_assignment(r, name, env, depth) for r in referents]
             return merge(values)
         assignment = self.bindings.reaching(name, referents)
+        if assignment is None and isinstance(self.bindings.parents.get(name), ast.Attribute):
+            # `best = None` before a loop that may bind `best = model`: an attribute of
+            # None raises anyway, so only the other bindings can be what is read here
+            others = [r for r in referents if not self._binds_none(r)]
+            if others and len(others) < len(referents):
+                assignment = self.bindings.reaching(name, others)
         if assignment is None:
             return UNKNOWN
         return self._eval_assignment(assignment, name, env, depth)
+
+    def _binds_none(self, binding: Binding) -> bool:
+        parent = self.bindings.parents.get(binding.node)
+        return (
+            isinstance(parent, ast.Assign)
+            and isinstance(parent.value, ast.Constant)
+            and parent.value.value is None
+        )
 
     def _eval_assignment(self, assignment: Binding, use: ast.AST, env: Env, depth: int) -> Value:
         node = assignment.node
