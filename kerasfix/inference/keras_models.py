@@ -70,8 +70,38 @@ class KerasModels(Evaluator):
         if self.class_is_keras_model(cls) and attr in kb.MODEL_OUTPUT_ATTRIBUTES:
             return Tensor(None)
         if attr == kb.CALLBACK_MODEL_ATTRIBUTE and self.class_is_callback(cls):
-            return Model(cls, None)  # the model being trained: its head is not seen
+            trained = self._trained_with(cls)
+            # the model being trained: the one fit it is given to, or one not seen
+            return trained if trained is not None else Model(cls, None)
         return UNKNOWN
+
+    def _trained_with(self, cls: ast.ClassDef) -> Model | None:
+        """The model of the only ``fit(…, callbacks=[…, cls(…), …])`` of the module that
+        gives this callback class, when its head is known; None otherwise."""
+        cache: dict[int, Model | None] = self.__dict__.setdefault("_trained", {})
+        if id(cls) in cache:
+            return cache[id(cls)]
+        cache[id(cls)] = None  # a callback reached again while resolving: not known
+        found: list[Model] = []
+        tree = self.bindings.tree
+        for method in kb.FIT_METHODS:
+            for call in tree.calls_by_attr.get(method, ()):
+                given = next((k.value for k in call.keywords if k.arg == "callbacks"), None)
+                given = self.bindings.origin(given) if given is not None else None
+                if not isinstance(given, (ast.List, ast.Tuple)):
+                    continue
+                for item in given.elts:
+                    made = self.bindings.origin(item) if isinstance(item, ast.Name) else item
+                    if not isinstance(made, ast.Call) or not isinstance(call.func, ast.Attribute):
+                        continue
+                    made_of = self.value_of(made.func)
+                    if isinstance(made_of, ClassRef) and made_of.node is cls:
+                        found.append(self.model_of(call.func.value))
+        model = found[0] if len(found) == 1 else None
+        if not isinstance(model, Model) or model.head is None:
+            model = None
+        cache[id(cls)] = model
+        return model
 
     def annotated(self, param: ast.arg, annotation: Value) -> Value:
         """``clf: keras.Model``: a Keras model whose head is not seen."""
