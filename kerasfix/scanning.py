@@ -346,24 +346,27 @@ def mentions_keras_names(text: str, file: str = "") -> bool:
             return True
         if qualified == "tensorflow" or qualified.startswith(("tensorflow.", "keras")):
             roots[bound] = qualified
-    if not roots:
-        return False
-    for _ in range(2):  # `backend = keras.backend`: a name bound to a chain from a root
+    for _ in range(3):  # the imported names, then the names bound to chains from them
+        if not roots:
+            return False
         pattern = "|".join(re.escape(bound) for bound in sorted(roots, key=len, reverse=True))
-        for match in re.finditer(
-            rf"^[ \t]*(\w+)[ \t]*=[ \t]*({pattern})((?:[ \t]*\.[ \t]*\w+)*)[ \t]*(?:#.*)?$",
-            text,
-            re.MULTILINE,
-        ):
-            roots.setdefault(
-                match.group(1), roots[match.group(2)] + _BLANKS.sub("", match.group(3))
-            )
-    pattern = "|".join(re.escape(bound) for bound in sorted(roots, key=len, reverse=True))
-    for match in re.finditer(rf"(?<![\w.])({pattern})((?:\s*\.\s*\w+)+)", text):
-        chain = _BLANKS.sub("", match.group(2))
-        if _may_be_reported(roots[match.group(1)] + chain):
-            return True
+        aliases: dict[str, str] = {}
+        for match in re.finditer(rf"(?<![\w.])({pattern})((?:\s*\.\s*\w+)*)", text):
+            chain = _BLANKS.sub("", match.group(2))
+            qualified = roots[match.group(1)] + chain
+            if chain and _may_be_reported(qualified):
+                return True
+            # `backend = keras.backend`: the whole right-hand side of a plain assignment
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            target = _ASSIGNED.fullmatch(text, line_start, match.start())
+            if target is not None and _LINE_REST.match(text, match.end()):
+                aliases.setdefault(target.group(1), qualified)
+        roots = {k: v for k, v in aliases.items() if k not in roots}
     return False
+
+
+_ASSIGNED = re.compile(r"[ \t]*(\w+)[ \t]*=[ \t]*")
+_LINE_REST = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\r?\n|$)")
 
 
 @functools.lru_cache(maxsize=4096)

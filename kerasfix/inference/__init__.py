@@ -264,7 +264,7 @@ class ModelInference:
     @functools.cached_property
     def _chain_assignments(self) -> list[tuple[str, str]]:
         pairs = []
-        for node in ast.walk(self.module):
+        for node in self.tree.block:  # every statement of every block
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target, value = node.targets[0], node.value
                 while isinstance(value, ast.Attribute):
