@@ -20,7 +20,7 @@ import ast
 from kerasfix.inference.bindings import Bindings, import_qualname
 from kerasfix.inference.evaluation import Env
 from kerasfix.inference.keras_models import KerasModels
-from kerasfix.inference.modules import ProjectModules, parsed
+from kerasfix.inference.modules import ProjectModules, mentions, package_files, parsed
 from kerasfix.inference.values import UNKNOWN, ClassRef, Const, Function, Model, Ref, Value, merge
 from kerasfix.syntax import has_star
 from kerasfix.tree import TreeIndex
@@ -179,6 +179,24 @@ class ProjectModels(KerasModels):
                         return True
                 if hops + 1 < SEARCH_HOPS:
                     pending.append((ProjectModules(path), other, hops + 1))
+        return self._search_package(method, seen)
+
+    def _search_package(self, method: str, seen: set[str]) -> bool:
+        """A class of the file's own package (another module of it, imported or not) that
+        defines ``method``: a receiver the file gets from elsewhere may be one of its."""
+        assert self.project is not None
+        for path in package_files(self.project.path):
+            if path in seen or not mentions(path, f"def {method}"):
+                continue
+            other = parsed(path)
+            if other is None or not any(_defines(node, method) for node in other.body):
+                continue
+            models = models_of(path, self.hops + 1)
+            if models is not None and any(
+                method in models.class_info(node).methods and not models.class_is_keras_model(node)
+                for node in models.bindings.tree.classes
+            ):
+                return True
         return False
 
 

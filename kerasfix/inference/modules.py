@@ -123,3 +123,49 @@ def parsed(path: str) -> ast.Module | None:
     _parsed[path] = (stamp, module)
     _used.add(path)
     return module
+
+
+# A package larger than this is not searched for another file's sake.
+MAX_PACKAGE_FILES = 2000
+
+
+@lru_cache(maxsize=64)
+def _package_listing(top: str) -> tuple[str, ...]:
+    found: list[str] = []
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith((".", "__"))
+            and os.path.isfile(os.path.join(folder, d, "__init__.py"))
+        )
+        found.extend(os.path.join(folder, f) for f in sorted(files) if f.endswith(".py"))
+        if len(found) > MAX_PACKAGE_FILES:
+            return ()
+    return tuple(found)
+
+
+def package_files(path: str) -> tuple[str, ...]:
+    """The modules of the outermost package ``path`` belongs to (folders with an
+    ``__init__.py``, as Python imports them), or () for a file outside a package (a script,
+    a folder of examples) or one too large to search."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+        return ()
+    while os.path.isfile(os.path.join(os.path.dirname(folder), "__init__.py")):
+        folder = os.path.dirname(folder)
+    return _package_listing(folder)
+
+
+def mentions(path: str, word: str) -> bool:
+    """Whether the file's bytes hold ``word`` (read, not parsed; noted as used, so that a
+    result which relied on its absence goes stale with it)."""
+    try:
+        if os.path.getsize(path) > MAX_MODULE_BYTES:
+            return False
+        with open(path, "rb") as handle:
+            found = word.encode() in handle.read()
+    except OSError:
+        return False
+    _used.add(path)
+    return found
