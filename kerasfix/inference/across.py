@@ -20,7 +20,7 @@ import ast
 from kerasfix.inference.bindings import Bindings, import_qualname
 from kerasfix.inference.evaluation import Env
 from kerasfix.inference.keras_models import KerasModels
-from kerasfix.inference.modules import ProjectModules, mentions, package_files, parsed
+from kerasfix.inference.modules import ProjectModules, mentions, parsed, project_files
 from kerasfix.inference.values import UNKNOWN, ClassRef, Const, Function, Model, Ref, Value, merge
 from kerasfix.syntax import has_star
 from kerasfix.tree import TreeIndex
@@ -182,10 +182,11 @@ class ProjectModels(KerasModels):
         return self._search_package(method, seen)
 
     def _search_package(self, method: str, seen: set[str]) -> bool:
-        """A class of the file's own package (another module of it, imported or not) that
-        defines ``method``: a receiver the file gets from elsewhere may be one of its."""
+        """A class of the project's importable modules (its own package's, the root's and
+        ``src/``'s, imported here or not) that defines ``method``: a receiver the file gets
+        from elsewhere may be one of its."""
         assert self.project is not None
-        for path in package_files(self.project.path):
+        for path in project_files(self.project.path):
             if path in seen or not mentions(path, f"def {method}"):
                 continue
             other = parsed(path)

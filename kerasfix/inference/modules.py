@@ -145,6 +145,38 @@ def _package_listing(top: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def project_files(path: str) -> tuple[str, ...]:
+    """The project's importable modules for ``path``: the modules and packages at its root and
+    in ``src/`` (a folder without ``__init__.py`` there, such as ``scripts/`` or
+    ``examples/``, is not importable and not searched), and the outermost package ``path``
+    itself belongs to; () past the size bound."""
+    found = list(package_files(path))
+    root = project_root(os.path.abspath(path))
+    if root is not None:
+        for top in (root, os.path.join(root, "src")):
+            found.extend(_top_level(top))
+    if len(found) > MAX_PACKAGE_FILES:
+        return ()
+    return tuple(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=64)
+def _top_level(top: str) -> tuple[str, ...]:
+    try:
+        entries = sorted(os.scandir(top), key=lambda e: e.name)
+    except OSError:
+        return ()
+    found: list[str] = []
+    for entry in entries:
+        if entry.name.startswith((".", "__")):
+            continue
+        if entry.is_file() and entry.name.endswith(".py"):
+            found.append(entry.path)
+        elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "__init__.py")):
+            found.extend(_package_listing(entry.path))
+    return tuple(found)
+
+
 def package_files(path: str) -> tuple[str, ...]:
     """The modules of the outermost package ``path`` belongs to (folders with an
     ``__init__.py``, as Python imports them), or () for a file outside a package (a script,
