@@ -5,6 +5,7 @@ edit."""
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import tokenize
 from dataclasses import dataclass
@@ -75,6 +76,17 @@ class Context:
         if len(names) > 1:
             found.sort(key=lambda c: self.tree.order[c])
         return found
+
+    @functools.cached_property
+    def class_call_names(self) -> frozenset[str]:
+        """The capitalised names the module calls (``Dense(…)``, ``layers.Dense(…)``): the
+        ones that may be classes, for ``inference.keras_calls``."""
+        return frozenset(
+            name
+            for calls in (self.tree.calls_by_name, self.tree.calls_by_attr)
+            for name, found in calls.items()
+            if found and name[:1].isupper()
+        )
 
     def model_heads(self) -> list[Head]:
         """The output heads of the Keras models this module builds and uses,

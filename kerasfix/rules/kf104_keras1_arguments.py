@@ -85,12 +85,7 @@ class Keras1Arguments(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        layer_names = {
-            name
-            for calls in (ctx.tree.calls_by_name, ctx.tree.calls_by_attr)
-            for name, found in calls.items()
-            if found and name[:1].isupper()
-        }
+        layer_names = ctx.class_call_names
         for call, path in ctx.inference.keras_calls(layer_names):
             if path.startswith("layers.") or path == "models.Model":
                 yield from cls._layer(ctx, call, path.split(".", 1)[1])

@@ -88,12 +88,7 @@ class Keras3Arguments(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        layer_names = {
-            name
-            for calls in (ctx.tree.calls_by_name, ctx.tree.calls_by_attr)
-            for name, found in calls.items()
-            if found and name[:1].isupper()
-        }
+        layer_names = ctx.class_call_names
         loaded: dict[str, list[ast.expr]] = {}  # file name -> the literals that load it
         load_calls: dict[str, list[ast.Call]] = {}  # file name -> the load_model calls
         checkpoints: list[ast.Call] = []
