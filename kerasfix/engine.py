@@ -203,7 +203,7 @@ def _analyse(
     if problem is not None:
         return [problem], False
     assert tree is not None
-    if scan is not None:
+    if scan is not None and scan.needs_facts(rules):
         from kerasfix.quick import facts
 
         known = facts(tree)

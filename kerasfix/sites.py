@@ -55,6 +55,13 @@ class Site:
     # costs more on the tree than a rule's check does in a file that is
     # analysed anyway: asked only when no other rule may fire
     costly: ClassVar[bool] = False
+    # the tree can say nothing the text test did not: a rule that reads only such sites
+    # needs no quick facts to be confirmed
+    text_final: ClassVar[bool] = False
+
+    @property
+    def final(self) -> bool:
+        return self.text_final
 
     def in_text(self, text: str, path: str) -> bool:
         raise NotImplementedError
@@ -81,6 +88,10 @@ class Mention(Site):
 
     def in_facts(self, facts: QuickFacts) -> bool:
         return not self.parsed or facts.mentions(self.names)
+
+    @property
+    def final(self) -> bool:
+        return not self.parsed
 
 
 @dataclass(frozen=True)
@@ -326,15 +337,13 @@ class _Keras3Import(_Special):
 
 class _KerasNames(_Special):
     cost = 2
+    text_final = True  # the text test already read the imports the facts would
 
     def in_text(self, text: str, path: str) -> bool:
         return mentions_keras_names(text, path)
 
     def in_facts(self, facts: QuickFacts) -> bool:
-        return any(
-            name == "tensorflow" or kb.api.split_spelling(name) is not None
-            for name in facts.qualnames
-        )
+        return True
 
 
 _SAVING_METHODS = ("save_weights", "save")
@@ -380,6 +389,7 @@ class _DefaultPool(_Special):
 
 class _OutsideKeras(_Special):
     cost = 0
+    text_final = True
 
     def in_text(self, text: str, path: str) -> bool:
         return not (kb.inside_package(path, "keras") or kb.inside_package(path, "tensorflow"))

@@ -54,6 +54,12 @@ class Scanner:
                 found.append(rule)
         return found
 
+    def needs_facts(self, rules: Sequence[type]) -> bool:
+        """Whether the tree's quick facts could drop one of ``rules``: not when each reads
+        only sites the text test fully answers."""
+        plan = dict(self._plan)
+        return not all(all(getattr(r, "final", False) for r in plan[rule]) for rule in rules)
+
     def confirmed(self, facts: QuickFacts, rules: Sequence[type]) -> list[type]:
         """Of ``rules``, those whose every site the parsed tree may hold.
         A costly site (one that costs more than the rule's check, once the
