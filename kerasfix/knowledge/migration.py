@@ -282,6 +282,9 @@ SAME_OBJECTS: dict[str, str] = {
     "regularizers.l1l2": "regularizers.l1_l2",
 }
 
+# The input layer Keras 3 takes a fixed batch shape on (`batch_shape=`).
+INPUT_LAYER = "InputLayer"
+
 # The callback that saves the model (or its weights) during training.
 CHECKPOINT_CALLBACK = "callbacks.ModelCheckpoint"
 
