@@ -209,6 +209,9 @@ def test_generated_tables_hold_for_the_installed_keras() -> None:
     for old, new in tables["moved"].items():
         assert _resolve(keras, new) is not None, (old, new)
     assert "initializations" in tables["legacy"] and "preprocessing.image" in tables["keras3"]
+    made_from = api.generated_from()
+    assert made_from["keras"].split(".")[0] == keras.__version__.split(".")[0] == "3"
+    assert any(a.startswith("Keras-1.") for a in made_from["archives"])
 
 
 def test_generated_keyword_renames_land_on_keras3_parameters() -> None:
