@@ -338,7 +338,7 @@ def mentions_keras_names(text: str, file: str = "") -> bool:
     (``from keras.models import Input``) or read from an imported name (``K.sum``,
     ``tf.keras.layser.Dense``), outside Keras's own code. A superset of what KF107 reports:
     it reads the same imports, and only attribute chains rooted at an imported name."""
-    if kb.inside_package(file, "keras") or kb.inside_package(file, "tensorflow"):
+    if kb.inside_keras_or_tensorflow(file):
         return False
     roots: dict[str, str] = {}
     for bound, qualified in _import_bindings(text):

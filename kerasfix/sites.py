@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Union
 
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 _WHOLE_WORD_BELOW = 5
 
 
-class Site:
+class Site(ABC):
     """One shape of code; subclasses are frozen dataclasses (hashable, so
     the scanner tests equal sites once)."""
 
@@ -63,11 +64,11 @@ class Site:
     def final(self) -> bool:
         return self.text_final
 
-    def in_text(self, text: str, path: str) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def in_text(self, text: str, path: str) -> bool: ...
 
-    def in_facts(self, facts: QuickFacts) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def in_facts(self, facts: QuickFacts) -> bool: ...
 
 
 def _any_word(names: tuple[str, ...], text: str) -> bool:
@@ -346,7 +347,6 @@ class _KerasNames(_Special):
         return True
 
 
-_SAVING_METHODS = ("save_weights", "save")
 _FILE_CALLS = ("load_model", "ModelCheckpoint")
 _LITERAL_FILE = re.compile(
     r"(?:\.[\s\\]*(?:save_weights|save)|load_model|ModelCheckpoint)[\s\\]*\([\s\\]*"
@@ -371,7 +371,7 @@ class _LiteralFile(_Special):
 
     def in_facts(self, facts: QuickFacts) -> bool:
         return (
-            MethodCall(_SAVING_METHODS).in_facts(facts)
+            MethodCall(kb.SAVING_METHODS).in_facts(facts)
             or "save_format" in facts.keywords
             or facts.may_call_keras(frozenset(_FILE_CALLS))
         )
@@ -392,7 +392,7 @@ class _OutsideKeras(_Special):
     text_final = True
 
     def in_text(self, text: str, path: str) -> bool:
-        return not (kb.inside_package(path, "keras") or kb.inside_package(path, "tensorflow"))
+        return not kb.inside_keras_or_tensorflow(path)
 
     def in_facts(self, facts: QuickFacts) -> bool:
         return self.in_text("", facts.path)

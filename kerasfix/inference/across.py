@@ -169,14 +169,8 @@ class ProjectModels(KerasModels):
                 other = parsed(path)
                 if other is None:
                     continue
-                if any(_defines(node, method) for node in other.body):
-                    models = models_of(path, self.hops + 1)
-                    if models is not None and any(
-                        method in models.class_info(node).methods
-                        and not models.class_is_keras_model(node)
-                        for node in models.bindings.tree.classes
-                    ):
-                        return True
+                if self._has_own_class_with(path, other, method):
+                    return True
                 if hops + 1 < SEARCH_HOPS:
                     pending.append((ProjectModules(path), other, hops + 1))
         return self._search_package(method, seen)
@@ -190,15 +184,20 @@ class ProjectModels(KerasModels):
             if path in seen or not mentions(path, f"def {method}"):
                 continue
             other = parsed(path)
-            if other is None or not any(_defines(node, method) for node in other.body):
-                continue
-            models = models_of(path, self.hops + 1)
-            if models is not None and any(
-                method in models.class_info(node).methods and not models.class_is_keras_model(node)
-                for node in models.bindings.tree.classes
-            ):
+            if other is not None and self._has_own_class_with(path, other, method):
                 return True
         return False
+
+    def _has_own_class_with(self, path: str, module: ast.Module, method: str) -> bool:
+        """Whether a module-level class of ``module`` (not a Keras model class) defines
+        ``method``; the module is analysed only when its tree shows such a class."""
+        if not any(_defines(node, method) for node in module.body):
+            return False
+        models = models_of(path, self.hops + 1)
+        return models is not None and any(
+            method in models.class_info(node).methods and not models.class_is_keras_model(node)
+            for node in models.bindings.tree.classes
+        )
 
 
 def _defines(node: ast.AST, method: str) -> bool:

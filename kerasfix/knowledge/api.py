@@ -7,7 +7,6 @@ file refers to Keras. Read through :mod:`kerasfix.knowledge` (``kb.api.exists(..
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import cache
 from pathlib import Path
@@ -100,6 +99,8 @@ def did_you_mean(path: str, family: str = "keras") -> str | None:
     """For a path no Keras ever had, used as a namespace (``layser.Dense``), the closest Keras 3
     module name for its first unknown part (``layers``), or None if nothing is close. A last
     part alone is never guessed at: a name newer than the tables must not read as a typo."""
+    import difflib
+
     parts = path.split(".")
     module = ""
     for index, part in enumerate(parts):

@@ -136,6 +136,12 @@ def split_family(module: str) -> tuple[str, str] | None:
     return None
 
 
+def inside_keras_or_tensorflow(path: str) -> bool:
+    """Whether ``path`` is Keras's or TensorFlow's own code (of any version), which keeps its
+    own old APIs."""
+    return inside_package(path, "keras") or inside_package(path, "tensorflow")
+
+
 def inside_package(path: str, family: str) -> bool:
     """Whether ``path`` lies in the package ``family`` names (`keras/…`,
     `tensorflow/python/keras/…`): its own code importing its own modules.
@@ -284,6 +290,9 @@ SAME_OBJECTS: dict[str, str] = {
 
 # The input layer Keras 3 takes a fixed batch shape on (`batch_shape=`).
 INPUT_LAYER = "InputLayer"
+
+# The model methods that write a file Keras 3 names differently (`.weights.h5`, `.keras`).
+SAVING_METHODS: tuple[str, ...] = ("save_weights", "save")
 
 # The callback that saves the model (or its weights) during training.
 CHECKPOINT_CALLBACK = "callbacks.ModelCheckpoint"

@@ -72,7 +72,7 @@ class RemovedApi(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        if any(kb.inside_package(ctx.path, family) for family in ("keras", "tensorflow")):
+        if kb.inside_keras_or_tensorflow(ctx.path):
             return  # Keras's own code, of whichever version
         handled: set[str] = set()  # names of modules whose attributes an import answers for
         for node in ctx.tree.imports:

@@ -22,7 +22,6 @@ from kerasfix.rules.base import (
     string,
 )
 
-_SAVING = ("save_weights", "save")
 _WEIGHTS_SUFFIX = ".weights.h5"
 _MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 
@@ -111,9 +110,9 @@ class Keras3Arguments(Rule):
             if literal is not None:
                 loaded.setdefault(string(literal) or "", []).append(literal)
         saved: set[str] = set()
-        if any(kb.inside_package(ctx.path, family) for family in ("keras", "tensorflow")):
+        if kb.inside_keras_or_tensorflow(ctx.path):
             return
-        for call in ctx.method_calls(*_SAVING):
+        for call in ctx.method_calls(*kb.SAVING_METHODS):
             assert isinstance(call.func, ast.Attribute)
             kind = ctx.inference.receiver(call.func.value, call.func.attr).kind
             if kind == "other":

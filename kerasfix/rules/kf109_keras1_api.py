@@ -101,7 +101,7 @@ class Keras1Api(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        if any(kb.inside_package(ctx.path, family) for family in ("keras", "tensorflow")):
+        if kb.inside_keras_or_tensorflow(ctx.path):
             return
         for node in ctx.tree.imports:
             if not isinstance(node, ast.ImportFrom) or node.level or node.module is None:
