@@ -29,3 +29,33 @@ def project_root_of_dir(directory: str) -> str | None:
 def project_root(path: str) -> str | None:
     """The project root of the file ``path``, or None outside any project."""
     return project_root_of_dir(os.path.dirname(os.path.abspath(path)))
+
+
+# Folders Python puts on the import path besides a project's root.
+IMPORT_PATH_FOLDERS = ("site-packages", "dist-packages", "src")
+
+
+@lru_cache(maxsize=4096)
+def _package_of_dir(directory: str) -> tuple[str, ...] | None:
+    """The dotted package Python imports ``directory`` as: the chain of folders with
+    ``__init__.py`` above it, when the folder above that chain is on the import path
+    (a project root, ``src/``, ``site-packages``). None when it is not a package."""
+    parts: list[str] = []
+    current = directory
+    while os.path.isfile(os.path.join(current, "__init__.py")):
+        parts.append(os.path.basename(current))
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+    if not parts:
+        return None
+    if os.path.basename(current) in IMPORT_PATH_FOLDERS or project_root_of_dir(current) == current:
+        return tuple(reversed(parts))
+    return None
+
+
+def importable_package(path: str) -> tuple[str, ...] | None:
+    """The package (as its dotted parts) that the file ``path`` belongs to when Python imports
+    it from a folder on the import path, or None (a script, a loose folder, a text on stdin)."""
+    return _package_of_dir(os.path.dirname(os.path.abspath(path)))

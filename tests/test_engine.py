@@ -148,14 +148,40 @@ def test_api() -> None:
     assert FIXED_LINE in kerasfix.fix_source(MODEL)
 
 
-def test_a_package_importing_its_own_old_modules_is_left_alone_however_spelled() -> None:
+def test_a_package_importing_its_own_old_modules_is_left_alone_however_spelled(
+    tmp_path, monkeypatch
+) -> None:
     """Keras's own code may import `keras.engine`; whether kerasfix was given
     `keras/…` or `/abs/keras/…` must not change the answer (a relative path
-    once missed it, flagging the package's own files and parsing them all)."""
+    once missed it, flagging the package's own files and parsing them all).
+    Keras's own code is a module of the package: folders with `__init__.py` from
+    a folder on the import path (here `site-packages`)."""
     text = "from keras.engine import training\n"
-    for path in ("keras/src/models.py", "/repo/keras/src/models.py", "keras\\src\\models.py"):
+    package = tmp_path / "site-packages" / "keras" / "src"
+    package.mkdir(parents=True)
+    for folder in (package, package.parent):
+        (folder / "__init__.py").write_text("")
+    (package / "models.py").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    for path in ("site-packages/keras/src/models.py", str(package / "models.py")):
         assert lint_text(text, path, Settings()) == ([], False), path
     diagnostics, _ = lint_text(text, "project/models.py", Settings())
+    assert [d.code for d in diagnostics] == ["KF103"]
+
+
+def test_a_folder_merely_named_keras_is_not_keras_own_code(tmp_path) -> None:
+    """Courses group their scripts in `keras/`, `tensorflow/` folders: without the chain of
+    `__init__.py` from the import path they are scripts like any other."""
+    text = "from keras.utils import np_utils\n"
+    for folder in ("keras", "tensorflow/python/keras", "lessons/keras"):
+        script = tmp_path / folder / "mnist.py"
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text(text)
+        diagnostics, _ = lint_text(text, str(script), Settings())
+        assert [d.code for d in diagnostics] == ["KF103"], folder
+    # a package `keras` of another project's folder (not on the import path) is not Keras either
+    (tmp_path / "lessons" / "keras" / "__init__.py").write_text("")
+    diagnostics, _ = lint_text(text, str(tmp_path / "lessons/keras/mnist.py"), Settings())
     assert [d.code for d in diagnostics] == ["KF103"]
 
 

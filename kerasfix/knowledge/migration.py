@@ -5,6 +5,8 @@ read through it (``kb.GENERATOR_METHODS``).
 
 from __future__ import annotations
 
+from kerasfix.project import importable_package
+
 # --- Keras 3 migration (KF101-KF107) ---------------------------------------------
 
 # Keras optimizers (keras.optimizers.<name>): `lr=` is `learning_rate=` on all.
@@ -139,15 +141,21 @@ def split_family(module: str) -> tuple[str, str] | None:
 def inside_keras_or_tensorflow(path: str) -> bool:
     """Whether ``path`` is Keras's or TensorFlow's own code (of any version), which keeps its
     own old APIs."""
-    return inside_package(path, "keras") or inside_package(path, "tensorflow")
+    return any(inside_package(path, family) for family in OWN_CODE_PACKAGES)
+
+
+# The packages whose own code keeps their own old APIs.
+OWN_CODE_PACKAGES = ("keras", "tensorflow", "tf_keras")
 
 
 def inside_package(path: str, family: str) -> bool:
-    """Whether ``path`` lies in the package ``family`` names (`keras/…`,
-    `tensorflow/python/keras/…`): its own code importing its own modules.
-    Relative and absolute spellings of one file answer alike."""
-    own = "/" + path.replace("\\", "/")
-    return f"/{family.replace('.', '/')}/" in own
+    """Whether ``path`` is a module Python imports as part of the package ``family`` names
+    (``keras``, ``tensorflow.python.keras``): a chain of folders with ``__init__.py`` from a
+    folder on the import path (the project root, ``src/``, ``site-packages``). A folder merely
+    named ``keras/`` (a course's scripts grouped by library) is not Keras's code."""
+    package = importable_package(path)
+    wanted = tuple(family.split("."))
+    return package is not None and package[: len(wanted)] == wanted
 
 
 # Keras 1 keyword arguments of layers: generated (kb.api.legacy_keywords, from Keras 2's
