@@ -24,6 +24,24 @@ from kerasfix.rules.base import (
 
 _WEIGHTS_SUFFIX = ".weights.h5"
 _MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+# Suffixes of the weight files Keras 2 wrote (HDF5, and TensorFlow checkpoints): the stem is
+# kept and `.weights.h5` put in their place; any other name keeps its dots.
+_WEIGHT_FILE_SUFFIXES = (".h5", ".hdf5", ".ckpt", ".tf", ".weights")
+
+
+def _weights_name(name: str) -> str:
+    """The ``*.weights.h5`` name Keras 3 writes weights under, for a Keras 2 weights file name
+    (``weights.ckpt`` -> ``weights.weights.h5``, ``ckpt/model`` -> ``ckpt/model.weights.h5``)."""
+    for suffix in _WEIGHT_FILE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) and name[-len(suffix) - 1] != "/":
+            return name[: -len(suffix)] + _WEIGHTS_SUFFIX
+    return name + _WEIGHTS_SUFFIX
+
+
+def _renamed_safely(name: str) -> bool:
+    """Whether writing the ``*.weights.h5`` name needs nothing the old name did not: a
+    TensorFlow checkpoint made its folder itself (``ckpt/model``), an HDF5 file never did."""
+    return "/" not in name or name.endswith((".h5", ".hdf5"))
 
 
 class Keras3Arguments(Rule):
@@ -296,7 +314,7 @@ class Keras3Arguments(Rule):
         if only:
             if name.endswith(_WEIGHTS_SUFFIX):
                 return None
-            new = stem + _WEIGHTS_SUFFIX
+            new = _weights_name(name)
             message = (
                 f'`ModelCheckpoint("{name}", save_weights_only=True)`: Keras 3 writes weights '
                 "only to `*.weights.h5`"
@@ -332,11 +350,14 @@ class Keras3Arguments(Rule):
         target = cls._literal(ctx, target) if target is not None else None
         name = string(target) if target is not None else None
         save_format = keyword_arg(call, "save_format")
-        if save_format is not None and (name or "").endswith(_MODEL_SUFFIXES):
-            save_format = None  # Keras 3 only warns when the name says the format
+        if save_format is not None and method != "save_weights":
+            if (name or "").endswith(_MODEL_SUFFIXES):
+                save_format = None  # Keras 3's save only warns when the name says the format
         if save_format is not None:
             if kind != "keras":
                 return None  # another library's save(…, save_format=…)
+            if method == "save_weights" and target is not None and name:
+                return cls._weights_with_format(ctx, call, target, name, save_format, loaded, saved)
             return ctx.diagnostic(
                 cls,
                 save_format,
@@ -346,10 +367,16 @@ class Keras3Arguments(Rule):
         if target is None or name is None:
             return None
         if method == "save_weights":
-            if name.endswith(_WEIGHTS_SUFFIX) or not name.endswith((".h5", ".hdf5")):
+            if name.endswith(_WEIGHTS_SUFFIX) or not name:
                 return None
-            new = name.rsplit(".", 1)[0] + _WEIGHTS_SUFFIX
+            new = _weights_name(name)
             message = f'`save_weights("{name}")`: Keras 3 writes weights only to `*.weights.h5`'
+            if not name.endswith((".h5", ".hdf5")):
+                message += " (TensorFlow checkpoints are gone)"
+            if not _renamed_safely(name):
+                return ctx.diagnostic(
+                    cls, call, message + f': write "{new}" once its folder exists'
+                )
         else:
             if name.endswith(_MODEL_SUFFIXES) or "." in name.rsplit("/", 1)[-1]:
                 return None
@@ -371,4 +398,35 @@ class Keras3Arguments(Rule):
                 f'Write (and read) "{new}"',
                 *edits,
             ),
+        )
+
+    @classmethod
+    def _weights_with_format(
+        cls,
+        ctx: Context,
+        call: ast.Call,
+        target: ast.expr,
+        name: str,
+        save_format: ast.keyword,
+        loaded: dict[str, list[ast.expr]],
+        saved: set[str],
+    ) -> Diagnostic:
+        """``save_weights("ckpt/w", save_format="tf")``: Keras 3 has one weights format, named by
+        the file: the name becomes ``*.weights.h5`` (with its loads) and the keyword goes."""
+        new = _weights_name(name)
+        saved.add(name)
+        message = (
+            f"`save_weights(…, save_format=…)` is rejected by Keras 3: weights are written only "
+            f'to `*.weights.h5` ("{new}")'
+        )
+        arguments = ctx.arguments(call)
+        if arguments is None or not _renamed_safely(name):
+            return ctx.diagnostic(cls, save_format, message)
+        kept = [i for i, item in enumerate(arguments.items) if item[0] is not save_format]
+        edits = [ctx.replace(target, ctx.string_literal(new))]
+        edits += argument_deletions(ctx.text, arguments, kept)
+        for literal in {id(n): n for n in loaded.get(name, ()) if n is not target}.values():
+            edits.append(ctx.replace(literal, ctx.string_literal(new)))
+        return ctx.diagnostic(
+            cls, call, message, fix(Applicability.UNSAFE, f'Write (and read) "{new}"', *edits)
         )
