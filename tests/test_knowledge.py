@@ -304,3 +304,53 @@ def test_tensorflow_backend_functions_kept_off_keras3_variables() -> None:
             getattr(tf_backend, name)(*args)
     variable.assign(np.zeros(3))
     assert float(tf_backend.get_value(variable).sum()) == 0.0
+
+
+def test_tf_namespace_gaps_hold_under_tensorflow() -> None:
+    """What `tf.keras` lacks over Keras 3 is missing there, and the name given instead is the
+    same object (so the rename computes what the old name did)."""
+    import tensorflow as tf
+
+    table = kb.api._tables()["tf_namespace_missing"]
+    assert table["losses.mean_squared_error"] == "mse"
+    for path, same in table.items():
+        module, _, name = path.rpartition(".")
+        namespace = tf.keras
+        for part in module.split(".") if module else []:
+            namespace = getattr(namespace, part)
+        assert not hasattr(namespace, name), path
+        if same:
+            kept = keras
+            for part in path.split("."):
+                kept = getattr(kept, part)
+            assert getattr(namespace, same) is kept, path
+
+
+def test_moved_positionals_are_what_keras3_rejects_or_reads_otherwise() -> None:
+    tf_keras = pytest.importorskip("tf_keras")
+    start, names = kb.api.keras2_positionals("Layer.add_weight")
+    assert (start, names[:2]) == (0, ["name", "shape"])
+    params = inspect.signature(keras.layers.Layer.add_weight).parameters
+    assert all(n in params for n in names if n)
+    start, names = kb.api.keras2_positionals("Model.compile")
+    assert names[start] == "metrics"
+    assert list(inspect.signature(keras.Model.compile).parameters)[start + 1] != "metrics"
+    assert list(inspect.signature(tf_keras.Model.compile).parameters)[start + 1] == "metrics"
+
+
+def test_lost_methods_and_training_positions_hold() -> None:
+    tf_keras = pytest.importorskip("tf_keras")
+    assert "reset_states" in kb.api.lost_methods("Model")
+    for label, path in (("Model", "Model"), ("Layer", "layers.Layer")):
+        new, old = keras, tf_keras
+        for part in path.split("."):
+            new, old = getattr(new, part), getattr(old, part)
+        for method in kb.api.lost_methods(label):
+            assert not hasattr(new, method) and hasattr(old, method), (label, method)
+    for layer in ("SimpleRNNCell", "LSTMCell", "Dropout"):
+        position = kb.api.call_training_position(layer)
+        params = list(inspect.signature(getattr(keras.layers, layer).call).parameters)[1:]
+        assert params[position] == "training", layer
+    assert set(kb.LOST_METHOD_ADVICE) <= set().union(
+        *(kb.api.lost_methods(c) for c in ("Model", "Layer", "Metric"))
+    )

@@ -311,6 +311,174 @@ def required_now() -> dict[str, dict[str, str]]:
     return found
 
 
+def tf_namespace_missing(
+    k2: dict[str, set[str]], k3: dict[str, set[str]], tf3: dict[str, set[str]]
+) -> dict[str, str]:
+    """Names Keras 2's ``tf.keras`` had that Keras 3 keeps in ``keras`` but TensorFlow's
+    ``tf.keras`` namespace over Keras 3 lacks (``tf.keras.losses.mean_squared_error``), each with
+    the name the same object has in that namespace (``mse``), or "" when it has none there."""
+    import keras
+    import keras._tf_keras.keras as tf_namespace
+    import tensorflow as tf
+
+    def get(root: object, module: str, name: str) -> object:
+        for part in module.split(".") if module else []:
+            root = getattr(root, part, None)
+        return getattr(root, name, None)
+
+    found: dict[str, str] = {}
+    for module, names in sorted(k2.items()):
+        if module not in tf3:
+            continue
+        for name in sorted(names - tf3[module]):
+            if name not in k3.get(module, set()) or name == "src":
+                continue
+            if get(tf.keras, module, name) is not None:
+                continue  # TensorFlow provides it lazily (``tf.keras.saving``)
+            obj = get(keras, module, name)
+            same = sorted(
+                (a for a in tf3[module] if obj is not None and get(tf_namespace, module, a) is obj),
+                key=lambda a: (not a.islower(), len(a), a),
+            )
+            found[f"{module}.{name}" if module else name] = same[0] if same else ""
+    return found
+
+
+# The Keras classes whose methods are compared: Keras 3's and tf_keras's of the same path.
+COMPARED_CLASSES = ("Model", "Sequential", "layers.Layer", "metrics.Metric", "optimizers.Optimizer")
+
+
+def _class(root: object, path: str) -> type:
+    for part in path.split("."):
+        root = getattr(root, part)
+    assert isinstance(root, type)
+    return root
+
+
+def _forwarded(function: object) -> str | None:
+    """The method a Keras 2 ``def m(self, *args, **kwargs): return self.other(*args, **kwargs)``
+    forwards to (``add_variable`` -> ``add_weight``), or None."""
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))  # type: ignore[arg-type]
+    except (OSError, TypeError, SyntaxError):
+        return None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Return)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and isinstance(node.value.func.value, ast.Name)
+            and node.value.func.value.id == "self"
+            and any(isinstance(a, ast.Starred) for a in node.value.args)
+        ):
+            return node.value.func.attr
+    return None
+
+
+def method_changes() -> tuple[dict[str, list[str]], dict[str, dict[str, object]]]:
+    """Compare the methods of Keras 3's classes with tf_keras's (the Keras 2 of ``tf.keras``):
+
+    - ``lost``: class -> the methods Keras 2 had that Keras 3's class lacks;
+    - ``keras2_positionals``: ``class.method`` -> Keras 2's positional parameters, for the
+      methods Keras 3 kept whose positional parameters it reordered or made keyword-only
+      (``Layer.add_weight``: Keras 2 took ``name`` first, Keras 3 ``shape``)."""
+    import inspect
+
+    import keras
+    import tf_keras
+
+    lost: dict[str, list[str]] = {}
+    positionals: dict[str, dict[str, object]] = {}
+
+    def params(function: object) -> list[inspect.Parameter] | None:
+        try:
+            return list(inspect.signature(function).parameters.values())[1:]  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+
+    for path in COMPARED_CLASSES:
+        new, old = _class(keras, path), _class(tf_keras, path)
+        label = path.rsplit(".", 1)[-1]
+        gone = sorted(
+            name
+            for name, value in inspect.getmembers(old)
+            if not name.startswith("_")
+            and callable(value)
+            and not isinstance(value, type)
+            and not hasattr(new, name)
+        )
+        if gone:
+            lost[label] = gone
+        for name, value in inspect.getmembers(old):
+            if name.startswith("_") or not callable(value) or not hasattr(new, name):
+                continue
+            before = params(value)
+            if before is not None and [p.kind for p in before] == [
+                inspect.Parameter.VAR_POSITIONAL,
+                inspect.Parameter.VAR_KEYWORD,
+            ]:
+                target = _forwarded(value)
+                before = params(getattr(old, target)) if target else None
+            after = params(getattr(new, name))
+            if before is None or after is None:
+                continue
+            positional = (
+                inspect.Parameter.POSITIONAL_ONLY,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            )
+            old_names = [p.name for p in before if p.kind in positional]
+            new_names = [p.name for p in after if p.kind in positional]
+            accepted = {p.name for p in after}
+            moved = [
+                n for n in old_names if n in new_names and new_names.index(n) != old_names.index(n)
+            ]
+            if moved or (
+                old_names and not new_names and after and after[0].kind == after[0].VAR_POSITIONAL
+            ):
+                # from the first place the two disagree, a positional means something else;
+                # only the names Keras 3 still accepts can be given by keyword
+                start = next(
+                    i for i, n in enumerate(old_names) if i >= len(new_names) or new_names[i] != n
+                )
+                names = [n if n in accepted else "" for n in old_names]
+                if not any(names[start:]):
+                    continue  # nothing Keras 3 takes by name (`call`, `add_metric`)
+                positionals[f"{label}.{name}"] = {
+                    "from": start,
+                    "names": names,
+                }
+    return lost, positionals
+
+
+def call_training_positions() -> dict[str, int]:
+    """Layer -> the position of ``training`` among its ``call``'s parameters, where Keras 3 and
+    tf_keras agree (``SimpleRNNCell``: 2, after the inputs and states). Keras 3 takes only
+    tensors by position when a layer is called, so a ``training`` flag given there stops it."""
+    import inspect
+
+    import keras
+    import tf_keras
+
+    found: dict[str, int] = {}
+    for name in sorted(dir(keras.layers)):
+        new, old = getattr(keras.layers, name), getattr(tf_keras.layers, name, None)
+        if not (isinstance(new, type) and isinstance(old, type)):
+            continue
+        positions = []
+        for cls in (new, old):
+            try:
+                params = list(inspect.signature(cls.call).parameters)[1:]
+            except (TypeError, ValueError, AttributeError):
+                params = []
+            positions.append(params.index("training") if "training" in params else -1)
+        if positions[0] == positions[1] and positions[0] > 0:
+            found[name] = positions[0]
+    return found
+
+
 # --- putting it together -----------------------------------------------------------------
 
 
@@ -376,6 +544,7 @@ def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
         for cls, spec in legacy_conversions(sources).items():
             conversions.setdefault(cls, spec)
     note("2", k2_installed, {})
+    lost_methods, keras2_positionals = method_changes()
     tf_only = {
         module: sorted(found - k3.get(module, set()))
         for module, found in tf3.items()
@@ -393,6 +562,10 @@ def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
         "moved": dict(sorted(moved.items())),
         "legacy_keywords": dict(sorted(check_conversions(conversions).items())),
         "required_now": required_now(),
+        "tf_namespace_missing": tf_namespace_missing(k2_installed, k3, tf3),
+        "lost_methods": lost_methods,
+        "keras2_positionals": keras2_positionals,
+        "call_training": call_training_positions(),
     }
 
 
@@ -421,6 +594,19 @@ def write_index(data: dict[str, object], path: Path) -> None:
     lines.append("# Layers with an argument Keras 2 defaulted and Keras 3 requires.")
     required = ", ".join(f'"{c}"' for c in sorted(data["required_now"]))  # type: ignore[arg-type]
     lines.append(f"REQUIRED_NOW_LAYERS: tuple[str, ...] = ({required},)")
+    lines.append("# Last names of what Keras 2's tf.keras had and tf.keras over Keras 3 lacks.")
+    missing = sorted({q.rsplit(".", 1)[-1] for q in data["tf_namespace_missing"]})  # type: ignore[attr-defined]
+    lines.append(
+        "TF_NAMESPACE_MISSING_NAMES: tuple[str, ...] = ("
+        + ", ".join(f'"{n}"' for n in missing)
+        + ",)"
+    )
+    lines.append("# Layers whose call takes `training` by position in Keras 2 and 3 alike.")
+    lines.append(
+        "CALL_TRAINING_LAYERS: tuple[str, ...] = ("
+        + ", ".join(f'"{n}"' for n in sorted(data["call_training"]))  # type: ignore[attr-defined]
+        + ",)"
+    )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(path)], check=False)
 

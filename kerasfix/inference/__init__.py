@@ -134,6 +134,62 @@ class ModelInference:
         cls = self.bindings.enclosing_class(receiver)
         return cls is not None and self.models.class_defines(cls, method, deep=True)
 
+    def keras3_base(self, cls: ast.ClassDef) -> str | None:
+        """The canonical path (``layers.Layer``, ``models.Model``, ``metrics.Mean``) of the Keras 3
+        class ``cls`` derives from, through the module's own classes; None when no base is
+        certainly Keras 3's (tf_keras's and TensorFlow's private copy are Keras 2)."""
+        seen: set[int] = set()
+        todo = [cls]
+        while todo:
+            node = todo.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            for base in node.bases:
+                value = self.value_of(base)
+                if isinstance(value, ClassRef) and value.owner is None:
+                    todo.append(value.node)
+                elif isinstance(value, Ref) and kb.api.split_spelling(value.qualname):
+                    path = kb.keras_path(value.qualname)
+                    if path:
+                        return path
+        return None
+
+    def layer_class(self, expr: ast.expr) -> str | None:
+        """The Keras layer class (``SimpleRNNCell``) of the layer ``expr`` certainly holds."""
+        value = self.value_of(expr)
+        return value.name if isinstance(value, Layer) and value.name else None
+
+    def holds_keras_metric(self, attribute: ast.Attribute) -> bool:
+        """Whether ``self.<name>`` is, in every assignment the class makes to it, a Keras 3
+        metric object (``self.accuracy_fn = keras.metrics.BinaryAccuracy()``)."""
+        cls = self.self_class(attribute.value)
+        if cls is None:
+            return False
+        values = [
+            node.value
+            for node in ast.walk(cls)
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Attribute)
+            and target.attr == attribute.attr
+            and isinstance(target.value, ast.Name)
+            and self.bindings.is_self(target.value)
+        ]
+        for value in values:
+            qualname = self.qualified_name(value.func) if isinstance(value, ast.Call) else None
+            if not (qualname and kb.api.split_spelling(qualname)):
+                return False
+            if not (kb.keras_path(qualname) or "").startswith("metrics."):
+                return False
+        return bool(values)
+
+    def self_class(self, name: ast.expr) -> ast.ClassDef | None:
+        """The class whose method ``name`` (``self``) is the first parameter of, or None."""
+        if not (isinstance(name, ast.Name) and self.bindings.is_self(name)):
+            return None
+        return self.bindings.enclosing_class(name)
+
     def module_defines_method(self, method: str) -> bool:
         """True if a class in this module, other than a Keras model subclass,
         defines ``method``."""

@@ -432,10 +432,16 @@ def is_non_keras(qualified_name: str) -> bool:
 # tables themselves on first use (``api.exists`` …).
 from kerasfix.knowledge import api as api  # noqa: E402
 from kerasfix.knowledge.api_index import (  # noqa: E402
+    CALL_TRAINING_LAYERS as CALL_TRAINING_LAYERS,
+)
+from kerasfix.knowledge.api_index import (  # noqa: E402
     LEGACY_KEYWORD_CLASSES as LEGACY_KEYWORD_CLASSES,
 )
 from kerasfix.knowledge.api_index import (  # noqa: E402
     REQUIRED_NOW_LAYERS as REQUIRED_NOW_LAYERS,
+)
+from kerasfix.knowledge.api_index import (  # noqa: E402
+    TF_NAMESPACE_MISSING_NAMES as TF_NAMESPACE_MISSING_NAMES,
 )
 from kerasfix.knowledge.migration import *  # noqa: E402, F403  (one namespace: kb.X)
 

@@ -23,6 +23,11 @@ def _tables() -> dict[str, Any]:
     data = json.loads(_TABLE.read_text(encoding="utf-8"))
     data["keras3"] = {m: frozenset(v.split()) for m, v in data["keras3"].items()}
     data["tf_keras3_only"] = {m: frozenset(v.split()) for m, v in data["tf_keras3_only"].items()}
+    by_module: dict[str, set[str]] = {}
+    for qual in data["tf_namespace_missing"]:
+        module, _, name = qual.rpartition(".")
+        by_module.setdefault(module, set()).add(name)
+    data["tf_missing_by_module"] = {m: frozenset(v) for m, v in by_module.items()}
     return data
 
 
@@ -44,6 +49,7 @@ def names(module: str, family: str = "keras") -> frozenset[str]:
     found = tables["keras3"].get(module, frozenset())
     if family == TF_FAMILY:
         found = found | tables["tf_keras3_only"].get(module, frozenset())
+        found = found - tables["tf_missing_by_module"].get(module, frozenset())
     return found
 
 
@@ -53,6 +59,8 @@ def exists(path: str, family: str = "keras") -> bool:
         return True
     module, _, name = path.rpartition(".")
     tables = _tables()
+    if family == TF_FAMILY and path in tables["tf_namespace_missing"]:
+        return False
     if path in tables["keras3"] or (family == TF_FAMILY and path in tables["tf_keras3_only"]):
         return True
     return name in names(module, family)
@@ -62,6 +70,13 @@ def only_in_tensorflow(path: str) -> bool:
     """Whether a name exists in Keras 3 only under ``tensorflow.keras`` (``preprocessing.image.
     ImageDataGenerator``: TensorFlow's namespace keeps Keras 2's legacy implementation)."""
     return not exists(path) and exists(path, TF_FAMILY)
+
+
+def tf_namespace_missing(path: str) -> str | None:
+    """For a name Keras 2's ``tf.keras`` had and TensorFlow's ``tf.keras`` over Keras 3 lacks
+    though ``keras`` keeps it (``losses.mean_squared_error``): the name the same object has in
+    that namespace (``mse``), or "" when it has none there; None for any other path."""
+    return _tables()["tf_namespace_missing"].get(path)
 
 
 def legacy(path: str) -> str | None:
@@ -157,3 +172,23 @@ def first_missing(path: str, family: str = "keras") -> str | None:
             return None
         module = child
     return None
+
+
+def lost_methods(cls: str) -> frozenset[str]:
+    """The methods Keras 2's (tf_keras's) ``cls`` had that Keras 3's lacks (``Model``:
+    ``reset_states``, ``get_input_at`` …; ``Metric``: ``reset_states``)."""
+    return frozenset(_tables()["lost_methods"].get(cls, ()))
+
+
+def keras2_positionals(method: str) -> tuple[int, list[str]] | None:
+    """For ``Layer.add_weight`` (a method whose positional parameters Keras 3 reordered): the
+    first position whose meaning changed, and Keras 2's parameter names by position ("" for one
+    Keras 3 does not take by name); None for a method whose positionals mean what they did."""
+    spec = _tables()["keras2_positionals"].get(method)
+    return (spec["from"], spec["names"]) if spec else None
+
+
+def call_training_position(layer: str) -> int | None:
+    """Where ``training`` stands among a Keras layer's ``call`` parameters (``SimpleRNNCell``:
+    2), in Keras 2 and 3 alike; None when it takes none by position."""
+    return _tables()["call_training"].get(layer)

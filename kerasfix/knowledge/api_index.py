@@ -230,3 +230,39 @@ REQUIRED_NOW_LAYERS: tuple[str, ...] = (
     "AvgPool2D",
     "AvgPool3D",
 )
+# Last names of what Keras 2's tf.keras had and tf.keras over Keras 3 lacks.
+TF_NAMESPACE_MISSING_NAMES: tuple[str, ...] = (
+    "kl_divergence",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "saving",
+)
+# Layers whose call takes `training` by position in Keras 2 and 3 alike.
+CALL_TRAINING_LAYERS: tuple[str, ...] = (
+    "AdditiveAttention",
+    "AlphaDropout",
+    "Attention",
+    "BatchNormalization",
+    "Dropout",
+    "GRUCell",
+    "GaussianDropout",
+    "GaussianNoise",
+    "LSTMCell",
+    "Lambda",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "SimpleRNNCell",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "SpectralNormalization",
+    "TimeDistributed",
+)

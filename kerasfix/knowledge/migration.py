@@ -341,3 +341,18 @@ REMOVED_APIS: dict[str, str] = {
         "(keras.layers.RandomFlip, RandomRotation, Rescaling ...)"
     ),
 }
+
+# What to write instead of a method Keras 3's classes lost (kb.api.lost_methods, generated);
+# a method not here is reported without advice.
+LOST_METHOD_ADVICE: dict[str, str] = {
+    "reset_states": "reset each stateful layer (`layer.reset_states()`)",
+    "add_update": "assign the variable in `call()` (`self.v.assign(value)`)",
+    "get_input_at": "use `layer.input` (Keras 3 layers keep one inbound node)",
+    "get_output_at": "use `layer.output`",
+    "get_input_shape_at": "use `layer.input.shape`",
+    "get_output_shape_at": "use `layer.output.shape`",
+    "to_yaml": "use `to_json()` (YAML was dropped)",
+    "with_name_scope": "drop the decorator (Keras 3 names its variables itself)",
+    "get_weight_paths": "iterate `model.weights` (each has a `.path`)",
+    "compute_output_signature": "use `compute_output_spec`",
+}

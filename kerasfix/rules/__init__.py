@@ -26,6 +26,8 @@ _MODULES: tuple[tuple[str, str], ...] = (
     ("KF107", "kf107_removed_api"),
     ("KF108", "kf108_keras3_arguments"),
     ("KF109", "kf109_keras1_api"),
+    ("KF110", "kf110_tf_keras_namespace"),
+    ("KF111", "kf111_keras3_layer_api"),
     ("KF900", "kf900_unused_noqa"),
 )
 
