@@ -83,7 +83,9 @@ class Keras3Arguments(Rule):
         for the pool size Keras 2 defaulted (the same model). Unsafe for file names:
         the file written is renamed (with every `load_weights`/`load_model` of
         the same literal in the module), and other programs may read the old
-        name. A fixed batch on a layer not known to be the first, `save_format=`
+        name. A TensorFlow checkpoint in a folder (`ckpt/weights.ckpt`) made the
+        folder itself: its folder is made first (`os.makedirs`) where the module
+        imports `os`, and the name is only reported elsewhere. A fixed batch on a layer not known to be the first, `save_format=`
         and loading a SavedModel folder are reported with the Keras 3 way
         (`InputLayer(batch_shape=…)`, `model.export(dir)`, `keras.layers.TFSMLayer`).
     """
@@ -373,7 +375,8 @@ class Keras3Arguments(Rule):
             message = f'`save_weights("{name}")`: Keras 3 writes weights only to `*.weights.h5`'
             if not name.endswith((".h5", ".hdf5")):
                 message += " (TensorFlow checkpoints are gone)"
-            if not _renamed_safely(name):
+            folder = cls._make_folder(ctx, call, name)
+            if folder is None:
                 return ctx.diagnostic(
                     cls, call, message + f': write "{new}" once its folder exists'
                 )
@@ -385,8 +388,9 @@ class Keras3Arguments(Rule):
                 f'`save("{name}")` writes a SavedModel folder, which Keras 3 does not: '
                 "save a `.keras` file (or `model.export()` for serving)"
             )
+            folder = []
         saved.add(name)
-        edits: list[Edit] = [ctx.replace(target, ctx.string_literal(new))]
+        edits: list[Edit] = [*folder, ctx.replace(target, ctx.string_literal(new))]
         for literal in {id(n): n for n in loaded.get(name, ()) if n is not target}.values():
             edits.append(ctx.replace(literal, ctx.string_literal(new)))
         return ctx.diagnostic(
@@ -420,13 +424,33 @@ class Keras3Arguments(Rule):
             f'to `*.weights.h5` ("{new}")'
         )
         arguments = ctx.arguments(call)
-        if arguments is None or not _renamed_safely(name):
+        folder = cls._make_folder(ctx, call, name)
+        if arguments is None or folder is None:
             return ctx.diagnostic(cls, save_format, message)
         kept = [i for i, item in enumerate(arguments.items) if item[0] is not save_format]
-        edits = [ctx.replace(target, ctx.string_literal(new))]
+        edits = [*folder, ctx.replace(target, ctx.string_literal(new))]
         edits += argument_deletions(ctx.text, arguments, kept)
         for literal in {id(n): n for n in loaded.get(name, ()) if n is not target}.values():
             edits.append(ctx.replace(literal, ctx.string_literal(new)))
         return ctx.diagnostic(
             cls, call, message, fix(Applicability.UNSAFE, f'Write (and read) "{new}"', *edits)
         )
+
+    @staticmethod
+    def _make_folder(ctx: Context, call: ast.Call, name: str) -> list[Edit] | None:
+        """The edits that make a TensorFlow checkpoint's folder before the weights are written
+        as HDF5 there (``os.makedirs("ckpt", exist_ok=True)``, where the module has ``os``):
+        [] when nothing is needed, None when it cannot be done here."""
+        if _renamed_safely(name):
+            return []
+        statement = ctx.tree.parents.get(call)
+        if not (
+            isinstance(statement, ast.Expr) and ctx.inference.resolves_to_import(call, "os", "os")
+        ):
+            return None
+        start = ctx.span(statement)[0]
+        indent = ctx.text[ctx.text.rfind("\n", 0, start) + 1 : start]
+        if indent.strip():
+            return None
+        folder = ctx.string_literal(name.rsplit("/", 1)[0])
+        return [Edit(start, start, f"os.makedirs({folder}, exist_ok=True)\n{indent}")]
