@@ -86,7 +86,8 @@ class Keras3Arguments(Rule):
         name. A TensorFlow checkpoint in a folder (`ckpt/weights.ckpt`) made the
         folder itself: its folder is made first (`os.makedirs`) where the module
         imports `os`, and the name is only reported elsewhere. A fixed batch on a
-        layer not known to be the first, `save_format=` and loading a SavedModel folder are reported with the Keras 3 way
+        layer not known to be the first, `save_format=` and loading a SavedModel
+        folder are reported with the Keras 3 way
         (`InputLayer(batch_shape=…)`, `model.export(dir)`, `keras.layers.TFSMLayer`).
     """
 
