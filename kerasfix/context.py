@@ -145,6 +145,13 @@ class Context:
         start, end = self.span(node)
         return Edit(start, end, content)
 
+    def indent(self, statement: ast.stmt) -> str | None:
+        """The whitespace before ``statement`` on its line, for a statement inserted before it;
+        None when other code precedes it there (``if x: f()``, ``a = 1; f()``)."""
+        start, _ = self.span(statement)
+        before = self.text[self.text.rfind("\n", 0, start) + 1 : start]
+        return None if before.strip() else before
+
     def insert_before(self, node: ast.AST, content: str) -> Edit:
         start, _ = self.span(node)
         return Edit(start, start, content)

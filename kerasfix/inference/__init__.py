@@ -129,9 +129,9 @@ class ModelInference:
         if isinstance(receiver, ast.Call):
             if not (isinstance(receiver.func, ast.Name) and receiver.func.id == "super"):
                 return False
-        elif not (isinstance(receiver, ast.Name) and self.bindings.is_self(receiver)):
-            return False
-        cls = self.bindings.enclosing_class(receiver)
+            cls = self.bindings.enclosing_class(receiver)
+        else:
+            cls = self.self_class(receiver)
         return cls is not None and self.models.class_defines(cls, method, deep=True)
 
     def keras3_base(self, cls: ast.ClassDef) -> str | None:
@@ -166,16 +166,8 @@ class ModelInference:
         cls = self.self_class(attribute.value)
         if cls is None:
             return False
-        values = [
-            node.value
-            for node in ast.walk(cls)
-            if isinstance(node, ast.Assign)
-            for target in node.targets
-            if isinstance(target, ast.Attribute)
-            and target.attr == attribute.attr
-            and isinstance(target.value, ast.Name)
-            and self.bindings.is_self(target.value)
-        ]
+        assigned = self.models.class_info(cls).attr_assigns.get(attribute.attr, [])
+        values = [value for value, _, _ in assigned]
         for value in values:
             qualname = self.qualified_name(value.func) if isinstance(value, ast.Call) else None
             if not (qualname and kb.api.split_spelling(qualname)):

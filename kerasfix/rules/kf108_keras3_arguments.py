@@ -38,6 +38,12 @@ def _weights_name(name: str) -> str:
     return name + _WEIGHTS_SUFFIX
 
 
+def _renamed(ctx: Context, target: ast.expr, new: str, loads: list[ast.expr]) -> list[Edit]:
+    """The file name ``target`` written as ``new``, and the literals that load the same file."""
+    literals = {id(n): n for n in [target, *loads]}.values()
+    return [ctx.replace(literal, ctx.string_literal(new)) for literal in literals]
+
+
 def _renamed_safely(name: str) -> bool:
     """Whether writing the ``*.weights.h5`` name needs nothing the old name did not: a
     TensorFlow checkpoint made its folder itself (``ckpt/model``), an HDF5 file never did."""
@@ -288,10 +294,13 @@ class Keras3Arguments(Rule):
             return []
         kept = [i for i, item in enumerate(arguments.items) if item[0] is not keyword]
         edits += argument_deletions(ctx.text, arguments, kept)
-        start = ctx.span(statement)[0]
-        indent = ctx.text[ctx.text.rfind("\n", 0, start) + 1 : start]
+        indent = ctx.indent(statement)
+        if indent is None:
+            return []
         shape = ctx.code(keyword.value)
-        edits.append(Edit(start, start, f"{model}.add({spelled}(batch_shape={shape}))\n{indent}"))
+        edits.append(
+            ctx.insert_before(statement, f"{model}.add({spelled}(batch_shape={shape}))\n{indent}")
+        )
         return edits
 
     # -- saving -------------------------------------------------------------------------
@@ -330,9 +339,7 @@ class Keras3Arguments(Rule):
                 f'`ModelCheckpoint("{name}")`: Keras 3 saves models only to `*.keras` or `*.h5`'
             )
         saved.add(name)
-        edits: list[Edit] = [ctx.replace(target, ctx.string_literal(new))]
-        for literal in {id(n): n for n in loaded.get(name, ()) if n is not target}.values():
-            edits.append(ctx.replace(literal, ctx.string_literal(new)))
+        edits = _renamed(ctx, target, new, loaded.get(name, ()))
         return ctx.diagnostic(
             cls, call, message, fix(Applicability.UNSAFE, f'Write (and read) "{new}"', *edits)
         )
@@ -391,9 +398,7 @@ class Keras3Arguments(Rule):
             )
             folder = []
         saved.add(name)
-        edits: list[Edit] = [*folder, ctx.replace(target, ctx.string_literal(new))]
-        for literal in {id(n): n for n in loaded.get(name, ()) if n is not target}.values():
-            edits.append(ctx.replace(literal, ctx.string_literal(new)))
+        edits = [*folder, *_renamed(ctx, target, new, loaded.get(name, ()))]
         return ctx.diagnostic(
             cls,
             call,
@@ -429,10 +434,8 @@ class Keras3Arguments(Rule):
         if arguments is None or folder is None:
             return ctx.diagnostic(cls, save_format, message)
         kept = [i for i, item in enumerate(arguments.items) if item[0] is not save_format]
-        edits = [*folder, ctx.replace(target, ctx.string_literal(new))]
+        edits = [*folder, *_renamed(ctx, target, new, loaded.get(name, ()))]
         edits += argument_deletions(ctx.text, arguments, kept)
-        for literal in {id(n): n for n in loaded.get(name, ()) if n is not target}.values():
-            edits.append(ctx.replace(literal, ctx.string_literal(new)))
         return ctx.diagnostic(
             cls, call, message, fix(Applicability.UNSAFE, f'Write (and read) "{new}"', *edits)
         )
@@ -449,9 +452,8 @@ class Keras3Arguments(Rule):
             isinstance(statement, ast.Expr) and ctx.inference.resolves_to_import(call, "os", "os")
         ):
             return None
-        start = ctx.span(statement)[0]
-        indent = ctx.text[ctx.text.rfind("\n", 0, start) + 1 : start]
-        if indent.strip():
+        indent = ctx.indent(statement)
+        if indent is None:
             return None
         folder = ctx.string_literal(name.rsplit("/", 1)[0])
-        return [Edit(start, start, f"os.makedirs({folder}, exist_ok=True)\n{indent}")]
+        return [ctx.insert_before(statement, f"os.makedirs({folder}, exist_ok=True)\n{indent}")]

@@ -266,9 +266,8 @@ class Keras3LayerApi(Rule):
             and isinstance(statement, ast.Expr)
             and ctx.inference.name_is_free(call, "layer")
         ):
-            start = ctx.span(statement)[0]
-            indent = ctx.text[ctx.text.rfind("\n", 0, start) + 1 : start]
-            if indent.strip() == "":
+            indent = ctx.indent(statement)
+            if indent is not None:
                 model = ctx.code(call.func.value)
                 loop = (
                     f"for layer in {model}.layers:\n{indent}    "
