@@ -11,6 +11,7 @@ import ast
 import io
 import re
 import tokenize
+from collections.abc import Iterable
 
 from kerasfix.context import CallArguments, Context
 from kerasfix.diagnostic import Edit
@@ -238,3 +239,33 @@ def import_statements(
         f"from {module} import {', '.join(names)}" for module, names in groups.items() if names
     ]
     return ctx.replace(node, ("\n" + indent).join(lines))
+
+
+# -- files --------------------------------------------------------------------------
+
+
+def renamed_file(ctx: Context, target: ast.expr, new: str, loads: Iterable[ast.expr]) -> list[Edit]:
+    """The file name literal ``target`` written as ``new``, and the literals that load it."""
+    literals = {id(n): n for n in [target, *loads]}.values()
+    return [ctx.replace(literal, ctx.string_literal(new)) for literal in literals]
+
+
+def module_bound(ctx: Context, at: ast.AST, module: str) -> str | None:
+    """The name an ``import module [as name]`` of the file binds that means ``module`` at
+    ``at`` (``tf`` for ``import tensorflow as tf``), or None."""
+    for node in ctx.tree.imports:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name
+                if alias.name == module and ctx.inference.resolves_to_import(at, bound, module):
+                    return bound
+    return None
+
+
+def statement_before(ctx: Context, call: ast.Call, code: str) -> Edit | None:
+    """``code`` as a statement of its own before the statement ``call`` is, at its indent."""
+    statement = ctx.tree.parents.get(call)
+    if not isinstance(statement, ast.Expr):
+        return None
+    indent = ctx.indent(statement)
+    return None if indent is None else ctx.insert_before(statement, f"{code}\n{indent}")

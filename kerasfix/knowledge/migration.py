@@ -356,3 +356,24 @@ LOST_METHOD_ADVICE: dict[str, str] = {
     "get_weight_paths": "iterate `model.weights` (each has a `.path`)",
     "compute_output_signature": "use `compute_output_spec`",
 }
+
+# Weight files: Keras 3 writes them only as `*.weights.h5`. The suffixes of the files Keras 2
+# wrote (HDF5, TensorFlow checkpoints) whose stem is kept when `.weights.h5` takes their place.
+WEIGHTS_SUFFIX = ".weights.h5"
+HDF5_SUFFIXES = (".h5", ".hdf5")
+KERAS2_WEIGHT_SUFFIXES = (*HDF5_SUFFIXES, ".ckpt", ".tf", ".weights")
+
+
+def weights_file_name(name: str) -> str:
+    """The ``*.weights.h5`` name for a Keras 2 weights file name (``weights.ckpt`` ->
+    ``weights.weights.h5``, ``ckpt/model`` -> ``ckpt/model.weights.h5``)."""
+    for suffix in KERAS2_WEIGHT_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) and name[-len(suffix) - 1] != "/":
+            return name[: -len(suffix)] + WEIGHTS_SUFFIX
+    return name + WEIGHTS_SUFFIX
+
+
+def is_tf_checkpoint(name: str) -> bool:
+    """Whether Keras 2's ``save_weights(name)`` wrote a TensorFlow checkpoint (any name not
+    ending in ``.h5``/``.hdf5``), which made its folder itself and was restored lazily."""
+    return not name.endswith(HDF5_SUFFIXES)

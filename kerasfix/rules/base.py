@@ -30,7 +30,10 @@ from kerasfix.edits import (
     import_module_span,
     import_statements,
     layer_name,
+    module_bound,
     renamed_call_text,
+    renamed_file,
+    statement_before,
 )
 from kerasfix.sites import (
     BUILDS_MODELS,
@@ -93,8 +96,11 @@ __all__ = [
     "import_statements",
     "keyword_arg",
     "layer_name",
+    "module_bound",
     "receiver_of",
     "renamed_call_text",
+    "renamed_file",
+    "statement_before",
     "string",
 ]
 

@@ -19,35 +19,13 @@ from kerasfix.rules.base import (
     fix,
     has_star,
     keyword_arg,
+    module_bound,
+    renamed_file,
+    statement_before,
     string,
 )
 
-_WEIGHTS_SUFFIX = ".weights.h5"
 _MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
-# Suffixes of the weight files Keras 2 wrote (HDF5, and TensorFlow checkpoints): the stem is
-# kept and `.weights.h5` put in their place; any other name keeps its dots.
-_WEIGHT_FILE_SUFFIXES = (".h5", ".hdf5", ".ckpt", ".tf", ".weights")
-
-
-def _weights_name(name: str) -> str:
-    """The ``*.weights.h5`` name Keras 3 writes weights under, for a Keras 2 weights file name
-    (``weights.ckpt`` -> ``weights.weights.h5``, ``ckpt/model`` -> ``ckpt/model.weights.h5``)."""
-    for suffix in _WEIGHT_FILE_SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix) and name[-len(suffix) - 1] != "/":
-            return name[: -len(suffix)] + _WEIGHTS_SUFFIX
-    return name + _WEIGHTS_SUFFIX
-
-
-def _renamed(ctx: Context, target: ast.expr, new: str, loads: list[ast.expr]) -> list[Edit]:
-    """The file name ``target`` written as ``new``, and the literals that load the same file."""
-    literals = {id(n): n for n in [target, *loads]}.values()
-    return [ctx.replace(literal, ctx.string_literal(new)) for literal in literals]
-
-
-def _renamed_safely(name: str) -> bool:
-    """Whether writing the ``*.weights.h5`` name needs nothing the old name did not: a
-    TensorFlow checkpoint made its folder itself (``ckpt/model``), an HDF5 file never did."""
-    return "/" not in name or name.endswith((".h5", ".hdf5"))
 
 
 class Keras3Arguments(Rule):
@@ -89,11 +67,13 @@ class Keras3Arguments(Rule):
         for the pool size Keras 2 defaulted (the same model). Unsafe for file names:
         the file written is renamed (with every `load_weights`/`load_model` of
         the same literal in the module), and other programs may read the old
-        name. A TensorFlow checkpoint in a folder (`ckpt/weights.ckpt`) made the
-        folder itself: its folder is made first (`os.makedirs`) where the module
-        imports `os`, and the name is only reported elsewhere. A fixed batch on a
-        layer not known to be the first, `save_format=` and loading a SavedModel
-        folder are reported with the Keras 3 way
+        name. A TensorFlow checkpoint (`save_weights("weights.ckpt")`, any name not
+        ending `.h5`) is written and read with `tf.train.Checkpoint(model)` where the
+        module imports `tensorflow`: the checkpoint Keras 2 wrote, restored as lazily
+        (into a model not built yet). Elsewhere it becomes `*.weights.h5`, its folder
+        made first (`os.makedirs`, where the module imports `os`), or is reported.
+        A fixed batch on a layer not known to be the first, `save_format=` and
+        loading a SavedModel folder are reported with the Keras 3 way
         (`InputLayer(batch_shape=…)`, `model.export(dir)`, `keras.layers.TFSMLayer`).
     """
 
@@ -132,10 +112,12 @@ class Keras3Arguments(Rule):
                 if literal is not None:
                     loaded.setdefault(string(literal) or "", []).append(literal)
                     load_calls.setdefault(string(literal) or "", []).append(call)
+        weight_loads: dict[str, list[ast.Call]] = {}  # file name -> the load_weights calls
         for call in ctx.method_calls("load_weights"):
             literal = cls._literal(ctx, call.args[0]) if call.args else None
             if literal is not None:
                 loaded.setdefault(string(literal) or "", []).append(literal)
+                weight_loads.setdefault(string(literal) or "", []).append(call)
         saved: set[str] = set()
         if kb.inside_keras_or_tensorflow(ctx.path):
             return
@@ -144,7 +126,7 @@ class Keras3Arguments(Rule):
             kind = ctx.inference.receiver(call.func.value, call.func.attr).kind
             if kind == "other":
                 continue
-            diagnostic = cls._save(ctx, call, loaded, saved, kind)
+            diagnostic = cls._save(ctx, call, loaded, saved, kind, weight_loads)
             if diagnostic is not None:
                 yield diagnostic
         for call in checkpoints:
@@ -324,9 +306,9 @@ class Keras3Arguments(Rule):
         only = bool(flag.value) if isinstance(flag, ast.Constant) else False
         stem = name.rsplit(".", 1)[0] if "." in name.rsplit("/", 1)[-1] else name
         if only:
-            if name.endswith(_WEIGHTS_SUFFIX):
+            if name.endswith(kb.WEIGHTS_SUFFIX):
                 return None
-            new = _weights_name(name)
+            new = kb.weights_file_name(name)
             message = (
                 f'`ModelCheckpoint("{name}", save_weights_only=True)`: Keras 3 writes weights '
                 "only to `*.weights.h5`"
@@ -339,7 +321,7 @@ class Keras3Arguments(Rule):
                 f'`ModelCheckpoint("{name}")`: Keras 3 saves models only to `*.keras` or `*.h5`'
             )
         saved.add(name)
-        edits = _renamed(ctx, target, new, loaded.get(name, ()))
+        edits = renamed_file(ctx, target, new, loaded.get(name, ()))
         return ctx.diagnostic(
             cls, call, message, fix(Applicability.UNSAFE, f'Write (and read) "{new}"', *edits)
         )
@@ -352,6 +334,7 @@ class Keras3Arguments(Rule):
         loaded: dict[str, list[ast.expr]],
         saved: set[str],
         kind: str,
+        weight_loads: dict[str, list[ast.Call]],
     ) -> Diagnostic | None:
         assert isinstance(call.func, ast.Attribute)
         method = call.func.attr
@@ -363,9 +346,14 @@ class Keras3Arguments(Rule):
         if save_format is not None and method != "save_weights":
             if (name or "").endswith(_MODEL_SUFFIXES):
                 save_format = None  # Keras 3's save only warns when the name says the format
+        if save_format is not None and kind != "keras":
+            return None  # another library's save(…, save_format=…)
+        if method == "save_weights" and name and kb.is_tf_checkpoint(name):
+            checkpoint = cls._tf_checkpoint(ctx, call, name, weight_loads.get(name, []))
+            if checkpoint is not None:
+                saved.add(name)
+                return checkpoint
         if save_format is not None:
-            if kind != "keras":
-                return None  # another library's save(…, save_format=…)
             if method == "save_weights" and target is not None and name:
                 return cls._weights_with_format(ctx, call, target, name, save_format, loaded, saved)
             return ctx.diagnostic(
@@ -377,9 +365,9 @@ class Keras3Arguments(Rule):
         if target is None or name is None:
             return None
         if method == "save_weights":
-            if name.endswith(_WEIGHTS_SUFFIX) or not name:
+            if name.endswith(kb.WEIGHTS_SUFFIX) or not name:
                 return None
-            new = _weights_name(name)
+            new = kb.weights_file_name(name)
             message = f'`save_weights("{name}")`: Keras 3 writes weights only to `*.weights.h5`'
             if not name.endswith((".h5", ".hdf5")):
                 message += " (TensorFlow checkpoints are gone)"
@@ -398,7 +386,7 @@ class Keras3Arguments(Rule):
             )
             folder = []
         saved.add(name)
-        edits = [*folder, *_renamed(ctx, target, new, loaded.get(name, ()))]
+        edits = [*folder, *renamed_file(ctx, target, new, loaded.get(name, ()))]
         return ctx.diagnostic(
             cls,
             call,
@@ -423,7 +411,7 @@ class Keras3Arguments(Rule):
     ) -> Diagnostic:
         """``save_weights("ckpt/w", save_format="tf")``: Keras 3 has one weights format, named by
         the file: the name becomes ``*.weights.h5`` (with its loads) and the keyword goes."""
-        new = _weights_name(name)
+        new = kb.weights_file_name(name)
         saved.add(name)
         message = (
             f"`save_weights(…, save_format=…)` is rejected by Keras 3: weights are written only "
@@ -434,7 +422,7 @@ class Keras3Arguments(Rule):
         if arguments is None or folder is None:
             return ctx.diagnostic(cls, save_format, message)
         kept = [i for i, item in enumerate(arguments.items) if item[0] is not save_format]
-        edits = [*folder, *_renamed(ctx, target, new, loaded.get(name, ()))]
+        edits = [*folder, *renamed_file(ctx, target, new, loaded.get(name, ()))]
         edits += argument_deletions(ctx.text, arguments, kept)
         return ctx.diagnostic(
             cls, call, message, fix(Applicability.UNSAFE, f'Write (and read) "{new}"', *edits)
@@ -445,15 +433,40 @@ class Keras3Arguments(Rule):
         """The edits that make a TensorFlow checkpoint's folder before the weights are written
         as HDF5 there (``os.makedirs("ckpt", exist_ok=True)``, where the module has ``os``):
         [] when nothing is needed, None when it cannot be done here."""
-        if _renamed_safely(name):
-            return []
-        statement = ctx.tree.parents.get(call)
-        if not (
-            isinstance(statement, ast.Expr) and ctx.inference.resolves_to_import(call, "os", "os")
-        ):
-            return None
-        indent = ctx.indent(statement)
-        if indent is None:
-            return None
+        if "/" not in name or not kb.is_tf_checkpoint(name):
+            return []  # an HDF5 file never made its folder
+        os_name = module_bound(ctx, call, "os")
         folder = ctx.string_literal(name.rsplit("/", 1)[0])
-        return [ctx.insert_before(statement, f"os.makedirs({folder}, exist_ok=True)\n{indent}")]
+        edit = statement_before(ctx, call, f"{os_name}.makedirs({folder}, exist_ok=True)")
+        return [edit] if os_name and edit else None
+
+    @classmethod
+    def _tf_checkpoint(
+        cls, ctx: Context, call: ast.Call, name: str, loads: list[ast.Call]
+    ) -> Diagnostic | None:
+        """``model.save_weights("weights.ckpt")``: Keras 2 wrote a TensorFlow checkpoint of the
+        model, which ``tf.train.Checkpoint(model).write(path)`` still writes under Keras 3 on
+        TensorFlow, restored by ``.read(path)`` as lazily as ``load_weights`` did (into a model
+        not built yet). None where the module has no ``tensorflow`` import or a call passes
+        more than the file."""
+        tf = module_bound(ctx, call, "tensorflow")
+        calls = [call, *loads]
+        if tf is None or "latest_checkpoint" in ctx.text:
+            return None  # Keras 2 also kept the folder's `checkpoint` index for that
+        for each in calls:
+            extra = [k for k in each.keywords if k.arg not in ("save_format", "overwrite")]
+            if len(each.args) != 1 or extra or not isinstance(each.func, ast.Attribute):
+                return None
+        edits = []
+        for each in calls:
+            assert isinstance(each.func, ast.Attribute)
+            verb = "write" if each is call else "read"
+            model, path = ctx.code(each.func.value), ctx.code(each.args[0])
+            edits.append(ctx.replace(each, f"{tf}.train.Checkpoint({model}).{verb}({path})"))
+        message = (
+            f'`save_weights("{name}")`: Keras 3 writes weights only to `*.weights.h5`; the '
+            f"TensorFlow checkpoint Keras 2 wrote is `{tf}.train.Checkpoint(model).write(path)`"
+            ", read back (lazily, as before) with `.read(path)`"
+        )
+        title = "Write and read it with `tf.train.Checkpoint`"
+        return ctx.diagnostic(cls, call, message, fix(Applicability.UNSAFE, title, *edits))
