@@ -155,6 +155,14 @@ class ModelInference:
                         return path
         return None
 
+    def given_keras_tensor(self, call: ast.Call) -> bool:
+        """Whether ``call`` is given a model's tensor while a functional model is built (a
+        KerasTensor, alone or in a list), not data. Inside a class (a layer's or a subclassed
+        model's ``call()``) a layer's output is a real tensor: never there."""
+        if self.bindings.enclosing_class(call) is not None:
+            return False
+        return self.models.symbolic(call, {}, 0)
+
     def layer_class(self, expr: ast.expr) -> str | None:
         """The Keras layer class (``SimpleRNNCell``) of the layer ``expr`` certainly holds."""
         value = self.value_of(expr)

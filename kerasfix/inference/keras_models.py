@@ -54,21 +54,20 @@ class KerasModels(Evaluator):
             return self._apply_layer(func, call, env, depth)
         if isinstance(func, Model):
             source = arg(call, 0, "inputs", "x")
-            if func.head is not None:
-                return Tensor(func.head)
-            return Tensor(None) if source is not None else UNKNOWN
+            if source is None and func.head is None:
+                return UNKNOWN
+            return Tensor(func.head, symbolic=self.symbolic([source] if source else [], env, depth))
         return UNKNOWN
 
     def attribute(self, base: Value, attr: str) -> Value:
         if isinstance(base, Model) and attr in kb.MODEL_OUTPUT_ATTRIBUTES:
-            if attr == "output" and base.head is not None:
-                return Tensor(base.head)
-            return Tensor(None)
+            head = base.head if attr == "output" else None
+            return Tensor(head, symbolic=True)
         return UNKNOWN
 
     def unassigned_self_attribute(self, cls: ast.ClassDef, attr: str) -> Value:
         if self.class_is_keras_model(cls) and attr in kb.MODEL_OUTPUT_ATTRIBUTES:
-            return Tensor(None)
+            return Tensor(None, symbolic=True)
         if attr == kb.CALLBACK_MODEL_ATTRIBUTE and self.class_is_callback(cls):
             trained = self._trained_with(cls)
             # the model being trained: the one fit it is given to, or one not seen
@@ -197,6 +196,8 @@ class KerasModels(Evaluator):
         if path is None:
             if kb.is_non_keras(func.qualname):
                 return NonKeras(func.qualname)
+            if func.qualname.startswith(kb.TF_OPS) and self.symbolic(call, env, depth):
+                return Tensor(None, symbolic=True)  # Keras 2 made a layer of it (TFOpLambda)
             return UNKNOWN
         if kb.is_non_keras(func.qualname):
             return NonKeras(func.qualname)
@@ -207,7 +208,7 @@ class KerasModels(Evaluator):
         if path in kb.MODEL_FACTORIES or path.startswith(kb.APPLICATIONS_NAMESPACE + "."):
             return Model(call, None)
         if path in kb.INPUT:
-            return Tensor(None)
+            return Tensor(None, symbolic=True)
         if path.startswith("layers."):
             return self._layer(path.split(".")[-1], call, env, depth)
         return UNKNOWN
@@ -267,24 +268,37 @@ class KerasModels(Evaluator):
         return first
 
     def class_is_keras_model(self, cls: ast.ClassDef) -> bool:
-        for base in cls.bases:
-            value = self._eval(base, {}, 0)
-            if isinstance(value, Ref) and value.keras in (kb.SEQUENTIAL, *kb.FUNCTIONAL):
-                return True
-            if isinstance(value, ClassRef) and value.node is not cls:
-                if owner_of(value, self).class_is_keras_model(value.node):  # type: ignore[attr-defined]
-                    return True
-        return False
+        return self._bases_reach(cls, (kb.SEQUENTIAL, *kb.FUNCTIONAL))
 
     def class_is_callback(self, cls: ast.ClassDef) -> bool:
         """Whether the bases of ``cls`` reach ``keras.callbacks.Callback``."""
+        return self._bases_reach(cls, (kb.CALLBACK,))
+
+    def _bases_reach(self, cls: ast.ClassDef, paths: tuple[str, ...]) -> bool:
+        """Whether a base of ``cls``, through the project's classes, is a Keras class in
+        ``paths``."""
         for base in cls.bases:
             value = self._eval(base, {}, 0)
-            if isinstance(value, Ref) and value.keras == kb.CALLBACK:
+            if isinstance(value, Ref) and value.keras in paths:
                 return True
             if isinstance(value, ClassRef) and value.node is not cls:
-                if owner_of(value, self).class_is_callback(value.node):  # type: ignore[attr-defined]
+                if owner_of(value, self)._bases_reach(value.node, paths):  # type: ignore[attr-defined]
                     return True
+        return False
+
+    def symbolic(self, given: ast.Call | list[ast.expr], env: Env, depth: int) -> bool:
+        """Whether an argument of a call (or one of the expressions ``given``) is or holds
+        (``[a, b]``, ``x * 0.1``, ``f(x)``) a model's symbolic tensor (a KerasTensor)."""
+        call = isinstance(given, ast.Call)
+        todo: list[ast.AST] = [*given.args, *given.keywords] if call else list(given)
+        while todo:
+            node = todo.pop()
+            if isinstance(node, (ast.Name, ast.Call, ast.Attribute, ast.Subscript)):
+                value = self._eval(node, env, depth + 1)  # type: ignore[arg-type]
+                if isinstance(value, Tensor) and value.symbolic:
+                    return True
+            if not isinstance(node, ast.Lambda):
+                todo.extend(ast.iter_child_nodes(node))
         return False
 
     def _class_bases_known(self, cls: ast.ClassDef) -> bool:
@@ -404,7 +418,7 @@ class KerasModels(Evaluator):
 
     def _fold_all(self, layers: Sequence[Value], conditional: Sequence[bool] = ()) -> Head | None:
         head: Head | None = None
-        rank2 = _starts_rank2(layers[0]) if layers else False
+        rank2 = isinstance(layers[0], Layer) and layers[0].starts_rank2 if layers else False
         for index, layer in enumerate(layers):
             new_head, new_rank2 = self._fold(head, layer, rank2)
             if conditional and conditional[index]:
@@ -436,7 +450,7 @@ class KerasModels(Evaluator):
         if not isinstance(value, Tensor):
             value = Tensor(None)
         head, rank2 = self._fold(value.head, layer, value.rank2)
-        return Tensor(head, rank2)
+        return Tensor(head, rank2, value.symbolic)
 
     # Sequential.add() -------------------------------------------------------
 
@@ -484,13 +498,3 @@ class KerasModels(Evaluator):
                 for inner in bindings.tree.calls_by_attr.get(method, ())
             )
         return False
-
-
-def _starts_rank2(first: Value) -> bool:
-    """True if the first layer declares a one-dimensional input shape."""
-    if not isinstance(first, Layer):
-        return False
-    if arg(first.node, None, "input_dim") is not None:
-        return True
-    shape = arg(first.node, None, "input_shape")
-    return isinstance(shape, ast.Tuple) and len(shape.elts) == 1

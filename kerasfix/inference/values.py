@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kerasfix import knowledge as kb
-from kerasfix.syntax import Arg, literal, string
+from kerasfix.syntax import Arg, arg, literal, string
 
 
 class Value:
@@ -114,11 +114,22 @@ class Layer(Value):
     activation_arg: Arg | None = field(default=None, repr=False)
     inner: Value | None = None  # wrapped layer
 
+    @property
+    def starts_rank2(self) -> bool:
+        """True if the layer, first in a model, declares a one-dimensional input shape."""
+        if arg(self.node, None, "input_dim") is not None:
+            return True
+        shape = arg(self.node, None, "input_shape")
+        return isinstance(shape, ast.Tuple) and len(shape.elts) == 1
+
 
 @dataclass(frozen=True, eq=False)
 class Tensor(Value):
     head: Head | None
     rank2: bool = False
+    # a model's symbolic tensor (a KerasTensor: from an Input, while a model is built), not
+    # what a model or layer computes from data
+    symbolic: bool = False
 
 
 @dataclass(frozen=True, eq=False)

@@ -377,3 +377,8 @@ def is_tf_checkpoint(name: str) -> bool:
     """Whether Keras 2's ``save_weights(name)`` wrote a TensorFlow checkpoint (any name not
     ending in ``.h5``/``.hdf5``), which made its folder itself and was restored lazily."""
     return not name.endswith(HDF5_SUFFIXES)
+
+
+# TensorFlow's functions (``tensorflow.concat``): applied to a model's tensor while a functional
+# model is built, Keras 2 made a layer of them (TFOpLambda); Keras 3 raises.
+TF_OPS = "tensorflow."
