@@ -354,3 +354,71 @@ def test_lost_methods_and_training_positions_hold() -> None:
     assert set(kb.LOST_METHOD_ADVICE) <= set().union(
         *(kb.api.lost_methods(c) for c in ("Model", "Layer", "Metric"))
     )
+
+
+# Arguments to compute each TensorFlow function and its Keras 3 op on (TensorFlow's names).
+def _tf_op_samples(x, y):  # noqa: ANN001, ANN202
+    import numpy as np
+
+    idx = np.array([0, 3, 1], dtype="int32")
+    return {
+        "binary": ((x, y), {}),
+        "concat": (([x, y],), {"axis": -1}),
+        "stack": (([x, y],), {"axis": 1}),
+        "unstack": ((x,), {"axis": 0}),
+        "expand_dims": ((x, 1), {}),
+        "squeeze": ((x[:, :1],), {"axis": 1}),
+        "reshape": ((x, (-1,)), {}),
+        "tile": ((x, (2, 1)), {}),
+        "transpose": ((x, (1, 0)), {}),
+        "clip_by_value": ((x, 0.2, 0.8), {}),
+        "one_hot": ((idx, 5), {}),
+        "cast": ((x, "int32"), {}),
+        "where": ((x > 0.5, x, y), {}),
+        "matmul": ((x, np.transpose(y)), {}),
+        "reduce": ((x,), {"axis": 1, "keepdims": True}),
+        "nn.leaky_relu": ((x - 0.5,), {"alpha": 0.3}),
+        "unary": ((x - 0.25,), {}),
+    }
+
+
+def test_tf_ops_compute_what_tensorflow_computed() -> None:
+    """Every TensorFlow function the tables map to a Keras 3 op gives the same numbers from the
+    same arguments, passed under the op's parameter names."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    x = rng.random((3, 4)).astype("float32") + 0.1
+    y = rng.random((3, 4)).astype("float32") + 0.1
+    samples = _tf_op_samples(x, y)
+    table = kb.api._tables()["tf_ops"]
+    assert {"concat", "reduce_mean", "nn.relu"} <= set(table)
+    binary = {"add", "subtract", "multiply", "maximum", "minimum", "pow", "math.pow"}
+    for path, spec in table.items():
+        leaf = path.rsplit(".", 1)[-1]
+        if path in samples:
+            key = path
+        elif leaf in samples:
+            key = leaf
+        elif path in binary or leaf == "divide":
+            key = "binary"
+        elif "reduce" in leaf:
+            key = "reduce"
+        else:
+            key = "unary"
+        args, kwargs = samples[key]
+        if path in ("math.log", "sqrt", "math.sqrt"):
+            args = (x,)
+        function = tf
+        for part in path.split("."):
+            function = getattr(function, part)
+        expected = function(*args, **kwargs)
+        op = getattr(keras.ops, spec["op"])
+        renamed = {spec["params"][k]: v for k, v in kwargs.items()}
+        got = op(*args, **renamed)
+        for e, g in zip(
+            expected if isinstance(expected, list) else [expected],
+            got if isinstance(got, list) else [got],
+        ):
+            assert np.allclose(np.asarray(e), np.asarray(g), atol=1e-6), path

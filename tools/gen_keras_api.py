@@ -479,6 +479,96 @@ def call_training_positions() -> dict[str, int]:
     return found
 
 
+# TensorFlow functions often applied to a functional model's tensors, by their Keras 3 op: the
+# same name, or the name the Keras migration guide gives (keras-io guides/migrate_to_keras_3.py).
+# Each pair is kept only where the signatures agree (below) and tests/test_knowledge.py computes
+# both on the same tensors.
+TF_OPS_BY_NAME = (
+    "abs add cast exp expand_dims matmul maximum minimum multiply one_hot ones_like reshape "
+    "sigmoid sqrt square squeeze stack subtract tanh tile transpose unstack where zeros_like "
+    "math.exp math.log math.sigmoid math.sqrt math.square math.tanh math.softplus "
+    "nn.relu nn.relu6 nn.sigmoid nn.softmax math.softmax nn.softplus nn.tanh nn.elu nn.selu "
+    "nn.silu"
+).split()
+TF_OPS_RENAMED = {
+    "concat": "concatenate",
+    "reduce_sum": "sum",
+    "reduce_mean": "mean",
+    "reduce_max": "max",
+    "reduce_min": "min",
+    "reduce_prod": "prod",
+    "math.reduce_sum": "sum",
+    "math.reduce_mean": "mean",
+    "math.reduce_max": "max",
+    "math.reduce_min": "min",
+    "math.reduce_std": "std",
+    "math.reduce_variance": "var",
+    "clip_by_value": "clip",
+    "pow": "power",
+    "math.pow": "power",
+    "math.divide": "divide",
+    "nn.leaky_relu": "leaky_relu",
+}
+
+
+# Defaults spelled differently that mean the same: TensorFlow's axis=None is the last axis.
+# (one_hot's float32 is Keras's default float type.)
+TF_DEFAULTS_ALIKE = {
+    ("nn.softmax", "axis"),
+    ("math.softmax", "axis"),
+    ("one_hot", "axis"),
+    ("one_hot", "dtype"),
+}
+
+
+def tf_ops() -> dict[str, dict[str, object]]:
+    """``tf`` path -> {"op": its ``keras.ops`` name, "params": TensorFlow's parameter names ->
+    Keras 3's, "positional": how many leading parameters mean the same by position}. A
+    parameter pairs with the op's of the same name, else with the op's at the same place
+    while the two lists line up. A pair whose defaults differ (``tf.nn.gelu`` approximates by
+    default, ``ops.gelu`` does not) is "differs": a call is rewritten only if it passes it.
+    TensorFlow's ``name`` (and any parameter without a counterpart) is left out: a call that
+    passes one is not rewritten."""
+    import inspect
+
+    import keras
+    import tensorflow as tf
+
+    found: dict[str, dict[str, object]] = {}
+    pairs = {**{name: name.rsplit(".", 1)[-1] for name in TF_OPS_BY_NAME}, **TF_OPS_RENAMED}
+    for path, op in sorted(pairs.items()):
+        function = tf
+        for part in path.split("."):
+            function = getattr(function, part)
+        try:
+            before = list(inspect.signature(function).parameters.values())
+            after = list(inspect.signature(getattr(keras.ops, op)).parameters.values())
+        except (TypeError, ValueError, AttributeError):
+            continue
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in before + after):
+            continue
+        new_by_name = {p.name: p for p in after}
+        old_names = {p.name for p in before}
+        params: dict[str, str] = {}
+        differs: list[str] = []
+        positional = 0
+        for index, old in enumerate(before):
+            new = new_by_name.get(old.name)
+            if new is None and index < len(after) and after[index].name not in old_names:
+                new = after[index]
+            if new is None or old.name == "name":
+                continue
+            if index == positional and index < len(after) and after[index] is new:
+                positional += 1
+            params[old.name] = new.name
+            both = old.default is not old.empty and new.default is not new.empty
+            alike = old.default == new.default or (path, old.name) in TF_DEFAULTS_ALIKE
+            if both and not alike:
+                differs.append(old.name)
+        found[path] = {"op": op, "params": params, "positional": positional, "differs": differs}
+    return found
+
+
 # --- putting it together -----------------------------------------------------------------
 
 
@@ -566,6 +656,7 @@ def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
         "lost_methods": lost_methods,
         "keras2_positionals": keras2_positionals,
         "call_training": call_training_positions(),
+        "tf_ops": tf_ops(),
     }
 
 

@@ -192,3 +192,11 @@ def call_training_position(layer: str) -> int | None:
     """Where ``training`` stands among a Keras layer's ``call`` parameters (``SimpleRNNCell``:
     2), in Keras 2 and 3 alike; None when it takes none by position."""
     return _tables()["call_training"].get(layer)
+
+
+def tf_op(path: str) -> dict[str, Any] | None:
+    """For a TensorFlow function (``reduce_mean``, ``nn.relu``) that Keras 3 has as an op with
+    the same meaning: ``op`` (``mean``), ``params`` (TensorFlow's parameter names -> the op's),
+    ``positional`` (how many leading arguments may be given by position) and ``differs`` (the
+    parameters whose defaults differ, which a call must pass); None otherwise."""
+    return _tables()["tf_ops"].get(path)

@@ -28,6 +28,7 @@ _MODULES: tuple[tuple[str, str], ...] = (
     ("KF109", "kf109_keras1_api"),
     ("KF110", "kf110_tf_keras_namespace"),
     ("KF111", "kf111_keras3_layer_api"),
+    ("KF112", "kf112_tf_op_on_keras_tensor"),
     ("KF900", "kf900_unused_noqa"),
 )
 

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from kerasfix import knowledge as kb
+from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.rules.base import KERAS, OUTSIDE_KERAS, ApiCall, Context, Rule, fix, has_star
+
+
+class TfOpOnKerasTensor(Rule):
+    """KF112 tf-op-on-keras-tensor: a TensorFlow function applied to a functional model's tensor.
+
+    What it does
+        Finds `tf.concat([a, b], axis=-1)`, `tf.reduce_mean(x, axis=1)`, `tf.nn.relu(h)` …
+        applied to the tensors of a functional model while it is built (what `keras.Input`
+        and the layers called on it return), and rewrites them to the `keras.ops` function
+        that computes the same (`keras.ops.concatenate`, `keras.ops.mean`, `keras.ops.relu`).
+        Which TensorFlow functions have such an op, and how their arguments are named there:
+        generated from the installed packages, signatures compared argument by argument.
+
+    Why is this bad?
+        Keras 2 silently wrapped each such call in a layer (`TFOpLambda`). Keras 3 does not:
+        `ValueError: A KerasTensor cannot be used as input to a TensorFlow function`, when
+        the model is built.
+
+    Example
+        inputs = keras.Input(shape=(32,))
+        a = layers.Dense(16)(inputs)
+        b = layers.Dense(16)(inputs)
+        merged = tf.concat([a, b], axis=-1)
+
+    Use instead
+        merged = keras.ops.concatenate([a, b], axis=-1)
+
+    Fix safety
+        Safe: the op computes what the TensorFlow function did, on the same arguments (their
+        keywords renamed). A function with no such op (`tf.shape`, `tf.split`, `tf.image.*`),
+        or a call passing an argument the op lacks (`name=`), is reported: wrap it in a
+        `keras.layers.Lambda`, or write the computation in a layer's `call()`.
+    """
+
+    code = "KF112"
+    name = "tf-op-on-keras-tensor"
+    summary = "a TensorFlow function applied to a functional model's tensor (Keras 3 raises)"
+    finds = (
+        "`tf.concat([a, b], -1)`, `tf.reduce_mean(x, 1)`, `tf.nn.relu(h)` on the tensors of a "
+        "`keras.Input`"
+    )
+    fix_summary = "safe: the `keras.ops` function with the same meaning"
+    looks_at = (OUTSIDE_KERAS, KERAS, ApiCall(("Input",)))
+
+    @classmethod
+    def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        for by_name in (ctx.tree.calls_by_attr, ctx.tree.calls_by_name):
+            for calls in by_name.values():
+                for call in calls:
+                    qualname = ctx.inference.qualified_name(call.func)
+                    if not qualname or not qualname.startswith(kb.TF_OPS):
+                        continue
+                    path = qualname[len(kb.TF_OPS) :]
+                    if path.split(".", 1)[0] == "keras" or not ctx.inference.given_keras_tensor(
+                        call
+                    ):
+                        continue
+                    yield cls._diagnostic(ctx, call, path)
+
+    @classmethod
+    def _diagnostic(cls, ctx: Context, call: ast.Call, path: str) -> Diagnostic:
+        message = (
+            f"`tf.{path}` applied to a model's tensor: Keras 3 takes no TensorFlow function "
+            "while a functional model is built"
+        )
+        found = kb.api.tf_op(path)
+        if found is None:
+            return ctx.diagnostic(
+                cls,
+                call,
+                message
+                + ": wrap it in a `keras.layers.Lambda` or compute it in a layer's `call()`",
+            )
+        op, params = found["op"], found["params"]
+        spelled = ctx.inference.keras_spelling(f"ops.{op}", call)
+        message += f": use `keras.ops.{op}`"
+        given = {*list(params)[: len(call.args)], *(k.arg for k in call.keywords)}
+        fixable = (
+            spelled is not None
+            and not has_star(call)
+            and len(call.args) <= found["positional"]
+            and all(k.arg in params for k in call.keywords)
+            and set(found["differs"]) <= given
+        )
+        if not fixable:
+            return ctx.diagnostic(cls, call, message)
+        edits = [ctx.replace(call.func, spelled or "")]
+        for keyword in call.keywords:
+            assert keyword.arg is not None
+            if params[keyword.arg] != keyword.arg:
+                edits.append(ctx.rename(keyword, params[keyword.arg]))
+        return ctx.diagnostic(
+            cls, call, message, fix(Applicability.SAFE, f"Use `{spelled}`", *edits)
+        )
