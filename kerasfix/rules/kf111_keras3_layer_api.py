@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
@@ -15,6 +16,7 @@ from kerasfix.rules.base import (
     Rule,
     fix,
     has_star,
+    keyword_arg,
     string,
 )
 
@@ -33,6 +35,7 @@ _METHODS = (
     "train_on_batch",
     "test_on_batch",
     "add_metric",
+    "add_loss",
     "reset_states",
     "add_update",
     "get_input_at",
@@ -61,6 +64,8 @@ class Keras3LayerApi(Rule):
           position, which Keras 3 takes only by keyword.
         - `self.add_metric(self.accuracy(y, p))` in a layer's `call()`: Keras 3 has no
           `add_metric`; a metric object the layer holds is updated instead.
+        - `model.add_loss(tf.reduce_sum(outputs))` on a functional model's tensors (removed in
+          Keras 3): reported, with the layer that adds it instead.
         - `model.reset_states()` and the other methods Keras 2's `Model`, `Layer` and
           `Metric` had and Keras 3's lack (generated), on a receiver known to be one.
 
@@ -119,6 +124,15 @@ class Keras3LayerApi(Rule):
             method = call.func.attr
             if method == "add_metric" and label != "Metric":
                 yield cls._add_metric(ctx, call)
+            elif method == "add_loss":
+                if ctx.inference.given_keras_tensor(call):
+                    yield ctx.diagnostic(
+                        cls,
+                        call,
+                        "`add_loss()` of a model's tensors was removed in Keras 3: add the loss "
+                        "from a layer's `call()` (a layer that takes those tensors and calls "
+                        "`self.add_loss(…)`), or in a custom `compute_loss`",
+                    )
             elif method in kb.api.lost_methods(label):
                 yield cls._lost(ctx, call, label)
             elif kb.api.keras2_positionals(f"{label}.{method}") is not None:
@@ -240,12 +254,86 @@ class Keras3LayerApi(Rule):
             return ctx.diagnostic(
                 cls, call, message, fix(Applicability.SAFE, "Call `update_state`", edit)
             )
+        assert isinstance(call.func, ast.Attribute)
+        if ctx.inference.self_class(call.func.value) is None:
+            return ctx.diagnostic(
+                cls,
+                call,
+                message + ": a metric of a model's tensors is computed in a layer's `call()` "
+                "(a `keras.metrics.Mean` it holds, updated with the value)",
+            )
+        tracker = cls._mean_tracker(ctx, call)
+        if tracker is not None:
+            attr, edits = tracker
+            message += f": a `Mean` metric the layer holds (`self.{attr}`) averages the value"
+            return ctx.diagnostic(
+                cls, call, message, fix(Applicability.SAFE, "Update a `Mean` metric", *edits)
+            )
         return ctx.diagnostic(
             cls,
             call,
             message + ": create a metric in `__init__` (`self.tracker = keras.metrics.Mean("
             'name="…")`) and call `self.tracker.update_state(value)` in `call()`',
         )
+
+    @staticmethod
+    def _mean_tracker(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+        """``self.add_metric(value, name="std", aggregation="mean")``: what Keras 2 did with it,
+        a ``Mean`` metric of that name updated with the value, made in ``__init__`` (after its
+        ``super().__init__``, or in an ``__init__`` added for it) and updated where the value
+        was added. None where that cannot be written exactly."""
+        assert isinstance(call.func, ast.Attribute)
+        cls = ctx.inference.self_class(call.func.value)
+        named = keyword_arg(call, "name")
+        name_node = call.args[1] if len(call.args) == 2 else named.value if named else None
+        name = string(name_node)
+        aggregation = keyword_arg(call, "aggregation")
+        taken = {k.arg for k in call.keywords} - {"name", "aggregation"}
+        if (
+            cls is None
+            or not call.args
+            or name is None
+            or taken
+            or has_star(call)
+            or (aggregation is not None and string(aggregation.value) != "mean")
+        ):
+            return None
+        attr = re.sub(r"\W", "_", name) + "_tracker"
+        spelled = ctx.inference.keras_spelling("metrics.Mean", call)
+        if not attr.isidentifier() or f".{attr}" in ctx.text or spelled is None:
+            return None
+        made = f"self.{attr} = {spelled}(name={ctx.code(name_node)})"
+        edits = [ctx.replace(call, f"self.{attr}.update_state({ctx.code(call.args[0])})")]
+        init = next(
+            (f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None
+        )
+        if init is not None:
+            first = next(
+                (
+                    st
+                    for st in init.body
+                    if isinstance(st, ast.Expr)
+                    and isinstance(st.value, ast.Call)
+                    and isinstance(st.value.func, ast.Attribute)
+                    and st.value.func.attr == "__init__"
+                    and isinstance(st.value.func.value, ast.Call)
+                    and ctx.code(st.value.func.value.func) == "super"
+                ),
+                None,
+            )
+            indent = ctx.indent(first) if first is not None else None
+            if first is None or indent is None:
+                return None
+            return attr, [*edits, ctx.insert_after(first, f"\n{indent}{made}")]
+        method = next((f for f in cls.body if isinstance(f, ast.FunctionDef)), None)
+        indent = ctx.indent(method) if method is not None and not method.decorator_list else None
+        if method is None or indent is None:
+            return None
+        init_text = (
+            f"def __init__(self, **kwargs):\n{indent}    super().__init__(**kwargs)\n"
+            f"{indent}    {made}\n\n{indent}"
+        )
+        return attr, [*edits, ctx.insert_before(method, init_text)]
 
     # -- methods Keras 3 lacks ---------------------------------------------------------
 
