@@ -184,6 +184,13 @@ class ModelInference:
                 return False
         return bool(values)
 
+    def enclosing_method(self, node: ast.AST) -> ast.FunctionDef | None:
+        """The function ``node`` is in, when that function is a method of a class."""
+        function = self.bindings.enclosing_function(node)
+        if function is None or not isinstance(self.tree.parents.get(function), ast.ClassDef):
+            return None
+        return function
+
     def self_class(self, name: ast.expr) -> ast.ClassDef | None:
         """The class whose method ``name`` (``self``) is the first parameter of, or None."""
         if not (isinstance(name, ast.Name) and self.bindings.is_self(name)):

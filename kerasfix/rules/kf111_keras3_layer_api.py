@@ -22,6 +22,17 @@ from kerasfix.rules.base import (
 
 # Keras 2's Layer.add_variable forwarded to add_weight (tools/gen_keras_api.py follows it).
 _FORWARDED, _FORWARDED_TO = "add_variable", "add_weight"
+# tf.Variable state of a layer: where it is made, and its arguments as keras.Variable's.
+_TF_VARIABLE = "Variable"
+_STATE_METHODS = ("__init__", "build")
+_VARIABLE_POSITIONALS = ("initializer", "trainable")  # tf.Variable(initial_value, trainable)
+_VARIABLE_KEYWORDS = {
+    "initial_value": "initializer",
+    "trainable": "trainable",
+    "name": "name",
+    "dtype": "dtype",
+    "shape": "shape",
+}
 # The Keras 3 class a path's methods are those of (the tables compare these classes).
 _CLASS_OF_NAMESPACE = {"layers": "Layer", "metrics": "Metric", "optimizers": "Optimizer"}
 _MODEL_CLASSES = {kb.SEQUENTIAL: "Sequential", **dict.fromkeys(kb.FUNCTIONAL, "Model")}
@@ -66,6 +77,8 @@ class Keras3LayerApi(Rule):
           `add_metric`; a metric object the layer holds is updated instead.
         - `model.add_loss(tf.reduce_sum(outputs))` on a functional model's tensors (removed in
           Keras 3): reported, with the layer that adds it instead.
+        - `self.w = tf.Variable(…)` in a layer's `__init__` or `build`: Keras 3 does not track
+          it (not among the layer's weights, never trained by `fit`); `keras.Variable` is.
         - `model.reset_states()` and the other methods Keras 2's `Model`, `Layer` and
           `Metric` had and Keras 3's lack (generated), on a receiver known to be one.
 
@@ -111,7 +124,7 @@ class Keras3LayerApi(Rule):
     looks_at = (
         OUTSIDE_KERAS,
         KERAS,
-        AnyOf(MethodCall(_METHODS), Mention(kb.CALL_TRAINING_LAYERS)),
+        AnyOf(MethodCall(_METHODS), Mention(kb.CALL_TRAINING_LAYERS), Mention((_TF_VARIABLE,))),
     )
 
     @classmethod
@@ -140,6 +153,7 @@ class Keras3LayerApi(Rule):
                 if diagnostic is not None:
                     yield diagnostic
         yield from cls._training_by_position(ctx)
+        yield from cls._tf_variables(ctx)
 
     # -- what the receiver is ----------------------------------------------------------
 
@@ -230,6 +244,51 @@ class Keras3LayerApi(Rule):
                 yield ctx.diagnostic(
                     cls, flag, message, fix(Applicability.SAFE, "Pass `training=`", edit)
                 )
+
+    # -- tf.Variable state ---------------------------------------------------------------
+
+    @classmethod
+    def _tf_variables(cls, ctx: Context) -> Iterator[Diagnostic]:
+        """``self.w = tf.Variable(…)`` in a layer's ``__init__``/``build``: Keras 3 tracks only its
+        own variables, so the layer's weights (and ``fit``) silently leave it out."""
+        for call in ctx.tree.calls_by_attr.get(_TF_VARIABLE, ()):
+            if ctx.inference.qualified_name(call.func) != f"tensorflow.{_TF_VARIABLE}":
+                continue
+            method = ctx.inference.enclosing_method(call)
+            if method is None or method.name not in _STATE_METHODS:
+                continue
+            owner = ctx.tree.parents.get(method)
+            base = ctx.inference.keras3_base(owner) if isinstance(owner, ast.ClassDef) else None
+            if base is None or base.split(".", 1)[0] not in ("layers", "models"):
+                continue
+            message = (
+                "`tf.Variable` in a Keras 3 layer is not tracked: it is not among the layer's "
+                "weights and `fit` does not train it; `keras.Variable` is"
+            )
+            spelled = ctx.inference.keras_spelling(_TF_VARIABLE, call)
+            keywords = {k.arg: _VARIABLE_KEYWORDS.get(k.arg or "") for k in call.keywords}
+            arguments = ctx.arguments(call)
+            if (
+                spelled is None
+                or arguments is None
+                or has_star(call)
+                or len(call.args) > len(_VARIABLE_POSITIONALS)
+                or None in keywords.values()
+            ):
+                yield ctx.diagnostic(cls, call, message)
+                continue
+            edits = [ctx.replace(call.func, spelled)]
+            for keyword in call.keywords:
+                new = keywords[keyword.arg]
+                if new != keyword.arg:
+                    edits.append(ctx.rename(keyword, new or ""))
+            for (_, start, _), name in zip(
+                arguments.items[1 : len(call.args)], _VARIABLE_POSITIONALS[1:]
+            ):
+                edits.append(Edit(start, start, f"{name}="))
+            yield ctx.diagnostic(
+                cls, call, message, fix(Applicability.SAFE, f"Use `{spelled}`", *edits)
+            )
 
     # -- add_metric -----------------------------------------------------------------------
 
