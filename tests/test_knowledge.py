@@ -422,3 +422,25 @@ def test_tf_ops_compute_what_tensorflow_computed() -> None:
             got if isinstance(got, list) else [got],
         ):
             assert np.allclose(np.asarray(e), np.asarray(g), atol=1e-6), path
+
+
+def test_keywords_gone_are_rejected_by_keras3_and_taken_by_keras2() -> None:
+    """The generated keyword table holds for the installed packages: what it says Keras 3
+    rejects, Keras 3 rejects, and Keras 2 took."""
+    tf_keras = pytest.importorskip("tf_keras")
+    cases = [
+        ("callbacks.ModelCheckpoint", ("m.keras",), "save_best_ony", True),
+        ("callbacks.ModelCheckpoint", ("m.keras",), "period", 5),
+        ("callbacks.TensorBoard", (), "write_grads", True),
+        ("layers.Dense", (3,), "weights", None),
+        ("layers.LSTM", (3,), "time_major", False),
+    ]
+    for path, args, keyword, value in cases:
+        spec = kb.api.keywords_gone(path)
+        assert spec is not None and (keyword in spec["gone"] or spec["swallowed"]), path
+        namespace, name = path.split(".")
+        with pytest.raises((TypeError, ValueError)):
+            getattr(getattr(keras, namespace), name)(*args, **{keyword: value})
+        getattr(getattr(tf_keras, namespace), name)(*args, **{keyword: value})
+    assert kb.api.keywords_gone("callbacks.TensorBoard")["gone"]["write_grads"] == "ignored"
+    assert kb.api.keywords_gone("callbacks.ModelCheckpoint")["gone"]["period"] == "used"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import re
 import subprocess
 import sys
 import tarfile
@@ -569,6 +570,153 @@ def tf_ops() -> dict[str, dict[str, object]]:
     return found
 
 
+# What a constructor that rejects the keywords left in its **kwargs says (Keras 3's Layer, Keras
+# 2's generic_utils.validate_kwargs and TensorBoard's _validate_kwargs).
+_KWARGS_CHECKED = ("Unrecognized keyword", "validate_kwargs", "not understood", "Unrecognized arg")
+
+
+# A constructor passing what is left of its **kwargs on to its base's.
+_FORWARDS_KWARGS = re.compile(r"\.__init__\(([^()]|\([^()]*\))*\*\*kwargs", re.S)
+
+
+def _kwargs_reads(tree: ast.AST) -> dict[str, bool]:
+    """Keyword -> whether the code only warns about it: every read of ``kwargs["k"]``,
+    ``kwargs.get("k")``, ``kwargs.pop("k")`` or ``"k" in kwargs`` is the test of an ``if`` whose
+    body only logs (``if kwargs.get("write_grads"): logging.warning("... will be ignored")``)."""
+
+    def key(node: ast.AST) -> str | None:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("get", "pop")
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "kwargs"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            return str(node.args[0].value)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            if node.value.id == "kwargs" and isinstance(node.slice, ast.Constant):
+                return str(node.slice.value)
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant):
+            if any(isinstance(c, ast.Name) and c.id == "kwargs" for c in node.comparators):
+                return str(node.left.value)
+        return None
+
+    def only_logs(body: list[ast.stmt]) -> bool:
+        return all(
+            isinstance(st, ast.Expr)
+            and isinstance(st.value, ast.Call)
+            and isinstance(st.value.func, ast.Attribute)
+            and st.value.func.attr in ("warning", "warn", "info")
+            for st in body
+        )
+
+    warned: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and only_logs(node.body) and not node.orelse:
+            warned |= {id(n) for n in ast.walk(node.test)}
+    found: dict[str, bool] = {}
+    for node in ast.walk(tree):
+        name = key(node)
+        if name is not None:
+            found[name] = found.get(name, True) and id(node) in warned
+    return found
+
+
+def _keywords(cls: type) -> tuple[set[str], dict[str, bool], bool]:
+    """What a class's constructor takes by keyword, following ``**kwargs`` up its bases: the
+    named parameters, the keywords its code reads out of ``**kwargs`` (each with whether it is
+    only warned about), and whether it swallows any other keyword (no constructor on the way
+    rejects what is left)."""
+    import inspect
+    import textwrap
+
+    named: set[str] = set()
+    read: dict[str, bool] = {}
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or klass is object:
+            continue
+        try:
+            params = inspect.signature(init).parameters.values()
+            sources = [inspect.getsource(init)] + [
+                inspect.getsource(f)
+                for n, f in vars(klass).items()
+                if "validate_kwargs" in n and callable(f)
+            ]
+        except (TypeError, ValueError, OSError):
+            return named, read, False
+        named |= {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        for source in sources:
+            for name, warned in _kwargs_reads(ast.parse(textwrap.dedent(source))).items():
+                read[name] = read.get(name, True) and warned
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            return named - {"self"}, read, False
+        if any(marker in source for source in sources for marker in _KWARGS_CHECKED):
+            return named - {"self"}, read, False  # it rejects what is left
+        if not _FORWARDS_KWARGS.search(sources[0]):
+            return named - {"self"}, read, True  # what is left goes nowhere
+    return named - {"self"}, read, True
+
+
+def _literal_defaults(cls: type, names: set[str]) -> dict[str, object]:
+    """The defaults (plain literals only) Keras 2's constructors give ``names``: passing one of
+    those asks for nothing the class would not have done anyway."""
+    import inspect
+
+    found: dict[str, object] = {}
+    for klass in reversed(cls.__mro__):
+        init = klass.__dict__.get("__init__")
+        try:
+            params = inspect.signature(init).parameters.values() if init else ()
+        except (TypeError, ValueError):
+            continue
+        for p in params:
+            if p.name in names and isinstance(p.default, (bool, int, float, str, type(None))):
+                found[p.name] = p.default
+    return dict(sorted(found.items()))
+
+
+KEYWORD_NAMESPACES = ("callbacks", "layers")
+
+
+def keywords_gone() -> dict[str, dict[str, object]]:
+    """Class (``callbacks.ModelCheckpoint``, ``layers.LSTM``) -> {"gone": {keyword: "used" or
+    "ignored"}, "swallowed": bool, "accepted": [...]}: the keywords tf_keras's constructor took
+    that Keras 3's rejects, and whether Keras 2 acted on each ("used") or only warned about it
+    ("ignored"); "swallowed" when Keras 2 took any keyword at all (a misspelt one did nothing),
+    with the keywords Keras 3 accepts, for naming the closest."""
+    import keras
+    import tf_keras
+
+    found: dict[str, dict[str, object]] = {}
+    for namespace in KEYWORD_NAMESPACES:
+        for name in sorted(dir(getattr(keras, namespace))):
+            new = getattr(getattr(keras, namespace), name)
+            old = getattr(getattr(tf_keras, namespace), name, None)
+            if not (isinstance(new, type) and isinstance(old, type)):
+                continue
+            new_named, new_read, new_swallows = _keywords(new)
+            if new_swallows:
+                continue  # Keras 3 takes anything here
+            old_named, old_read, old_swallows = _keywords(old)
+            accepted = new_named | set(new_read)
+            gone = {
+                k: "ignored" if old_read.get(k) and k not in old_named else "used"
+                for k in (old_named | set(old_read)) - accepted
+                if not k.startswith("_")
+            }
+            if gone or old_swallows:
+                found[f"{namespace}.{name}"] = {
+                    "gone": dict(sorted(gone.items())),
+                    "defaults": _literal_defaults(old, set(gone)),
+                    "swallowed": old_swallows,
+                    "accepted": sorted(accepted) if old_swallows else [],
+                }
+    return found
+
+
 # --- putting it together -----------------------------------------------------------------
 
 
@@ -657,6 +805,7 @@ def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
         "keras2_positionals": keras2_positionals,
         "call_training": call_training_positions(),
         "tf_ops": tf_ops(),
+        "keywords_gone": keywords_gone(),
     }
 
 
@@ -697,6 +846,15 @@ def write_index(data: dict[str, object], path: Path) -> None:
         "CALL_TRAINING_LAYERS: tuple[str, ...] = ("
         + ", ".join(f'"{n}"' for n in sorted(data["call_training"]))  # type: ignore[attr-defined]
         + ",)"
+    )
+    gone = data["keywords_gone"]  # type: ignore[index]
+    words = sorted({k for spec in gone.values() for k in spec["gone"]})  # type: ignore[union-attr]
+    lines.append("# Keywords tf_keras's constructors took that Keras 3's reject.")
+    lines.append("KEYWORDS_GONE: tuple[str, ...] = (" + ", ".join(f'"{w}"' for w in words) + ",)")
+    swallowing = sorted(c.rsplit(".", 1)[-1] for c, spec in gone.items() if spec["swallowed"])  # type: ignore[union-attr]
+    lines.append("# Classes whose tf_keras constructor took any keyword, and did nothing with it.")
+    lines.append(
+        "SWALLOWING_CLASSES: tuple[str, ...] = (" + ", ".join(f'"{c}"' for c in swallowing) + ",)"
     )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(path)], check=False)

@@ -435,10 +435,16 @@ from kerasfix.knowledge.api_index import (  # noqa: E402
     CALL_TRAINING_LAYERS as CALL_TRAINING_LAYERS,
 )
 from kerasfix.knowledge.api_index import (  # noqa: E402
+    KEYWORDS_GONE as KEYWORDS_GONE,
+)
+from kerasfix.knowledge.api_index import (  # noqa: E402
     LEGACY_KEYWORD_CLASSES as LEGACY_KEYWORD_CLASSES,
 )
 from kerasfix.knowledge.api_index import (  # noqa: E402
     REQUIRED_NOW_LAYERS as REQUIRED_NOW_LAYERS,
+)
+from kerasfix.knowledge.api_index import (  # noqa: E402
+    SWALLOWING_CLASSES as SWALLOWING_CLASSES,
 )
 from kerasfix.knowledge.api_index import (  # noqa: E402
     TF_NAMESPACE_MISSING_NAMES as TF_NAMESPACE_MISSING_NAMES,

@@ -200,3 +200,11 @@ def tf_op(path: str) -> dict[str, Any] | None:
     ``positional`` (how many leading arguments may be given by position) and ``differs`` (the
     parameters whose defaults differ, which a call must pass); None otherwise."""
     return _tables()["tf_ops"].get(path)
+
+
+def keywords_gone(cls: str) -> dict[str, Any] | None:
+    """For a Keras class (``callbacks.ModelCheckpoint``): ``gone`` (the keywords tf_keras's
+    constructor took that Keras 3's rejects, each "used" or "ignored" by Keras 2), ``swallowed``
+    (whether Keras 2 took any keyword at all, doing nothing with an unknown one) and
+    ``accepted`` (Keras 3's keywords, for such a class); None for a class with no such change."""
+    return _tables()["keywords_gone"].get(cls)

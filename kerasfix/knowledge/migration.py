@@ -382,3 +382,22 @@ def is_tf_checkpoint(name: str) -> bool:
 # TensorFlow's functions (``tensorflow.concat``): applied to a model's tensor while a functional
 # model is built, Keras 2 made a layer of them (TFOpLambda); Keras 3 raises.
 TF_OPS = "tensorflow."
+
+# What to do instead of a keyword Keras 2 acted on that Keras 3's class rejects (the keywords
+# are generated: kb.api.keywords_gone); a keyword not here is reported without advice.
+KEYWORD_GONE_ADVICE: dict[str, str] = {
+    "period": "use `save_freq=` (counted in batches: epochs × steps per epoch)",
+    "weights": "set them once the layer is built (`layer.set_weights(…)`), or pass "
+    "`kernel_initializer=keras.initializers.Constant(…)`",
+    "dynamic": "drop it; `model.compile(run_eagerly=True)` runs eagerly",
+    "time_major": "give the layer batch-major input (`keras.ops.transpose`)",
+    "load_weights_on_restart": "load the checkpoint before `fit`",
+    "options": "drop it: Keras 3 writes `.keras` / `.weights.h5` files",
+    "causal": "pass `use_causal_mask=True` when calling the layer",
+    "kernel_initializer": "use `depthwise_initializer=` (and `pointwise_initializer=` for a separable one)",
+    "kernel_regularizer": "use `depthwise_regularizer=` (and `pointwise_regularizer=` for a separable one)",
+    "kernel_constraint": "use `depthwise_constraint=` (and `pointwise_constraint=` for a separable one)",
+}
+# Keywords whose Keras 1/2 forms other rules rewrite (KF104: input_dim/input_length, KF108:
+# batch_input_shape): left to them.
+KEYWORDS_OWNED_ELSEWHERE = frozenset({"batch_input_shape", "input_dim", "input_length"})

@@ -29,6 +29,7 @@ _MODULES: tuple[tuple[str, str], ...] = (
     ("KF110", "kf110_tf_keras_namespace"),
     ("KF111", "kf111_keras3_layer_api"),
     ("KF112", "kf112_tf_op_on_keras_tensor"),
+    ("KF113", "kf113_keras3_keywords"),
     ("KF900", "kf900_unused_noqa"),
 )
 

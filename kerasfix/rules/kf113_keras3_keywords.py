@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Iterator
+
+from kerasfix import knowledge as kb
+from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.rules.base import (
+    KERAS,
+    OUTSIDE_KERAS,
+    AnyOf,
+    ApiCall,
+    Context,
+    Keyword,
+    Rule,
+    argument_deletions,
+    fix,
+    has_star,
+)
+
+
+class Keras3Keywords(Rule):
+    """KF113 keras3-keywords: a keyword Keras 2's class took that Keras 3's rejects.
+
+    What it does
+        Compares each call of a Keras callback or layer with the keywords both constructors
+        take (generated from tf-keras and Keras 3, following `**kwargs` up the bases, and
+        reading what each does with what it is given):
+        - a keyword Keras 2 only warned about and ignored
+          (`TensorBoard(write_grads=True, batch_size=32)`) is removed;
+        - a keyword Keras 2's constructor swallowed without a word — a misspelt one, as
+          `ModelCheckpoint(path, save_best_ony=True)`, which saved every epoch — is removed,
+          and the message names the keyword it was probably meant to be;
+        - a keyword Keras 2 acted on (`ModelCheckpoint(period=5)`, `Dense(weights=[w, b])`,
+          `dynamic=True`) is reported with what Keras 3 takes instead.
+        Keras 1 keywords and `batch_input_shape` are left to KF104 and KF108.
+
+    Why is this bad?
+        `TypeError: ModelCheckpoint.__init__() got an unexpected keyword argument` and
+        `ValueError: Unrecognized keyword arguments passed to Dense: {'weights': …}` when the
+        line runs under Keras 3.
+
+    Example
+        checkpoint = ModelCheckpoint("best.keras", monitor="val_loss", save_best_ony=True)
+        board = TensorBoard(log_dir="logs", write_grads=True)
+
+    Use instead
+        checkpoint = ModelCheckpoint("best.keras", monitor="val_loss")  # as Keras 2 ran it
+        checkpoint = ModelCheckpoint("best.keras", monitor="val_loss", save_best_only=True)
+        board = TensorBoard(log_dir="logs")
+
+    Fix safety
+        Safe: removing a keyword Keras 2 ignored keeps what the program did (the misspelt
+        `save_best_ony` never took effect: writing `save_best_only=True` instead changes which
+        checkpoints are kept, so that is left to the author, whom the message tells). A keyword
+        Keras 2 acted on has no fix.
+    """
+
+    code = "KF113"
+    name = "keras3-keywords"
+    summary = (
+        "a keyword Keras 2's callback or layer took (or silently ignored) that Keras 3 rejects"
+    )
+    finds = (
+        "`ModelCheckpoint(save_best_ony=True)`, `TensorBoard(write_grads=True)`, "
+        "`ModelCheckpoint(period=5)`, `Dense(weights=[w, b])`"
+    )
+    fix_summary = "safe: remove what Keras 2 ignored; reported otherwise"
+    looks_at = (
+        OUTSIDE_KERAS,
+        KERAS,
+        AnyOf(Keyword(kb.KEYWORDS_GONE), ApiCall(kb.SWALLOWING_CLASSES)),
+    )
+
+    @classmethod
+    def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        names = frozenset(kb.SWALLOWING_CLASSES) | ctx.class_call_names
+        for call, path in ctx.inference.keras_calls(names, skip_keras2=True):
+            spec = kb.api.keywords_gone(path)
+            if spec is None or has_star(call):
+                continue
+            for keyword in call.keywords:
+                if keyword.arg is None or keyword.arg in kb.KEYWORDS_OWNED_ELSEWHERE:
+                    continue
+                diagnostic = cls._keyword(ctx, call, path, keyword, spec)
+                if diagnostic is not None:
+                    yield diagnostic
+
+    @classmethod
+    def _keyword(
+        cls, ctx: Context, call: ast.Call, path: str, keyword: ast.keyword, spec: dict
+    ) -> Diagnostic | None:
+        name = keyword.arg
+        assert name is not None
+        leaf = path.rsplit(".", 1)[-1]
+        how = spec["gone"].get(name)
+        if how == "used" and _is_literal(keyword.value, spec["defaults"], name):
+            message = (
+                f"`{leaf}({name}=…)`: Keras 3's `{leaf}` takes no `{name}`; this is Keras 2's "
+                "default, which asks for nothing"
+            )
+        elif how == "used":
+            message = f"`{leaf}({name}=…)`: Keras 3's `{leaf}` takes no `{name}`"
+            advice = kb.KEYWORD_GONE_ADVICE.get(name)
+            return ctx.diagnostic(cls, keyword, f"{message}: {advice}" if advice else message)
+        elif how == "ignored":
+            message = f"`{leaf}({name}=…)`: Keras 2 ignored it, Keras 3 rejects it"
+        elif spec["swallowed"] and name not in spec["accepted"]:
+            message = (
+                f"`{leaf}({name}=…)`: `{leaf}` has no `{name}`; Keras 2 silently ignored it, "
+                "Keras 3 rejects it"
+            )
+            close = difflib.get_close_matches(name, spec["accepted"], n=1, cutoff=0.75)
+            if close:
+                message += (
+                    f" — did you mean `{close[0]}`? (Keras 2 never applied it; removing it "
+                    "keeps what the program did)"
+                )
+        else:
+            return None
+        arguments = ctx.arguments(call)
+        if arguments is None:
+            return ctx.diagnostic(cls, keyword, message)
+        kept = [i for i, item in enumerate(arguments.items) if item[0] is not keyword]
+        edits = argument_deletions(ctx.text, arguments, kept)
+        return ctx.diagnostic(
+            cls, keyword, message, fix(Applicability.SAFE, f"Remove `{name}=`", *edits)
+        )
+
+
+def _is_literal(node: ast.expr, defaults: dict, name: str) -> bool:
+    """Whether ``node`` is a literal equal to Keras 2's default for ``name``."""
+    if name not in defaults:
+        return False
+    try:
+        value = ast.literal_eval(node)
+    except ValueError:
+        return False
+    default = defaults[name]
+    return type(value) is type(default) and value == default
