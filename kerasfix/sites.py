@@ -302,6 +302,19 @@ class _ConvKernelPositionals(_Special):
         )
 
 
+_KERAS0 = r"\b(?:" + "|".join(kb.KERAS0_UNITS_LAYERS) + r")[\s\\]*\([^(),]+,[\s\\]*\d+[\s\\]*[,)]"
+
+
+class _Keras0UnitsPositionals(_Special):
+    cost = 1
+
+    def in_text(self, text: str, path: str) -> bool:
+        return re.search(_KERAS0, text) is not None
+
+    def in_facts(self, facts: QuickFacts) -> bool:
+        return facts.may_call_keras(frozenset(kb.KERAS0_UNITS_LAYERS))
+
+
 _PRIVATE_COPY = "tensorflow.python.keras"
 
 
@@ -424,6 +437,8 @@ PROBABILITY_LOSS_COMPILE: Site = _ProbabilityLossCompile("PROBABILITY_LOSS_COMPI
 ONE_UNIT_SOFTMAX: Site = _OneUnitSoftmax("ONE_UNIT_SOFTMAX")
 # `Convolution2D(32, 3, 3)`: a Keras 1 kernel as separate positionals
 CONV_KERNEL_POSITIONALS: Site = _ConvKernelPositionals("CONV_KERNEL_POSITIONALS")
+# `Dense(784, 128)`: Keras 0's (input_dim, output_dim) by position
+KERAS0_UNITS_POSITIONALS: Site = _Keras0UnitsPositionals("KERAS0_UNITS_POSITIONALS")
 # an import from (or of) a Keras module that no longer exists, outside Keras
 REMOVED_MODULE_IMPORT: Site = _RemovedModuleImport("REMOVED_MODULE_IMPORT")
 # a name qualified by a Keras 3 spelling: `keras.layers…`, `tf.keras.backend…`, `from keras import`

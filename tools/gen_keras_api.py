@@ -847,6 +847,18 @@ def write_index(data: dict[str, object], path: Path) -> None:
         + ", ".join(f'"{n}"' for n in sorted(data["call_training"]))  # type: ignore[attr-defined]
         + ",)"
     )
+    aliases = sorted(
+        {
+            old.rsplit(".", 1)[-1]
+            for old, new in data["moved"].items()  # type: ignore[attr-defined]
+            if old.startswith("optimizers.") and new.startswith("optimizers.")
+            and old.rsplit(".", 1)[-1] != new.rsplit(".", 1)[-1]
+        }
+    )
+    lines.append("# Keras 1/2 spellings of the optimizer classes (optimizers.adam is Adam).")
+    lines.append(
+        "OPTIMIZER_ALIASES: tuple[str, ...] = (" + ", ".join(f'"{a}"' for a in aliases) + ",)"
+    )
     gone = data["keywords_gone"]  # type: ignore[index]
     words = sorted({k for spec in gone.values() for k in spec["gone"]})  # type: ignore[union-attr]
     lines.append("# Keywords tf_keras's constructors took that Keras 3's reject.")

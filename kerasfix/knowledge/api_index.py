@@ -266,6 +266,16 @@ CALL_TRAINING_LAYERS: tuple[str, ...] = (
     "SpectralNormalization",
     "TimeDistributed",
 )
+# Keras 1/2 spellings of the optimizer classes (optimizers.adam is Adam).
+OPTIMIZER_ALIASES: tuple[str, ...] = (
+    "adadelta",
+    "adagrad",
+    "adam",
+    "adamax",
+    "nadam",
+    "rmsprop",
+    "sgd",
+)
 # Keywords tf_keras's constructors took that Keras 3's reject.
 KEYWORDS_GONE: tuple[str, ...] = (
     "activity_regularizer",

@@ -401,3 +401,7 @@ KEYWORD_GONE_ADVICE: dict[str, str] = {
 # Keywords whose Keras 1/2 forms other rules rewrite (KF104: input_dim/input_length, KF108:
 # batch_input_shape): left to them.
 KEYWORDS_OWNED_ELSEWHERE = frozenset({"batch_input_shape", "input_dim", "input_length"})
+
+# Keras 0 units layers took (input_dim, output_dim) by position; Keras 1+ take (units,
+# activation), so a whole number second is Keras 0's output width.
+KERAS0_UNITS_LAYERS: tuple[str, ...] = ("Dense", "LSTM", "GRU", "SimpleRNN")

@@ -67,11 +67,16 @@ class OptimizerLr(Rule):
         "`learning_rate=InverseTimeDecay(rate, decay_steps=1, decay_rate=d)`, unsafe where "
         "the module reads or sets the rate elsewhere"
     )
-    looks_at = (KERAS, Keyword(("decay", "lr")), ApiCall(tuple(sorted(kb.OPTIMIZERS))))
+    looks_at = (
+        KERAS,
+        Keyword(("decay", "lr")),
+        ApiCall((*sorted(kb.OPTIMIZERS), *kb.OPTIMIZER_ALIASES)),
+    )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
-        for call, path in ctx.inference.keras_calls(kb.OPTIMIZERS):
+        # the classes, under their names or Keras 1/2's (`sgd` imported as `SGD as sgd`)
+        for call, path in ctx.inference.keras_calls(kb.OPTIMIZERS | set(kb.OPTIMIZER_ALIASES)):
             namespace, _, leaf = path.rpartition(".")
             if leaf not in kb.OPTIMIZERS or namespace not in (
                 kb.OPTIMIZER_NAMESPACE,

@@ -8,6 +8,7 @@ from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.rules.base import (
     CONV_KERNEL_POSITIONALS,
     KERAS,
+    KERAS0_UNITS_POSITIONALS,
     AnyOf,
     Context,
     Keyword,
@@ -44,11 +45,14 @@ class Keras1Arguments(Rule):
         `LSTM(dropout_W=, dropout_U=)`→`dropout=, recurrent_dropout=`,
         `Model(input=, output=)`→`Model(inputs=, outputs=)`,
         `dim_ordering='th'|'tf'`→`data_format='channels_first'|'channels_last'`,
-        and `Convolution2D(32, 3, 3)`→`Convolution2D(32, (3, 3))`.
+        and `Convolution2D(32, 3, 3)`→`Convolution2D(32, (3, 3))`. Keras 0's
+        `Dense(784, 512)` / `LSTM(64, 128)` (input and output widths by position)
+        become `Dense(512, input_dim=784)`.
 
     Why is this bad?
         Keras 3 raises `TypeError` (unexpected keyword) or `ValueError` for
-        them; `Convolution2D(32, 3, 3)` now reads the second 3 as `strides`.
+        them; `Convolution2D(32, 3, 3)` now reads the second 3 as `strides`, and
+        `Dense(784, 512)` the 512 as an activation.
 
     Example
         model.add(Dense(output_dim=64, init="uniform", W_regularizer=l2(0.01)))
@@ -71,7 +75,7 @@ class Keras1Arguments(Rule):
     finds = (
         "`nb_epoch`, `output_dim`, `init`, `border_mode`, `Dropout(p=)`, `Model(input=)`, "
         "`LSTM(input_dim=, input_length=)`, `dim_ordering`, `Convolution2D(32, 3, 3)`, "
-        "`show_accuracy`"
+        "`show_accuracy`, Keras 0's `Dense(784, 512)`"
     )
     fix_summary = "safe renames; `samples_per_epoch` reported only"
     looks_at = (
@@ -80,6 +84,7 @@ class Keras1Arguments(Rule):
             LayerKeyword(tuple(sorted(_LAYER_KEYWORDS))),
             Keyword(tuple(sorted(_FIT_KEYWORDS))),
             CONV_KERNEL_POSITIONALS,
+            KERAS0_UNITS_POSITIONALS,
         ),
     )
 
@@ -196,6 +201,10 @@ class Keras1Arguments(Rule):
 
     @classmethod
     def _layer(cls, ctx: Context, call: ast.Call, layer: str) -> Iterator[Diagnostic]:
+        if layer in kb.KERAS0_UNITS_LAYERS:
+            keras0 = cls._keras0_units(ctx, call, layer)
+            if keras0 is not None:
+                yield keras0
         renames = kb.api.legacy_keywords(layer)
         present = {k.arg for k in call.keywords if k.arg is not None}
         if layer in kb.KERAS1_SEQUENCE_LAYERS and "input_dim" in present:
@@ -263,4 +272,37 @@ class Keras1Arguments(Rule):
                 Edit(start, start, "("),
                 Edit(end, end, ")"),
             ),
+        )
+
+    @classmethod
+    def _keras0_units(cls, ctx: Context, call: ast.Call, layer: str) -> Diagnostic | None:
+        """``Dense(784, 128)``: Keras 0's (input_dim, output_dim); Keras 3 reads the second as the
+        activation (a number never is one): ``Dense(128, input_dim=784)``."""
+        if len(call.args) < 2 or has_star(call):
+            return None
+        second = call.args[1]
+        if not (isinstance(second, ast.Constant) and type(second.value) is int):
+            return None
+        first = ctx.code(call.args[0])
+        message = (
+            f"`{layer}({first}, {second.value})` is Keras 0's (input_dim, output_dim): Keras 3 "
+            f"reads {second.value} as the activation: use `{layer}({second.value}, "
+            f"input_dim={first})`"
+        )
+        arguments = ctx.arguments(call)
+        if (
+            arguments is None
+            or len(call.args) > 2
+            or keyword_arg(call, "input_dim") is not None
+            or keyword_arg(call, "units") is not None
+            or keyword_arg(call, "output_dim") is not None
+        ):
+            return ctx.diagnostic(cls, call, message)
+        (_, a_start, a_end), (_, b_start, b_end) = arguments.items[:2]
+        edits = [
+            Edit(a_start, a_end, str(second.value)),
+            Edit(b_start, b_end, f"input_dim={first}"),
+        ]
+        return ctx.diagnostic(
+            cls, call, message, fix(Applicability.SAFE, "Pass the width first", *edits)
         )
