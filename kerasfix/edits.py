@@ -13,6 +13,7 @@ import re
 import tokenize
 from collections.abc import Iterable
 
+from kerasfix import knowledge as kb
 from kerasfix.context import CallArguments, Context
 from kerasfix.diagnostic import Edit
 from kerasfix.inference import Head, LossSpec
@@ -269,3 +270,32 @@ def statement_before(ctx: Context, call: ast.Call, code: str) -> Edit | None:
         return None
     indent = ctx.indent(statement)
     return None if indent is None else ctx.insert_before(statement, f"{code}\n{indent}")
+
+
+def folder_made_first(ctx: Context, call: ast.Call, name: str) -> list[Edit] | None:
+    """The edits that make a TensorFlow checkpoint's folder before the weights are written as
+    HDF5 there (``os.makedirs("ckpt", exist_ok=True)``, where the module has ``os``): [] when
+    nothing is needed (an HDF5 file never made its folder), None when it cannot be done."""
+    if "/" not in name or not kb.is_tf_checkpoint(name):
+        return []
+    os_name = module_bound(ctx, call, "os")
+    folder = ctx.string_literal(name.rsplit("/", 1)[0])
+    edit = statement_before(ctx, call, f"{os_name}.makedirs({folder}, exist_ok=True)")
+    return [edit] if os_name and edit else None
+
+
+def tf_checkpoint_edits(
+    ctx: Context, tf: str, save: ast.Call, loads: list[ast.Call]
+) -> list[Edit] | None:
+    """``model.save_weights(path)`` -> ``tf.train.Checkpoint(model).write(path)`` and each
+    ``other.load_weights(path)`` -> ``tf.train.Checkpoint(other).read(path)``; None when a call
+    passes more than the file (and the keywords a checkpoint never needed)."""
+    edits = []
+    for each in [save, *loads]:
+        extra = [k for k in each.keywords if k.arg not in ("save_format", "overwrite")]
+        if len(each.args) != 1 or extra or not isinstance(each.func, ast.Attribute):
+            return None
+        verb = "write" if each is save else "read"
+        model, path = ctx.code(each.func.value), ctx.code(each.args[0])
+        edits.append(ctx.replace(each, f"{tf}.train.Checkpoint({model}).{verb}({path})"))
+    return edits

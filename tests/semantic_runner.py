@@ -14,6 +14,7 @@ import os
 import pickle
 import runpy
 import sys
+import tempfile
 import traceback
 import warnings
 
@@ -103,7 +104,9 @@ def main() -> None:
         keras.backend.clear_session()
         cwd = os.getcwd()
         folder = os.path.dirname(os.path.abspath(script))
-        os.chdir(folder)
+        # what a script writes (checkpoints, exported models) goes to a folder of its own, not
+        # among the fixtures; its modules still import from beside it
+        os.chdir(tempfile.mkdtemp(prefix="kerasfix-run-"))
         # as `python script.py` would: its folder first on the path (a
         # project script imports the modules beside it and its packages)
         sys.path.insert(0, folder)

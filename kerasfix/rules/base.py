@@ -26,6 +26,7 @@ from kerasfix.edits import (
     append_parameter,
     argument_deletions,
     describe,
+    folder_made_first,
     from_logits_edit,
     import_module_span,
     import_statements,
@@ -34,6 +35,7 @@ from kerasfix.edits import (
     renamed_call_text,
     renamed_file,
     statement_before,
+    tf_checkpoint_edits,
 )
 from kerasfix.sites import (
     BUILDS_MODELS,
@@ -92,6 +94,7 @@ __all__ = [
     "argument_deletions",
     "describe",
     "fix",
+    "folder_made_first",
     "from_logits_edit",
     "has_star",
     "import_module_span",
@@ -103,6 +106,7 @@ __all__ = [
     "renamed_call_text",
     "renamed_file",
     "statement_before",
+    "tf_checkpoint_edits",
     "string",
 ]
 

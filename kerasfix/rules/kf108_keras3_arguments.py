@@ -17,12 +17,13 @@ from kerasfix.rules.base import (
     append_argument,
     argument_deletions,
     fix,
+    folder_made_first,
     has_star,
     keyword_arg,
     module_bound,
     renamed_file,
-    statement_before,
     string,
+    tf_checkpoint_edits,
 )
 
 _MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
@@ -72,6 +73,9 @@ class Keras3Arguments(Rule):
         module imports `tensorflow`: the checkpoint Keras 2 wrote, restored as lazily
         (into a model not built yet). Elsewhere it becomes `*.weights.h5`, its folder
         made first (`os.makedirs`, where the module imports `os`), or is reported.
+        `save(dir, save_format="tf")` becomes `model.export(dir)`, the SavedModel for
+        serving, or, where the module loads it back as a Keras model, a `.keras` file
+        with its load (unsafe: other programs may read the folder).
         A fixed batch on a layer not known to be the first, `save_format=` and
         loading a SavedModel folder are reported with the Keras 3 way
         (`InputLayer(batch_shape=…)`, `model.export(dir)`, `keras.layers.TFSMLayer`).
@@ -356,6 +360,8 @@ class Keras3Arguments(Rule):
         if save_format is not None:
             if method == "save_weights" and target is not None and name:
                 return cls._weights_with_format(ctx, call, target, name, save_format, loaded, saved)
+            if target is not None and name and string(save_format.value) == "tf":
+                return cls._saved_model(ctx, call, target, name, save_format, loaded, saved)
             return ctx.diagnostic(
                 cls,
                 save_format,
@@ -371,7 +377,7 @@ class Keras3Arguments(Rule):
             message = f'`save_weights("{name}")`: Keras 3 writes weights only to `*.weights.h5`'
             if not name.endswith((".h5", ".hdf5")):
                 message += " (TensorFlow checkpoints are gone)"
-            folder = cls._make_folder(ctx, call, name)
+            folder = folder_made_first(ctx, call, name)
             if folder is None:
                 return ctx.diagnostic(
                     cls, call, message + f': write "{new}" once its folder exists'
@@ -418,7 +424,7 @@ class Keras3Arguments(Rule):
             f'to `*.weights.h5` ("{new}")'
         )
         arguments = ctx.arguments(call)
-        folder = cls._make_folder(ctx, call, name)
+        folder = folder_made_first(ctx, call, name)
         if arguments is None or folder is None:
             return ctx.diagnostic(cls, save_format, message)
         kept = [i for i, item in enumerate(arguments.items) if item[0] is not save_format]
@@ -428,17 +434,40 @@ class Keras3Arguments(Rule):
             cls, call, message, fix(Applicability.UNSAFE, f'Write (and read) "{new}"', *edits)
         )
 
-    @staticmethod
-    def _make_folder(ctx: Context, call: ast.Call, name: str) -> list[Edit] | None:
-        """The edits that make a TensorFlow checkpoint's folder before the weights are written
-        as HDF5 there (``os.makedirs("ckpt", exist_ok=True)``, where the module has ``os``):
-        [] when nothing is needed, None when it cannot be done here."""
-        if "/" not in name or not kb.is_tf_checkpoint(name):
-            return []  # an HDF5 file never made its folder
-        os_name = module_bound(ctx, call, "os")
-        folder = ctx.string_literal(name.rsplit("/", 1)[0])
-        edit = statement_before(ctx, call, f"{os_name}.makedirs({folder}, exist_ok=True)")
-        return [edit] if os_name and edit else None
+    @classmethod
+    def _saved_model(
+        cls,
+        ctx: Context,
+        call: ast.Call,
+        target: ast.expr,
+        name: str,
+        save_format: ast.keyword,
+        loaded: dict[str, list[ast.expr]],
+        saved: set[str],
+    ) -> Diagnostic:
+        """``model.save("export_dir", save_format="tf")``: a TensorFlow SavedModel, which Keras 3
+        writes with ``model.export(dir)`` (for serving: ``tf.saved_model.load``, TF Serving).
+        Where the module loads it back as a Keras model (``load_model("export_dir")``), the
+        model and its load become a ``.keras`` file instead."""
+        assert isinstance(call.func, ast.Attribute)
+        saved.add(name)
+        arguments = ctx.arguments(call)
+        extra = [k for k in call.keywords if k.arg not in ("filepath", "save_format")]
+        message = '`save(…, save_format="tf")` is rejected by Keras 3'
+        if arguments is None or extra or len(call.args) > 1:
+            return ctx.diagnostic(cls, save_format, message + ": use `model.export(path)`")
+        if name in loaded:
+            new = name + ".keras"
+            kept = [i for i, item in enumerate(arguments.items) if item[0] is not save_format]
+            edits = [*renamed_file(ctx, target, new, loaded[name])]
+            edits += argument_deletions(ctx.text, arguments, kept)
+            message += f': the module loads it back as a Keras model, so save "{new}"'
+            title = f'Write (and read) "{new}"'
+        else:
+            edits = [ctx.replace(call, f"{ctx.code(call.func.value)}.export({ctx.code(target)})")]
+            message += ": `model.export(path)` writes the TensorFlow SavedModel (for serving)"
+            title = "Use `model.export`"
+        return ctx.diagnostic(cls, call, message, fix(Applicability.UNSAFE, title, *edits))
 
     @classmethod
     def _tf_checkpoint(
@@ -450,19 +479,9 @@ class Keras3Arguments(Rule):
         not built yet). None where the module has no ``tensorflow`` import or a call passes
         more than the file."""
         tf = module_bound(ctx, call, "tensorflow")
-        calls = [call, *loads]
-        if tf is None or "latest_checkpoint" in ctx.text:
+        edits = tf_checkpoint_edits(ctx, tf, call, loads) if tf else None
+        if edits is None or "latest_checkpoint" in ctx.text:
             return None  # Keras 2 also kept the folder's `checkpoint` index for that
-        for each in calls:
-            extra = [k for k in each.keywords if k.arg not in ("save_format", "overwrite")]
-            if len(each.args) != 1 or extra or not isinstance(each.func, ast.Attribute):
-                return None
-        edits = []
-        for each in calls:
-            assert isinstance(each.func, ast.Attribute)
-            verb = "write" if each is call else "read"
-            model, path = ctx.code(each.func.value), ctx.code(each.args[0])
-            edits.append(ctx.replace(each, f"{tf}.train.Checkpoint({model}).{verb}({path})"))
         message = (
             f'`save_weights("{name}")`: Keras 3 writes weights only to `*.weights.h5`; the '
             f"TensorFlow checkpoint Keras 2 wrote is `{tf}.train.Checkpoint(model).write(path)`"
