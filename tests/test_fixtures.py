@@ -52,9 +52,17 @@ def _compare(path, actual: str, default: str) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("case", cases(), ids=lambda c: c.id)
-def test_fixture(case: Case) -> None:
+def test_fixture(case: Case, tmp_path) -> None:  # noqa: ANN001
     source = case.source.read_text(encoding="utf-8")
-    described = _describe(source, str(case.source))
+    # a project's module is checked where it is, so that its imports resolve; any other case
+    # is a program of its own, checked alone in a folder of its own (the fixtures beside it,
+    # and their expected outputs, are not its project)
+    if case.project is not None:
+        path = str(case.source)
+    else:
+        path = str(tmp_path / case.source.name)
+        (tmp_path / case.source.name).write_text(source, encoding="utf-8")
+    described = _describe(source, path)
     if UPDATE:
         case.expected.write_text(described, encoding="utf-8")
     else:
@@ -62,10 +70,8 @@ def test_fixture(case: Case) -> None:
         assert described == case.expected.read_text(encoding="utf-8")
 
     # the cheap text test before parsing never hides a finding
-    assert _describe(source, str(case.source), Settings(prefilter=False)) == described
+    assert _describe(source, path, Settings(prefilter=False)) == described
 
-    # a project's module is fixed where it is, so that its imports resolve
-    path = str(case.source) if case.project is not None else case.source.name
     fixed = _fixed(source, unsafe=False, path=path)
     _compare(case.fixed, fixed, source)
     unsafe = _fixed(source, unsafe=True, path=path)

@@ -28,7 +28,7 @@ from kerasfix.inference.across import ProjectModels
 from kerasfix.inference.bindings import Bindings
 from kerasfix.inference.compile import Compiles
 from kerasfix.inference.keras_models import KerasModels
-from kerasfix.inference.modules import ProjectModules
+from kerasfix.inference.modules import ProjectModules, files_naming
 from kerasfix.inference.values import (
     UNKNOWN,
     ClassRef,
@@ -93,6 +93,7 @@ class ModelInference:
         self.module = module
         self.tree = tree or TreeIndex(module)
         self.bindings = Bindings(self.tree)
+        self.path = path
         project = ProjectModules(path) if path is not None else None
         self.models: KerasModels = ProjectModels(self.bindings, project)
         self.compiles = Compiles(self.bindings, self.models)
@@ -154,6 +155,11 @@ class ModelInference:
                     if path:
                         return path
         return None
+
+    def files_naming(self, name: str) -> tuple[str, ...]:
+        """The project's other files (scripts beside this one, importable modules) that name the
+        file ``name`` too: a rename of it here alone would leave them on the old name."""
+        return files_naming(self.path, name) if self.path is not None else ()
 
     def given_keras_tensor(self, call: ast.Call) -> bool:
         """Whether ``call`` is given a model's tensor while a functional model is built (a

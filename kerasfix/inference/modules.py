@@ -201,3 +201,20 @@ def mentions(path: str, word: str) -> bool:
         return False
     _used.add(path)
     return found
+
+
+def files_naming(path: str, name: str) -> tuple[str, ...]:
+    """The other files of ``path``'s project that hold the file name ``name`` (its last part):
+    the scripts and notebooks in its own folder, and the project's importable modules. A file
+    a program writes under one name and another reads is renamed on both sides or neither."""
+    leaf = name.replace("\\", "/").rsplit("/", 1)[-1]
+    own = os.path.abspath(path)
+    folder = os.path.dirname(own)
+    try:
+        siblings = [
+            e.path for e in os.scandir(folder) if e.is_file() and e.name.endswith((".py", ".ipynb"))
+        ]
+    except OSError:
+        siblings = []
+    candidates = dict.fromkeys([*sorted(siblings), *project_files(path)])
+    return tuple(p for p in candidates if os.path.abspath(p) != own and leaf and mentions(p, leaf))

@@ -68,7 +68,9 @@ class Keras3Arguments(Rule):
         for the pool size Keras 2 defaulted (the same model). Unsafe for file names:
         the file written is renamed (with every `load_weights`/`load_model` of
         the same literal in the module), and other programs may read the old
-        name. A TensorFlow checkpoint (`save_weights("weights.ckpt")`, any name not
+        name. Where another file of the project (a script beside it, an
+        importable module) names the same file, nothing is renamed: it is
+        reported with where else the name is. A TensorFlow checkpoint (`save_weights("weights.ckpt")`, any name not
         ending `.h5`) is written and read with `tf.train.Checkpoint(model)` where the
         module imports `tensorflow`: the checkpoint Keras 2 wrote, restored as lazily
         (into a model not built yet). Elsewhere it becomes `*.weights.h5`, its folder
@@ -326,9 +328,7 @@ class Keras3Arguments(Rule):
             )
         saved.add(name)
         edits = renamed_file(ctx, target, new, loaded.get(name, ()))
-        return ctx.diagnostic(
-            cls, call, message, fix(Applicability.UNSAFE, f'Write (and read) "{new}"', *edits)
-        )
+        return cls._renaming(ctx, call, message, name, new, edits)
 
     @classmethod
     def _save(
@@ -393,16 +393,7 @@ class Keras3Arguments(Rule):
             folder = []
         saved.add(name)
         edits = [*folder, *renamed_file(ctx, target, new, loaded.get(name, ()))]
-        return ctx.diagnostic(
-            cls,
-            call,
-            message,
-            fix(
-                Applicability.UNSAFE,
-                f'Write (and read) "{new}"',
-                *edits,
-            ),
-        )
+        return cls._renaming(ctx, call, message, name, new, edits)
 
     @classmethod
     def _weights_with_format(
@@ -430,6 +421,21 @@ class Keras3Arguments(Rule):
         kept = [i for i, item in enumerate(arguments.items) if item[0] is not save_format]
         edits = [*folder, *renamed_file(ctx, target, new, loaded.get(name, ()))]
         edits += argument_deletions(ctx.text, arguments, kept)
+        return cls._renaming(ctx, call, message, name, new, edits)
+
+    @classmethod
+    def _renaming(
+        cls, ctx: Context, call: ast.Call, message: str, name: str, new: str, edits: list[Edit]
+    ) -> Diagnostic:
+        """The diagnostic whose unsafe fix writes (and reads) the file as ``new``, unless another
+        file of the project names it too: renamed on one side only, the other would read a
+        file no longer written."""
+        others = ctx.inference.files_naming(name)
+        if others:
+            shown = ", ".join(sorted({p.replace("\\", "/").rsplit("/", 1)[-1] for p in others}))
+            return ctx.diagnostic(
+                cls, call, f'{message} ("{name}" is also named in {shown}: rename it on every side)'
+            )
         return ctx.diagnostic(
             cls, call, message, fix(Applicability.UNSAFE, f'Write (and read) "{new}"', *edits)
         )
@@ -462,7 +468,7 @@ class Keras3Arguments(Rule):
             edits = [*renamed_file(ctx, target, new, loaded[name])]
             edits += argument_deletions(ctx.text, arguments, kept)
             message += f': the module loads it back as a Keras model, so save "{new}"'
-            title = f'Write (and read) "{new}"'
+            return cls._renaming(ctx, call, message, name, new, edits)
         else:
             edits = [ctx.replace(call, f"{ctx.code(call.func.value)}.export({ctx.code(target)})")]
             message += ": `model.export(path)` writes the TensorFlow SavedModel (for serving)"
