@@ -70,8 +70,9 @@ class Keras3Arguments(Rule):
         the same literal in the module), and other programs may read the old
         name. Where another file of the project (a script beside it, an
         importable module) names the same file, nothing is renamed: it is
-        reported with where else the name is. A TensorFlow checkpoint (`save_weights("weights.ckpt")`, any name not
-        ending `.h5`) is written and read with `tf.train.Checkpoint(model)` where the
+        reported with where else the name is. A TensorFlow checkpoint
+        (`save_weights("weights.ckpt")`, any name not ending `.h5`) is written
+        and read with `tf.train.Checkpoint(model)` where the
         module imports `tensorflow`: the checkpoint Keras 2 wrote, restored as lazily
         (into a model not built yet). Elsewhere it becomes `*.weights.h5`, its folder
         made first (`os.makedirs`, where the module imports `os`), or is reported.
