@@ -851,7 +851,8 @@ def write_index(data: dict[str, object], path: Path) -> None:
         {
             old.rsplit(".", 1)[-1]
             for old, new in data["moved"].items()  # type: ignore[attr-defined]
-            if old.startswith("optimizers.") and new.startswith("optimizers.")
+            if old.startswith("optimizers.")
+            and new.startswith("optimizers.")
             and old.rsplit(".", 1)[-1] != new.rsplit(".", 1)[-1]
         }
     )
