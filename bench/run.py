@@ -86,7 +86,7 @@ def build_corpus(root: Path, n_generated: int, scale: int) -> int:
                 sys.exit(f"bench: {name} is not installed (pip install -e '.[test]')")
             source = Path(list(spec.submodule_search_locations)[0])
             for path in source.rglob("*.py"):
-                target = root / f"copy{copy}" / "site-packages" / name / path.relative_to(source)
+                target = root / f"copy{copy}" / "src" / name / path.relative_to(source)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, target)
                 count += 1

@@ -149,12 +149,17 @@ class LayerKeyword(Site):
     (``kb.KEYWORD_CLASSES``; any class for a name not listed there)."""
 
     names: tuple[str, ...]
+    gone: bool = False  # the classes rejecting each keyword (kb.KEYWORDS_GONE) are read on
     cost: ClassVar[int] = 1
+
+    @property
+    def classes(self) -> dict[str, frozenset[str]]:
+        return kb.KEYWORDS_GONE if self.gone else kb.KEYWORD_CLASSES
 
     def in_text(self, text: str, path: str) -> bool:
         for name in self.names:
             if name in text and _keyword(name)(text, path):
-                only = kb.KEYWORD_CLASSES.get(name)
+                only = self.classes.get(name)
                 # the class is spelled somewhere (its import, at least)
                 if only is None or any(cls in text for cls in only):
                     return True
@@ -164,7 +169,7 @@ class LayerKeyword(Site):
         for keyword, leaf, root in facts.class_keyword_sites:
             if keyword not in self.names or not facts.root_may_reach_keras(root):
                 continue
-            only = kb.KEYWORD_CLASSES.get(keyword)
+            only = self.classes.get(keyword)
             if only is None or _may_be(leaf, root, only, facts):
                 return True
         return False
@@ -302,19 +307,6 @@ class _ConvKernelPositionals(_Special):
         )
 
 
-_KERAS0 = r"\b(?:" + "|".join(kb.KERAS0_UNITS_LAYERS) + r")[\s\\]*\([^(),]+,[\s\\]*\d+[\s\\]*[,)]"
-
-
-class _Keras0UnitsPositionals(_Special):
-    cost = 1
-
-    def in_text(self, text: str, path: str) -> bool:
-        return re.search(_KERAS0, text) is not None
-
-    def in_facts(self, facts: QuickFacts) -> bool:
-        return facts.may_call_keras(frozenset(kb.KERAS0_UNITS_LAYERS))
-
-
 _PRIVATE_COPY = "tensorflow.python.keras"
 
 
@@ -367,9 +359,6 @@ _LITERAL_FILE = re.compile(
 )
 # names Keras 3 writes and reads as they are: nothing to say of those
 _KERAS3_FILE_NAMES = (".keras", ".weights.h5")
-_POOL_DEFAULT = re.compile(
-    "(?:" + "|".join(kb.REQUIRED_NOW_LAYERS) + r")[\s\\]*\([\s\\]*(?:\)|(?!pool_size)\w+[\s\\]*=)"
-)
 
 
 class _LiteralFile(_Special):
@@ -390,16 +379,6 @@ class _LiteralFile(_Special):
         )
 
 
-class _DefaultPool(_Special):
-    cost = 1
-
-    def in_text(self, text: str, path: str) -> bool:
-        return "Pool" in text and _POOL_DEFAULT.search(text) is not None
-
-    def in_facts(self, facts: QuickFacts) -> bool:
-        return facts.may_call_keras(frozenset(kb.REQUIRED_NOW_LAYERS))
-
-
 class _OutsideKeras(_Special):
     cost = 0
     text_final = True
@@ -411,17 +390,26 @@ class _OutsideKeras(_Special):
         return self.in_text("", facts.path)
 
 
-_OPTIMIZER_LR = re.compile(r"optimizer[\s\\]*\.[\s\\]*lr\b")
+@dataclass(frozen=True)
+class Pattern(Site):
+    """A regular expression, searched in a text that holds one of ``anchors``; on the tree, a
+    call of one of ``calls`` that may reach Keras, else a mention of one of ``words``."""
 
-
-class _OptimizerLr(_Special):
-    cost = 1
+    pattern: str
+    anchors: tuple[str, ...]
+    calls: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    cost: ClassVar[int] = 1
 
     def in_text(self, text: str, path: str) -> bool:
-        return "lr" in text and _OPTIMIZER_LR.search(text) is not None
+        if not any(anchor in text for anchor in self.anchors):
+            return False
+        return _regex(self.pattern).search(text) is not None
 
     def in_facts(self, facts: QuickFacts) -> bool:
-        return facts.mentions(("lr",))
+        if self.calls:
+            return facts.may_call_keras(frozenset(self.calls))
+        return facts.mentions(self.words)
 
 
 # the word "keras" somewhere in the text (every Keras file spells it)
@@ -438,20 +426,28 @@ ONE_UNIT_SOFTMAX: Site = _OneUnitSoftmax("ONE_UNIT_SOFTMAX")
 # `Convolution2D(32, 3, 3)`: a Keras 1 kernel as separate positionals
 CONV_KERNEL_POSITIONALS: Site = _ConvKernelPositionals("CONV_KERNEL_POSITIONALS")
 # `Dense(784, 128)`: Keras 0's (input_dim, output_dim) by position
-KERAS0_UNITS_POSITIONALS: Site = _Keras0UnitsPositionals("KERAS0_UNITS_POSITIONALS")
+KERAS0_UNITS_POSITIONALS: Site = Pattern(
+    r"\b(?:" + "|".join(kb.KERAS0_UNITS_LAYERS) + r")[\s\\]*\([^(),]+,[\s\\]*\d+[\s\\]*[,)]",
+    kb.KERAS0_UNITS_LAYERS,
+    calls=kb.KERAS0_UNITS_LAYERS,
+)
 # an import from (or of) a Keras module that no longer exists, outside Keras
 REMOVED_MODULE_IMPORT: Site = _RemovedModuleImport("REMOVED_MODULE_IMPORT")
 # a name qualified by a Keras 3 spelling: `keras.layers…`, `tf.keras.backend…`, `from keras import`
 KERAS_NAMES: Site = _KerasNames("KERAS_NAMES")
 # `model.optimizer.lr`: Keras 2's name of the rate
-OPTIMIZER_LR: Site = _OptimizerLr("OPTIMIZER_LR")
+OPTIMIZER_LR: Site = Pattern(r"optimizer[\s\\]*\.[\s\\]*lr\b", ("lr",), words=("lr",))
 # a file outside Keras's and TensorFlow's own code (which keep their own old APIs)
 OUTSIDE_KERAS: Site = _OutsideKeras("OUTSIDE_KERAS")
 # `.save("…")`, `.save_weights("…")`, `load_model("…")`, `ModelCheckpoint("…")`: a file
 # named by a literal; or `save_format=`
 LITERAL_FILE: Site = _LiteralFile("LITERAL_FILE")
 # `AveragePooling2D()` (a layer whose Keras 2 default Keras 3 requires) without the argument
-DEFAULT_POOL: Site = _DefaultPool("DEFAULT_POOL")
+DEFAULT_POOL: Site = Pattern(
+    "(?:" + "|".join(kb.REQUIRED_NOW_LAYERS) + r")[\s\\]*\([\s\\]*(?:\)|(?!pool_size)\w+[\s\\]*=)",
+    ("Pool",),
+    calls=kb.REQUIRED_NOW_LAYERS,
+)
 # an import that can lead to Keras 3 (not only to tf_keras or tf.python.keras)
 KERAS3_IMPORT: Site = _Keras3Import("KERAS3_IMPORT")
 
@@ -460,6 +456,11 @@ KERAS3_IMPORT: Site = _Keras3Import("KERAS3_IMPORT")
 @functools.cache
 def _calls(names: tuple[str, ...]) -> TextTest:
     return calls(names)
+
+
+@functools.cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 @functools.cache

@@ -861,9 +861,24 @@ def write_index(data: dict[str, object], path: Path) -> None:
         "OPTIMIZER_ALIASES: tuple[str, ...] = (" + ", ".join(f'"{a}"' for a in aliases) + ",)"
     )
     gone = data["keywords_gone"]  # type: ignore[index]
-    words = sorted({k for spec in gone.values() for k in spec["gone"]})  # type: ignore[union-attr]
-    lines.append("# Keywords tf_keras's constructors took that Keras 3's reject.")
-    lines.append("KEYWORDS_GONE: tuple[str, ...] = (" + ", ".join(f'"{w}"' for w in words) + ",)")
+    # (not `batch_size`, which every fit() spells and no layer is given in practice, nor the
+    # keywords KF104 and KF108 rewrite: the triage would let every training script through)
+    words = sorted(
+        {k for spec in gone.values() for k in spec["gone"]}  # type: ignore[union-attr]
+        - {"batch_size", "batch_input_shape", "input_dim", "input_length", "input_shape"}
+    )
+    lines.append("# Keywords tf_keras's constructors took that Keras 3's reject -> those classes.")
+    lines.append("_KEYWORDS_GONE: dict[str, str] = {")
+    for word in words:
+        classes = sorted(
+            {c.rsplit(".", 1)[-1] for c, spec in gone.items() if word in spec["gone"]}  # type: ignore[union-attr]
+        )
+        lines.append(f'    "{word}": "{" ".join(classes)}",')
+    lines.append("}")
+    lines.append(
+        "KEYWORDS_GONE: dict[str, frozenset[str]] = "
+        "{k: frozenset(v.split()) for k, v in _KEYWORDS_GONE.items()}"
+    )
     swallowing = sorted(c.rsplit(".", 1)[-1] for c, spec in gone.items() if spec["swallowed"])  # type: ignore[union-attr]
     lines.append("# Classes whose tf_keras constructor took any keyword, and did nothing with it.")
     lines.append(

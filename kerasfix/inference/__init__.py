@@ -310,13 +310,12 @@ class ModelInference:
 
     @functools.cached_property
     def _attributes(self) -> dict[str, list[ast.Attribute]]:
+        # the tree index numbered every node in source order: read the attributes off it
         found: dict[str, list[ast.Attribute]] = {}
-        for node in ast.walk(self.module):
-            if isinstance(node, ast.Attribute):
+        attribute = ast.Attribute
+        for node in self.tree.order:
+            if type(node) is attribute:
                 found.setdefault(node.attr, []).append(node)
-        order = self.tree.order
-        for nodes in found.values():
-            nodes.sort(key=lambda n: order.get(n, 0))
         return found
 
     def chain_aliases(self, roots: set[str]) -> set[str]:

@@ -58,6 +58,7 @@ from kerasfix.sites import (
     LayerKeyword,
     Mention,
     MethodCall,
+    Pattern,
     Requirement,
     StringLiteral,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "LayerKeyword",
     "Mention",
     "MethodCall",
+    "Pattern",
     "Rule",
     "StringLiteral",
     "activation_edit",

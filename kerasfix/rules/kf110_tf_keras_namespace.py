@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.rules.base import KERAS, OUTSIDE_KERAS, Context, Mention, Rule, fix
+from kerasfix.rules.base import KERAS, OUTSIDE_KERAS, Context, Pattern, Rule, fix
 
 
 class TfKerasNamespace(Rule):
@@ -42,7 +42,19 @@ class TfKerasNamespace(Rule):
     summary = "a name Keras 2's `tf.keras` had that `tf.keras` over Keras 3 lacks"
     finds = "`tf.keras.losses.mean_squared_error`, `tf.keras.metrics.mean_absolute_error` …"
     fix_summary = "safe: the same object's name in `tf.keras` (`mse`)"
-    looks_at = (OUTSIDE_KERAS, KERAS, Mention(kb.TF_NAMESPACE_MISSING_NAMES))
+    # the names as attributes or imported (`losses.mean_squared_error`, `import mae`), not as the
+    # loss strings Keras still takes ("mean_squared_error")
+    looks_at = (
+        OUTSIDE_KERAS,
+        KERAS,
+        Pattern(
+            r"(?:\.[\s\\]*|\bimport[\s\\]+|,[\s\\]*)(?:"
+            + "|".join(kb.TF_NAMESPACE_MISSING_NAMES)
+            + r")\b",
+            kb.TF_NAMESPACE_MISSING_NAMES,
+            words=kb.TF_NAMESPACE_MISSING_NAMES,
+        ),
+    )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:

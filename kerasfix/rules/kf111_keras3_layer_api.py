@@ -13,6 +13,7 @@ from kerasfix.rules.base import (
     Context,
     Mention,
     MethodCall,
+    Pattern,
     Rule,
     fix,
     has_star,
@@ -36,6 +37,9 @@ _VARIABLE_KEYWORDS = {
 # The Keras 3 class a path's methods are those of (the tables compare these classes).
 _CLASS_OF_NAMESPACE = {"layers": "Layer", "metrics": "Metric", "optimizers": "Optimizer"}
 _MODEL_CLASSES = {kb.SEQUENTIAL: "Sequential", **dict.fromkeys(kb.FUNCTIONAL, "Model")}
+# Methods whose calls matter only with three or more positional arguments (their triage asks
+# for those).
+_POSITIONAL_ONLY = ("compile", "evaluate", "train_on_batch", "test_on_batch")
 # The methods whose calls the rule reads (the generated tables' methods, and those it
 # rewrites): the text triage looks for their calls.
 _METHODS = (
@@ -124,7 +128,23 @@ class Keras3LayerApi(Rule):
     looks_at = (
         OUTSIDE_KERAS,
         KERAS,
-        AnyOf(MethodCall(_METHODS), Mention(kb.CALL_TRAINING_LAYERS), Mention((_TF_VARIABLE,))),
+        AnyOf(
+            MethodCall(tuple(m for m in _METHODS if m not in _POSITIONAL_ONLY)),
+            # `compile(opt, loss, metrics)`: three positional arguments before any keyword
+            Pattern(
+                r"\.(?:" + "|".join(_POSITIONAL_ONLY) + r")[\s\\]*\("
+                r"(?:[^=()]|\([^()]*\))*?,(?:[^=()]|\([^()]*\))*?,",
+                _POSITIONAL_ONLY,
+                words=_POSITIONAL_ONLY,
+            ),
+            # `cell(x, states, training)`: a flag last by position, beside such a layer
+            Pattern(
+                r",[\s\\]*(?:is_)?training[\s\\]*\)",
+                ("training",),
+                words=kb.CALL_TRAINING_LAYERS,
+            ),
+            Mention((_TF_VARIABLE,)),
+        ),
     )
 
     @classmethod
@@ -220,9 +240,14 @@ class Keras3LayerApi(Rule):
     @classmethod
     def _training_by_position(cls, ctx: Context) -> Iterator[Diagnostic]:
         """``self.cell(x, states, training)``: a Keras layer's ``training`` flag by position."""
-        for calls in ctx.tree.calls_by_attr.values():
+        holders = _layer_holders(ctx)  # the names a layer that takes it is assigned to
+        if not holders:
+            return
+        for calls in (*ctx.tree.calls_by_attr.values(), *ctx.tree.calls_by_name.values()):
             for call in calls:
-                if has_star(call) or len(call.args) < 2:
+                func = call.func
+                held = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if held not in holders or has_star(call) or len(call.args) < 2:
                     continue
                 layer = ctx.inference.layer_class(call.func)
                 position = kb.api.call_training_position(layer) if layer else None
@@ -442,3 +467,19 @@ def _numbers(node: ast.expr) -> bool:
     if isinstance(node, ast.Dict):
         return bool(node.values) and all(_numbers(v) for v in node.values)
     return False
+
+
+def _layer_holders(ctx: Context) -> set[str]:
+    """The names and attributes (``cell``, ``self.cell``) the module assigns a call of a layer
+    that takes ``training`` by position to: only their calls are asked about."""
+    found: set[str] = set()
+    for name in kb.CALL_TRAINING_LAYERS:
+        for call in (*ctx.tree.calls_by_name.get(name, ()), *ctx.tree.calls_by_attr.get(name, ())):
+            statement = ctx.tree.parents.get(call)
+            if isinstance(statement, ast.Assign) and statement.value is call:
+                for target in statement.targets:
+                    if isinstance(target, ast.Attribute):
+                        found.add(target.attr)
+                    elif isinstance(target, ast.Name):
+                        found.add(target.id)
+    return found

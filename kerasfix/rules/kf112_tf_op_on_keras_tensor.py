@@ -5,7 +5,16 @@ from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.rules.base import KERAS, OUTSIDE_KERAS, ApiCall, Context, Rule, fix, has_star
+from kerasfix.rules.base import (
+    KERAS,
+    OUTSIDE_KERAS,
+    ApiCall,
+    Context,
+    Pattern,
+    Rule,
+    fix,
+    has_star,
+)
 
 
 class TfOpOnKerasTensor(Rule):
@@ -48,13 +57,30 @@ class TfOpOnKerasTensor(Rule):
         "`keras.Input`"
     )
     fix_summary = "safe: the `keras.ops` function with the same meaning"
-    looks_at = (OUTSIDE_KERAS, KERAS, ApiCall(("Input",)))
+    looks_at = (
+        OUTSIDE_KERAS,
+        KERAS,
+        ApiCall(("Input",)),
+        # a TensorFlow function called (`tf.concat(`), or imported (`from tensorflow import …`)
+        Pattern(
+            r"(?m)\btf[\s\\]*\.[\s\\]*(?!keras\b)\w[\w.\s\\]*\("
+            r"|^[ \t]*from[ \t]+tensorflow[ \t]+import[ \t]+(?!keras\b)",
+            ("tf.", "tensorflow"),
+            words=("tensorflow", "tf"),
+        ),
+    )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        roots = _tensorflow_names(ctx)  # only chains from what an import of TensorFlow binds
         for by_name in (ctx.tree.calls_by_attr, ctx.tree.calls_by_name):
             for calls in by_name.values():
                 for call in calls:
+                    root = call.func
+                    while isinstance(root, ast.Attribute):
+                        root = root.value
+                    if not isinstance(root, ast.Name) or root.id not in roots:
+                        continue
                     qualname = ctx.inference.qualified_name(call.func)
                     if not qualname or not qualname.startswith(kb.TF_OPS):
                         continue
@@ -100,3 +126,24 @@ class TfOpOnKerasTensor(Rule):
         return ctx.diagnostic(
             cls, call, message, fix(Applicability.SAFE, f"Use `{spelled}`", *edits)
         )
+
+
+def _tensorflow_names(ctx: Context) -> set[str]:
+    """The names the module's imports bind to TensorFlow or its functions (``tf``, ``concat``),
+    not to its Keras (``from tensorflow import keras``)."""
+    found: set[str] = set()
+    for node in ctx.tree.imports:
+        pairs = (
+            [(a.name, (a.asname or a.name).split(".")[0]) for a in node.names]
+            if isinstance(node, ast.Import)
+            else [(f"{node.module}.{a.name}", a.asname or a.name) for a in node.names]
+            if node.module and node.level == 0
+            else []
+        )
+        for imported, bound in pairs:
+            if imported.split(".")[0] == "tensorflow" and not imported.startswith(_TF_KERAS):
+                found.add(bound)
+    return found
+
+
+_TF_KERAS = "tensorflow.keras"

@@ -12,7 +12,7 @@ from kerasfix.rules.base import (
     AnyOf,
     ApiCall,
     Context,
-    Keyword,
+    LayerKeyword,
     Rule,
     argument_deletions,
     fix,
@@ -70,7 +70,7 @@ class Keras3Keywords(Rule):
     looks_at = (
         OUTSIDE_KERAS,
         KERAS,
-        AnyOf(Keyword(kb.KEYWORDS_GONE), ApiCall(kb.SWALLOWING_CLASSES)),
+        AnyOf(LayerKeyword(tuple(kb.KEYWORDS_GONE), gone=True), ApiCall(kb.SWALLOWING_CLASSES)),
     )
 
     @classmethod
