@@ -444,3 +444,23 @@ def test_keywords_gone_are_rejected_by_keras3_and_taken_by_keras2() -> None:
         getattr(getattr(tf_keras, namespace), name)(*args, **{keyword: value})
     assert kb.api.keywords_gone("callbacks.TensorBoard")["gone"]["write_grads"] == "ignored"
     assert kb.api.keywords_gone("callbacks.ModelCheckpoint")["gone"]["period"] == "used"
+
+
+def test_model_method_keywords_gone_are_rejected_by_keras3() -> None:
+    import numpy as np
+
+    tf_keras = pytest.importorskip("tf_keras")
+    spec = kb.api.keywords_gone("models.Model.fit")
+    assert spec is not None and {"workers", "use_multiprocessing"} <= set(spec["gone"])
+    assert set(kb.GENERATOR_DROPPED) <= set(spec["gone"])
+    compile_spec = kb.api.keywords_gone("models.Model.compile")
+    assert compile_spec["gone"]["experimental_run_tf_function"] == "ignored"
+    x, y = np.zeros((4, 3), "float32"), np.zeros((4, 1), "float32")
+    for package in (keras, tf_keras):
+        model = package.Sequential([package.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        if package is keras:
+            with pytest.raises((TypeError, ValueError)):
+                model.fit(x, y, epochs=1, verbose=0, workers=2)
+        else:
+            model.fit(x, y, epochs=1, verbose=0, workers=2)

@@ -572,7 +572,13 @@ def tf_ops() -> dict[str, dict[str, object]]:
 
 # What a constructor that rejects the keywords left in its **kwargs says (Keras 3's Layer, Keras
 # 2's generic_utils.validate_kwargs and TensorBoard's _validate_kwargs).
-_KWARGS_CHECKED = ("Unrecognized keyword", "validate_kwargs", "not understood", "Unrecognized arg")
+_KWARGS_CHECKED = (
+    "Unrecognized keyword",
+    "validate_kwargs",
+    "not understood",
+    "Unrecognized arg",
+    "not recognized",
+)
 
 
 # A constructor passing what is left of its **kwargs on to its base's.
@@ -616,6 +622,8 @@ def _kwargs_reads(tree: ast.AST) -> dict[str, bool]:
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and only_logs(node.body) and not node.orelse:
             warned |= {id(n) for n in ast.walk(node.test)}
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            warned.add(id(node.value))  # `kwargs.pop("cloning", None)`: taken and dropped
     found: dict[str, bool] = {}
     for node in ast.walk(tree):
         name = key(node)
@@ -679,6 +687,54 @@ def _literal_defaults(cls: type, names: set[str]) -> dict[str, object]:
 
 
 KEYWORD_NAMESPACES = ("callbacks", "layers")
+# The model methods whose keywords are compared (what they pass their **kwargs on to included).
+KEYWORD_METHODS = ("compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch")
+
+
+def method_keywords_gone() -> dict[str, dict[str, object]]:
+    """``Model.fit`` -> {"gone": {keyword: "used"/"ignored"}, "defaults": {...}}: the keywords
+    tf_keras's model methods took that Keras 3's reject (``workers=``, and
+    ``compile(experimental_run_tf_function=)`` that Keras 2 took and dropped)."""
+    import inspect
+    import textwrap
+
+    import keras
+    import tf_keras
+
+    found: dict[str, dict[str, object]] = {}
+    for name in KEYWORD_METHODS:
+        new, old = getattr(keras.Model, name), getattr(tf_keras.Model, name)
+        new_params = inspect.signature(new).parameters.values()
+        accepted = {p.name for p in new_params}
+        if any(p.kind == p.VAR_KEYWORD for p in new_params):
+            new_source = textwrap.dedent(inspect.getsource(new))
+            if not any(marker in new_source for marker in _KWARGS_CHECKED):
+                continue  # Keras 3 takes anything here
+            accepted |= set(_kwargs_reads(ast.parse(new_source)))
+        old_params = inspect.signature(old).parameters.values()
+        named = {p.name for p in old_params if p.kind == p.POSITIONAL_OR_KEYWORD} - {"self"}
+        source = textwrap.dedent(inspect.getsource(old))
+        # and the methods it hands its **kwargs to (compile: _validate_compile)
+        for callee in re.findall(r"self\.(\w+)\([^()]*\*\*kwargs", source):
+            source += textwrap.dedent(inspect.getsource(getattr(tf_keras.Model, callee)))
+        read = _kwargs_reads(ast.parse(source))
+        gone = {
+            k: "ignored" if read.get(k) and k not in named else "used"
+            for k in (named | set(read)) - accepted
+        }
+        defaults = {
+            p.name: p.default
+            for p in old_params
+            if p.name in gone and isinstance(p.default, (bool, int, float, str, type(None)))
+        }
+        if gone:
+            found[f"models.Model.{name}"] = {
+                "gone": dict(sorted(gone.items())),
+                "defaults": dict(sorted(defaults.items())),
+                "swallowed": False,
+                "accepted": [],
+            }
+    return found
 
 
 def keywords_gone() -> dict[str, dict[str, object]]:
@@ -805,7 +861,7 @@ def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
         "keras2_positionals": keras2_positionals,
         "call_training": call_training_positions(),
         "tf_ops": tf_ops(),
-        "keywords_gone": keywords_gone(),
+        "keywords_gone": {**keywords_gone(), **method_keywords_gone()},
     }
 
 
@@ -863,9 +919,18 @@ def write_index(data: dict[str, object], path: Path) -> None:
     gone = data["keywords_gone"]  # type: ignore[index]
     # (not `batch_size`, which every fit() spells and no layer is given in practice, nor the
     # keywords KF104 and KF108 rewrite: the triage would let every training script through)
+    methods = {c: spec for c, spec in gone.items() if c.startswith("models.Model.")}  # type: ignore[union-attr]
+    gone = {c: spec for c, spec in gone.items() if c not in methods}  # type: ignore[union-attr]
     words = sorted(
         {k for spec in gone.values() for k in spec["gone"]}  # type: ignore[union-attr]
         - {"batch_size", "batch_input_shape", "input_dim", "input_length", "input_shape"}
+    )
+    method_words = sorted({k for spec in methods.values() for k in spec["gone"]})  # type: ignore[union-attr]
+    lines.append("# Keywords tf_keras's model methods (fit, compile …) took that Keras 3's reject.")
+    lines.append(
+        "METHOD_KEYWORDS_GONE: tuple[str, ...] = ("
+        + ", ".join(f'"{w}"' for w in method_words)
+        + ",)"
     )
     lines.append("# Keywords tf_keras's constructors took that Keras 3's reject -> those classes.")
     lines.append("_KEYWORDS_GONE: dict[str, str] = {")

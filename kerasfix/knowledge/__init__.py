@@ -441,6 +441,9 @@ from kerasfix.knowledge.api_index import (  # noqa: E402
     LEGACY_KEYWORD_CLASSES as LEGACY_KEYWORD_CLASSES,
 )
 from kerasfix.knowledge.api_index import (  # noqa: E402
+    METHOD_KEYWORDS_GONE as METHOD_KEYWORDS_GONE,
+)
+from kerasfix.knowledge.api_index import (  # noqa: E402
     OPTIMIZER_ALIASES as OPTIMIZER_ALIASES,
 )
 from kerasfix.knowledge.api_index import (  # noqa: E402

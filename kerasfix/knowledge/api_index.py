@@ -276,6 +276,20 @@ OPTIMIZER_ALIASES: tuple[str, ...] = (
     "rmsprop",
     "sgd",
 )
+# Keywords tf_keras's model methods (fit, compile …) took that Keras 3's reject.
+METHOD_KEYWORDS_GONE: tuple[str, ...] = (
+    "cloning",
+    "distribute",
+    "experimental_run_tf_function",
+    "experimental_steps_per_execution",
+    "from_serialized",
+    "max_queue_size",
+    "pss_evaluation_shards",
+    "reset_metrics",
+    "target_tensors",
+    "use_multiprocessing",
+    "workers",
+)
 # Keywords tf_keras's constructors took that Keras 3's reject -> those classes.
 _KEYWORDS_GONE: dict[str, str] = {
     "activity_regularizer": "Discretization IntegerLookup SpatialDropout1D SpatialDropout2D SpatialDropout3D StringLookup",

@@ -405,3 +405,13 @@ KEYWORDS_OWNED_ELSEWHERE = frozenset({"batch_input_shape", "input_dim", "input_l
 # Keras 0 units layers took (input_dim, output_dim) by position; Keras 1+ take (units,
 # activation), so a whole number second is Keras 0's output width.
 KERAS0_UNITS_LAYERS: tuple[str, ...] = ("Dense", "LSTM", "GRU", "SimpleRNN")
+# The model methods whose keywords KF113 compares (generated: kb.api.keywords_gone of
+# `models.Model.<method>`).
+MODEL_KEYWORD_METHODS: tuple[str, ...] = (
+    "compile",
+    "fit",
+    "evaluate",
+    "predict",
+    "train_on_batch",
+    "test_on_batch",
+)

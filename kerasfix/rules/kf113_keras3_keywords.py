@@ -12,6 +12,7 @@ from kerasfix.rules.base import (
     AnyOf,
     ApiCall,
     Context,
+    Keyword,
     LayerKeyword,
     Rule,
     argument_deletions,
@@ -24,16 +25,20 @@ class Keras3Keywords(Rule):
     """KF113 keras3-keywords: a keyword Keras 2's class took that Keras 3's rejects.
 
     What it does
-        Compares each call of a Keras callback or layer with the keywords both constructors
-        take (generated from tf-keras and Keras 3, following `**kwargs` up the bases, and
-        reading what each does with what it is given):
+        Compares each call of a Keras callback or layer, and of a known model's `compile`,
+        `fit`, `evaluate` and `predict`, with the keywords both take (generated from tf-keras
+        and Keras 3, following `**kwargs` up the bases, and reading what each does with what
+        it is given):
         - a keyword Keras 2 only warned about and ignored
           (`TensorBoard(write_grads=True, batch_size=32)`) is removed;
         - a keyword Keras 2's constructor swallowed without a word — a misspelt one, as
           `ModelCheckpoint(path, save_best_ony=True)`, which saved every epoch — is removed,
           and the message names the keyword it was probably meant to be;
         - a keyword Keras 2 acted on (`ModelCheckpoint(period=5)`, `Dense(weights=[w, b])`,
-          `dynamic=True`) is reported with what Keras 3 takes instead.
+          `dynamic=True`) is reported with what Keras 3 takes instead — but for
+          `fit(workers=4, use_multiprocessing=True)`, which only set how the data was loaded
+          (removed: the results are the same), and `compile(experimental_run_tf_function=…)`,
+          which Keras 2 took and dropped.
         Keras 1 keywords and `batch_input_shape` are left to KF104 and KF108.
 
     Why is this bad?
@@ -53,8 +58,9 @@ class Keras3Keywords(Rule):
     Fix safety
         Safe: removing a keyword Keras 2 ignored keeps what the program did (the misspelt
         `save_best_ony` never took effect: writing `save_best_only=True` instead changes which
-        checkpoints are kept, so that is left to the author, whom the message tells). A keyword
-        Keras 2 acted on has no fix.
+        checkpoints are kept, so that is left to the author, whom the message tells). Unsafe
+        on a model method whose receiver is not known to be a Keras model (a model passed in).
+        A keyword Keras 2 acted on has no fix.
     """
 
     code = "KF113"
@@ -64,13 +70,17 @@ class Keras3Keywords(Rule):
     )
     finds = (
         "`ModelCheckpoint(save_best_ony=True)`, `TensorBoard(write_grads=True)`, "
-        "`ModelCheckpoint(period=5)`, `Dense(weights=[w, b])`"
+        "`fit(workers=4)`, `ModelCheckpoint(period=5)`, `Dense(weights=[w, b])`"
     )
     fix_summary = "safe: remove what Keras 2 ignored; reported otherwise"
     looks_at = (
         OUTSIDE_KERAS,
         KERAS,
-        AnyOf(LayerKeyword(tuple(kb.KEYWORDS_GONE), gone=True), ApiCall(kb.SWALLOWING_CLASSES)),
+        AnyOf(
+            LayerKeyword(tuple(kb.KEYWORDS_GONE), gone=True),
+            ApiCall(kb.SWALLOWING_CLASSES),
+            Keyword(kb.METHOD_KEYWORDS_GONE),
+        ),
     )
 
     @classmethod
@@ -86,10 +96,30 @@ class Keras3Keywords(Rule):
                 diagnostic = cls._keyword(ctx, call, path, keyword, spec)
                 if diagnostic is not None:
                     yield diagnostic
+        for call in ctx.method_calls(*kb.MODEL_KEYWORD_METHODS):
+            assert isinstance(call.func, ast.Attribute)
+            method = call.func.attr
+            gone = [k for k in call.keywords if k.arg in kb.METHOD_KEYWORDS_GONE]
+            if not gone or has_star(call):
+                continue
+            kind = ctx.inference.receiver(call.func.value, method).kind
+            if kind == "other":
+                continue
+            spec = kb.api.keywords_gone(f"models.Model.{method}")
+            for keyword in gone if spec is not None else ():
+                diagnostic = cls._keyword(ctx, call, f"Model.{method}", keyword, spec, kind)
+                if diagnostic is not None:
+                    yield diagnostic
 
     @classmethod
     def _keyword(
-        cls, ctx: Context, call: ast.Call, path: str, keyword: ast.keyword, spec: dict
+        cls,
+        ctx: Context,
+        call: ast.Call,
+        path: str,
+        keyword: ast.keyword,
+        spec: dict,
+        kind: str = "keras",
     ) -> Diagnostic | None:
         name = keyword.arg
         assert name is not None
@@ -99,6 +129,11 @@ class Keras3Keywords(Rule):
             message = (
                 f"`{leaf}({name}=…)`: Keras 3's `{leaf}` takes no `{name}`; this is Keras 2's "
                 "default, which asks for nothing"
+            )
+        elif how == "used" and name in kb.GENERATOR_DROPPED:
+            message = (
+                f"`{leaf}({name}=…)`: Keras 3's `{leaf}` takes no `{name}`; it only set how "
+                "Keras 2 loaded the data, the results are the same without it"
             )
         elif how == "used":
             message = f"`{leaf}({name}=…)`: Keras 3's `{leaf}` takes no `{name}`"
@@ -124,8 +159,10 @@ class Keras3Keywords(Rule):
             return ctx.diagnostic(cls, keyword, message)
         kept = [i for i, item in enumerate(arguments.items) if item[0] is not keyword]
         edits = argument_deletions(ctx.text, arguments, kept)
+        # on a receiver not known to be a Keras model (a model passed in), the fix is unsafe
+        applicability = Applicability.SAFE if kind == "keras" else Applicability.UNSAFE
         return ctx.diagnostic(
-            cls, keyword, message, fix(Applicability.SAFE, f"Remove `{name}=`", *edits)
+            cls, keyword, message, fix(applicability, f"Remove `{name}=`", *edits)
         )
 
 
