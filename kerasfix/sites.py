@@ -355,8 +355,10 @@ class _KerasNames(_Special):
 _FILE_CALLS = ("load_model", "ModelCheckpoint")
 _LITERAL_FILE = re.compile(
     r"(?:\.[\s\\]*(?:save_weights|save)|load_model|ModelCheckpoint)[\s\\]*\([\s\\]*"
-    r"(?:[rRuUbBfF]{0,2}([\"'])([^\"'\r\n]*)|filepath\b)|save_format"
+    r"(?:[rRuUbBfF]{0,2}([\"'])([^\"'\r\n]*)|filepath\b|(\w+)[\s\\]*[,)])|save_format"
 )
+# a file name a variable may hold (`weights_file = "model.h5"`; `ModelCheckpoint(weights_file)`)
+_NAMED_FILE = re.compile(r"[\"'][^\"'\r\n]*\.(?:h5|hdf5|ckpt|tf)[\"']")
 # names Keras 3 writes and reads as they are: nothing to say of those
 _KERAS3_FILE_NAMES = (".keras", ".weights.h5")
 
@@ -367,7 +369,10 @@ class _LiteralFile(_Special):
     def in_text(self, text: str, path: str) -> bool:
         for match in _LITERAL_FILE.finditer(text):
             name = match.group(2)
-            if name is None or not name.endswith(_KERAS3_FILE_NAMES):
+            if match.group(3) is not None:
+                if _NAMED_FILE.search(text):
+                    return True
+            elif name is None or not name.endswith(_KERAS3_FILE_NAMES):
                 return True
         return False
 
@@ -491,10 +496,5 @@ def words(requirement: Requirement) -> tuple[str, ...]:
     """The literal words one of which the text must hold for the site (or
     every alternative's), for the anchor check: () when a site has none."""
     sites = requirement.sites if isinstance(requirement, AnyOf) else (requirement,)
-    found: list[str] = []
-    for site in sites:
-        names = getattr(site, "names", None) or getattr(site, "values", None)
-        if not names:
-            return ()
-        found.extend(names)
-    return tuple(found)
+    found = [getattr(site, "names", None) or getattr(site, "values", None) for site in sites]
+    return tuple(w for names in found for w in names) if all(found) else ()  # type: ignore[union-attr]

@@ -58,6 +58,8 @@ class TfKerasNamespace(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        if kb.inside_keras_or_tensorflow(ctx.path):
+            return  # Keras's own code, of whichever version
         for node in ctx.tree.imports:
             if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 yield from cls._import_from(ctx, node)

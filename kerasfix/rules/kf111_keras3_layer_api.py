@@ -149,6 +149,8 @@ class Keras3LayerApi(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        if kb.inside_keras_or_tensorflow(ctx.path):
+            return  # Keras's own code, of whichever version
         for call in ctx.method_calls(*_METHODS):
             assert isinstance(call.func, ast.Attribute)
             label = cls._class_of(ctx, call.func.value, call.func.attr)

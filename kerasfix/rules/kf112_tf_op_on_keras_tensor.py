@@ -72,6 +72,8 @@ class TfOpOnKerasTensor(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        if kb.inside_keras_or_tensorflow(ctx.path):
+            return  # Keras's own code, of whichever version
         roots = _tensorflow_names(ctx)  # only chains from what an import of TensorFlow binds
         for by_name in (ctx.tree.calls_by_attr, ctx.tree.calls_by_name):
             for calls in by_name.values():

@@ -85,6 +85,8 @@ class Keras3Keywords(Rule):
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        if kb.inside_keras_or_tensorflow(ctx.path):
+            return  # Keras's own code, of whichever version
         names = frozenset(kb.SWALLOWING_CLASSES) | ctx.class_call_names
         for call, path in ctx.inference.keras_calls(names, skip_keras2=True):
             spec = kb.api.keywords_gone(path)
