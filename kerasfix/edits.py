@@ -78,6 +78,13 @@ def argument_deletions(text: str, arguments: CallArguments, kept: list[int]) -> 
     return edits
 
 
+def argument_removal(ctx: Context, arguments: CallArguments, node: ast.AST) -> list[Edit]:
+    """The edits that take the argument ``node`` (a keyword, or a positional value) out of a
+    call whose arguments are ``arguments``, the others kept as written."""
+    kept = [i for i, item in enumerate(arguments.items) if item[0] is not node]
+    return argument_deletions(ctx.text, arguments, kept)
+
+
 def _keeping_comments(text: str, start: int, end: int, whole_lines: bool) -> Edit:
     """Delete ``text[start:end]`` but for the comments in it."""
     segment = text[start:end]

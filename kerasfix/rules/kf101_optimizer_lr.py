@@ -11,7 +11,7 @@ from kerasfix.rules.base import (
     Context,
     Keyword,
     Rule,
-    argument_deletions,
+    argument_removal,
     fix,
     has_star,
     keyword_arg,
@@ -131,8 +131,7 @@ class OptimizerLr(Rule):
         arguments = ctx.arguments(call)
         drop = None
         if arguments is not None:
-            kept = [i for i, item in enumerate(arguments.items) if item[0] is not decay]
-            drop = argument_deletions(ctx.text, arguments, kept)
+            drop = argument_removal(ctx, arguments, decay)
         if (
             isinstance(literal, ast.Constant)
             and type(literal.value) in (int, float)

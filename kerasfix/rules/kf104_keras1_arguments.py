@@ -15,7 +15,7 @@ from kerasfix.rules.base import (
     LayerKeyword,
     Rule,
     arg,
-    argument_deletions,
+    argument_removal,
     fix,
     has_star,
     keyword_arg,
@@ -138,8 +138,7 @@ class Keras1Arguments(Rule):
         arguments = ctx.arguments(call)
         if arguments is None:
             return ctx.diagnostic(cls, keyword, message)
-        kept = [i for i, item in enumerate(arguments.items) if item[0] is not keyword]
-        edits = argument_deletions(ctx.text, arguments, kept)
+        edits = argument_removal(ctx, arguments, keyword)
         applicability = Applicability.SAFE if kind == "keras" else Applicability.UNSAFE
         return ctx.diagnostic(
             cls, keyword, message, fix(applicability, f"Remove `{keyword.arg}=`", *edits)
@@ -164,8 +163,7 @@ class Keras1Arguments(Rule):
         steps = ctx.code(length.value) if length is not None else "None"
         edits = [ctx.replace(dim, f"input_shape=({steps}, {ctx.code(dim.value)})")]
         if length is not None:
-            kept = [i for i, item in enumerate(arguments.items) if item[0] is not length]
-            edits += argument_deletions(ctx.text, arguments, kept)
+            edits += argument_removal(ctx, arguments, length)
         yield ctx.diagnostic(
             cls,
             dim,
@@ -190,8 +188,7 @@ class Keras1Arguments(Rule):
             return ctx.diagnostic(
                 cls, keyword, message + ": Keras 3 has no such option (rewrite by hand)"
             )
-        kept = [i for i, item in enumerate(arguments.items) if item[0] is not keyword]
-        edits = argument_deletions(ctx.text, arguments, kept)
+        edits = argument_removal(ctx, arguments, keyword)
         return ctx.diagnostic(
             cls,
             keyword,

@@ -15,7 +15,7 @@ from kerasfix.rules.base import (
     LayerKeyword,
     Rule,
     append_argument,
-    argument_deletions,
+    argument_removal,
     fix,
     folder_made_first,
     has_star,
@@ -281,8 +281,7 @@ class Keras3Arguments(Rule):
         arguments = ctx.arguments(call)
         if arguments is None:
             return []
-        kept = [i for i, item in enumerate(arguments.items) if item[0] is not keyword]
-        edits += argument_deletions(ctx.text, arguments, kept)
+        edits += argument_removal(ctx, arguments, keyword)
         indent = ctx.indent(statement)
         if indent is None:
             return []
@@ -419,9 +418,8 @@ class Keras3Arguments(Rule):
         folder = folder_made_first(ctx, call, name)
         if arguments is None or folder is None:
             return ctx.diagnostic(cls, save_format, message)
-        kept = [i for i, item in enumerate(arguments.items) if item[0] is not save_format]
         edits = [*folder, *renamed_file(ctx, target, new, loaded.get(name, ()))]
-        edits += argument_deletions(ctx.text, arguments, kept)
+        edits += argument_removal(ctx, arguments, save_format)
         return cls._renaming(ctx, call, message, name, new, edits)
 
     @classmethod
@@ -465,9 +463,8 @@ class Keras3Arguments(Rule):
             return ctx.diagnostic(cls, save_format, message + ": use `model.export(path)`")
         if name in loaded:
             new = name + ".keras"
-            kept = [i for i, item in enumerate(arguments.items) if item[0] is not save_format]
             edits = [*renamed_file(ctx, target, new, loaded[name])]
-            edits += argument_deletions(ctx.text, arguments, kept)
+            edits += argument_removal(ctx, arguments, save_format)
             message += f': the module loads it back as a Keras model, so save "{new}"'
             return cls._renaming(ctx, call, message, name, new, edits)
         else:

@@ -15,7 +15,7 @@ from kerasfix.rules.base import (
     Keyword,
     LayerKeyword,
     Rule,
-    argument_deletions,
+    argument_removal,
     fix,
     has_star,
 )
@@ -159,8 +159,7 @@ class Keras3Keywords(Rule):
         arguments = ctx.arguments(call)
         if arguments is None:
             return ctx.diagnostic(cls, keyword, message)
-        kept = [i for i, item in enumerate(arguments.items) if item[0] is not keyword]
-        edits = argument_deletions(ctx.text, arguments, kept)
+        edits = argument_removal(ctx, arguments, keyword)
         # on a receiver not known to be a Keras model (a model passed in), the fix is unsafe
         applicability = Applicability.SAFE if kind == "keras" else Applicability.UNSAFE
         return ctx.diagnostic(
