@@ -306,3 +306,19 @@ def tf_checkpoint_edits(
         model, path = ctx.code(each.func.value), ctx.code(each.args[0])
         edits.append(ctx.replace(each, f"{tf}.train.Checkpoint({model}).{verb}({path})"))
     return edits
+
+
+def statement_removal(ctx: Context, statement: ast.stmt) -> Edit | None:
+    """The removal of ``statement`` with its line(s) (and a comment ending them); None when other
+    code shares them (``a = 1; f()``)."""
+    start, end = ctx.span(statement)
+    line_start = ctx.text.rfind("\n", 0, start) + 1
+    line_end = ctx.text.find("\n", end)
+    line_end = len(ctx.text) if line_end == -1 else line_end + 1
+    if ctx.text[line_start:start].strip() or ctx.text[end:line_end].strip()[:1] not in ("", "#"):
+        return None
+    previous = ctx.text[ctx.text.rfind("\n", 0, max(line_start - 1, 0)) + 1 : line_start]
+    following = ctx.text[line_end : ctx.text.find("\n", line_end) + 1]
+    if line_start and not previous.strip() and following and not following.strip():
+        line_end += len(following)  # not two blank lines where it was
+    return Edit(line_start, line_end, "")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import pickle
 import runpy
+import shutil
 import sys
 import tempfile
 import traceback
@@ -106,7 +107,8 @@ def main() -> None:
         folder = os.path.dirname(os.path.abspath(script))
         # what a script writes (checkpoints, exported models) goes to a folder of its own, not
         # among the fixtures; its modules still import from beside it
-        os.chdir(tempfile.mkdtemp(prefix="kerasfix-run-"))
+        scratch = tempfile.mkdtemp(prefix="kerasfix-run-")
+        os.chdir(scratch)
         # as `python script.py` would: its folder first on the path (a
         # project script imports the modules beside it and its packages)
         sys.path.insert(0, folder)
@@ -118,6 +120,7 @@ def main() -> None:
             results[os.path.basename(script)] = ("error", traceback.format_exc())
         finally:
             os.chdir(cwd)
+            shutil.rmtree(scratch, ignore_errors=True)
             sys.path.remove(folder)
             for name in set(sys.modules) - loaded:
                 where = getattr(sys.modules[name], "__file__", None) or ""

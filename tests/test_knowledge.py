@@ -464,3 +464,25 @@ def test_model_method_keywords_gone_are_rejected_by_keras3() -> None:
                 model.fit(x, y, epochs=1, verbose=0, workers=2)
         else:
             model.fit(x, y, epochs=1, verbose=0, workers=2)
+
+
+@pytest.mark.tensorflow
+def test_dropout_cells_keep_their_mask_until_reset() -> None:
+    """What KF115 relies on: a Keras 3 cell made with dropout keeps the mask it made from one
+    call to the next, and the generated reset method forgets it (both packages have it)."""
+    import keras
+    import numpy as np
+    import tf_keras
+
+    assert set(kb.DROPOUT_CELLS) >= {"SimpleRNNCell", "LSTMCell", "GRUCell"}
+    step = np.ones((2, 3), dtype="float32")
+    for name in kb.DROPOUT_CELLS:
+        resets = kb.api.dropout_resets(name)
+        assert set(resets) == {"dropout", "recurrent_dropout"}, name
+        cell = getattr(keras.layers, name)(4, dropout=0.5)
+        first = cell.get_dropout_mask(step)
+        assert cell.get_dropout_mask(step) is first, name  # kept
+        for reset in resets.values():
+            assert hasattr(getattr(tf_keras.layers, name), reset), (name, reset)
+            getattr(cell, reset)()
+        assert cell.get_dropout_mask(step) is not first, name

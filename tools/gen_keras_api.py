@@ -480,6 +480,34 @@ def call_training_positions() -> dict[str, int]:
     return found
 
 
+def dropout_cells() -> dict[str, dict[str, str]]:
+    """Recurrent cell -> its dropout keywords, each with the method that forgets its mask, where
+    Keras 3 and tf_keras both have it. Keras 3's cell keeps the mask it made until that method
+    runs (its ``RNN`` layer calls it); tf_keras kept one for each graph."""
+    import inspect
+
+    import keras
+    import tf_keras
+    from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+
+    found: dict[str, dict[str, str]] = {}
+    for name in sorted(dir(keras.layers)):
+        new, old = getattr(keras.layers, name), getattr(tf_keras.layers, name, None)
+        if not (isinstance(new, type) and issubclass(new, DropoutRNNCell) and old is not None):
+            continue
+        params = inspect.signature(new).parameters
+        resets = {
+            keyword: f"reset_{keyword}_mask"
+            for keyword in ("dropout", "recurrent_dropout")
+            if keyword in params
+            and hasattr(new, f"reset_{keyword}_mask")
+            and hasattr(old, f"reset_{keyword}_mask")
+        }
+        if resets:
+            found[name] = resets
+    return found
+
+
 # TensorFlow functions often applied to a functional model's tensors, by their Keras 3 op: the
 # same name, or the name the Keras migration guide gives (keras-io guides/migrate_to_keras_3.py).
 # Each pair is kept only where the signatures agree (below) and tests/test_knowledge.py computes
@@ -860,6 +888,7 @@ def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
         "lost_methods": lost_methods,
         "keras2_positionals": keras2_positionals,
         "call_training": call_training_positions(),
+        "dropout_cells": dropout_cells(),
         "tf_ops": tf_ops(),
         "keywords_gone": {**keywords_gone(), **method_keywords_gone()},
     }
@@ -895,6 +924,12 @@ def write_index(data: dict[str, object], path: Path) -> None:
     lines.append(
         "TF_NAMESPACE_MISSING_NAMES: tuple[str, ...] = ("
         + ", ".join(f'"{n}"' for n in missing)
+        + ",)"
+    )
+    lines.append("# Recurrent cells that keep a dropout mask until it is reset.")
+    lines.append(
+        "DROPOUT_CELLS: tuple[str, ...] = ("
+        + ", ".join(f'"{n}"' for n in sorted(data["dropout_cells"]))  # type: ignore[attr-defined]
         + ",)"
     )
     lines.append("# Layers whose call takes `training` by position in Keras 2 and 3 alike.")

@@ -169,10 +169,25 @@ class ModelInference:
             return False
         return self.models.symbolic(call, {}, 0)
 
+    def keras_tensor(self, expr: ast.expr) -> bool:
+        """Whether ``expr`` is (or holds) a model's symbolic tensor, outside a class."""
+        return self.bindings.enclosing_class(expr) is None and self.models.symbolic([expr], {}, 0)
+
+    def bound_once(self, name: ast.Name) -> bool:
+        """Whether ``name`` sees one binding at most (an import, a constant assigned once, a
+        builtin)."""
+        found = self.bindings.referents(name)
+        return found is not None and len(found[1]) <= 1
+
     def layer_class(self, expr: ast.expr) -> str | None:
         """The Keras layer class (``SimpleRNNCell``) of the layer ``expr`` certainly holds."""
         value = self.value_of(expr)
         return value.name if isinstance(value, Layer) and value.name else None
+
+    def layer_made(self, expr: ast.expr) -> ast.Call | None:
+        """The call that made the layer ``expr`` certainly holds (``SimpleRNNCell(64, …)``)."""
+        value = self.value_of(expr)
+        return value.node if isinstance(value, Layer) else None
 
     def holds_keras_metric(self, attribute: ast.Attribute) -> bool:
         """Whether ``self.<name>`` is, in every assignment the class makes to it, a Keras 3

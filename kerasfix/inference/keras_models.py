@@ -229,6 +229,8 @@ class KerasModels(Evaluator):
             head = self._subclass_head(cls, call, env, depth)
             if head is not None:
                 return Model(cls, (head,))
+        if value is UNKNOWN and self._bases_reach(cls, (kb.LAYERS_NAMESPACE,)):
+            return Layer("other", cls.name, call)  # the module's own layer: what it does, unseen
         return value
 
     def _subclass_head(
@@ -276,11 +278,13 @@ class KerasModels(Evaluator):
 
     def _bases_reach(self, cls: ast.ClassDef, paths: tuple[str, ...]) -> bool:
         """Whether a base of ``cls``, through the project's classes, is a Keras class in
-        ``paths``."""
+        ``paths`` (a path ending in ``.``: any class of that namespace)."""
+        namespaces = tuple(p for p in paths if p.endswith("."))
         for base in cls.bases:
             value = self._eval(base, {}, 0)
-            if isinstance(value, Ref) and value.keras in paths:
-                return True
+            if isinstance(value, Ref) and value.keras is not None:
+                if value.keras in paths or value.keras.startswith(namespaces):
+                    return True
             if isinstance(value, ClassRef) and value.node is not cls:
                 if owner_of(value, self)._bases_reach(value.node, paths):  # type: ignore[attr-defined]
                     return True
@@ -346,26 +350,14 @@ class KerasModels(Evaluator):
         return Layer("other", name, call)
 
     def _int(self, expr: ast.expr | None, env: Env, depth: int) -> int | None:
-        if expr is None:
-            return None
-        value = self._eval(expr, env, depth)
-        if isinstance(value, Const) and type(value.value) is int:
-            return value.value
-        return None
+        value = self._eval(expr, env, depth) if expr is not None else UNKNOWN
+        return value.value if isinstance(value, Const) and type(value.value) is int else None
 
     def _activation(self, expr: ast.expr | None, env: Env, depth: int) -> str | None:
-        if expr is None:
-            return None
-        value = self._eval(expr, env, depth)
-        if isinstance(value, Const):
-            if value.value is None:
-                return "linear"
-            if isinstance(value.value, str):
-                return value.value.lower()
-            return None
-        if isinstance(value, Ref):
-            return kb.activation_name(value.qualname)
-        return None
+        value = self._eval(expr, env, depth) if expr is not None else UNKNOWN
+        if isinstance(value, Const) and (value.value is None or isinstance(value.value, str)):
+            return "linear" if value.value is None else value.value.lower()
+        return kb.activation_name(value.qualname) if isinstance(value, Ref) else None
 
     def _fold(self, head: Head | None, layer: Value, rank2: bool) -> tuple[Head | None, bool]:
         """The head after ``layer`` is applied to a value whose head is ``head``."""

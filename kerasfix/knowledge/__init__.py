@@ -91,6 +91,7 @@ MODEL_FACTORIES: frozenset[str] = frozenset(
 )
 # Every callable in keras.applications returns a Keras model.
 APPLICATIONS_NAMESPACE = "applications"
+LAYERS_NAMESPACE = "layers."  # a class of it: a layer
 INPUT = frozenset({"layers.Input"})
 # Methods that define a Keras model's identity: a locally defined class that
 # defines one of these is its own thing, not a Keras model, for that method.
@@ -433,6 +434,9 @@ def is_non_keras(qualified_name: str) -> bool:
 from kerasfix.knowledge import api as api  # noqa: E402
 from kerasfix.knowledge.api_index import (  # noqa: E402
     CALL_TRAINING_LAYERS as CALL_TRAINING_LAYERS,
+)
+from kerasfix.knowledge.api_index import (  # noqa: E402
+    DROPOUT_CELLS as DROPOUT_CELLS,
 )
 from kerasfix.knowledge.api_index import (  # noqa: E402
     KEYWORDS_GONE as KEYWORDS_GONE,

@@ -194,6 +194,12 @@ def call_training_position(layer: str) -> int | None:
     return _tables()["call_training"].get(layer)
 
 
+def dropout_resets(cell: str) -> dict[str, str]:
+    """A recurrent cell's dropout keywords, each with the method that forgets the mask it made
+    (``dropout`` -> ``reset_dropout_mask``), in Keras 2 and 3 alike; {} for another layer."""
+    return dict(_tables()["dropout_cells"].get(cell, {}))
+
+
 def tf_op(path: str) -> dict[str, Any] | None:
     """For a TensorFlow function (``reduce_mean``, ``nn.relu``) that Keras 3 has as an op with
     the same meaning: ``op`` (``mean``), ``params`` (TensorFlow's parameter names -> the op's),

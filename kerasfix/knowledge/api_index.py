@@ -240,6 +240,12 @@ TF_NAMESPACE_MISSING_NAMES: tuple[str, ...] = (
     "mean_squared_logarithmic_error",
     "saving",
 )
+# Recurrent cells that keep a dropout mask until it is reset.
+DROPOUT_CELLS: tuple[str, ...] = (
+    "GRUCell",
+    "LSTMCell",
+    "SimpleRNNCell",
+)
 # Layers whose call takes `training` by position in Keras 2 and 3 alike.
 CALL_TRAINING_LAYERS: tuple[str, ...] = (
     "AdditiveAttention",

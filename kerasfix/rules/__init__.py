@@ -30,6 +30,8 @@ _MODULES: tuple[tuple[str, str], ...] = (
     ("KF111", "kf111_keras3_layer_api"),
     ("KF112", "kf112_tf_op_on_keras_tensor"),
     ("KF113", "kf113_keras3_keywords"),
+    ("KF114", "kf114_model_tensor_loss"),
+    ("KF115", "kf115_cell_dropout_mask"),
     ("KF900", "kf900_unused_noqa"),
 )
 

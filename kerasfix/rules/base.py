@@ -36,6 +36,7 @@ from kerasfix.edits import (
     renamed_call_text,
     renamed_file,
     statement_before,
+    statement_removal,
     tf_checkpoint_edits,
 )
 from kerasfix.sites import (
@@ -110,6 +111,7 @@ __all__ = [
     "renamed_call_text",
     "renamed_file",
     "statement_before",
+    "statement_removal",
     "tf_checkpoint_edits",
     "string",
 ]

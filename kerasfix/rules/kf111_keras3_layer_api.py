@@ -157,17 +157,12 @@ class Keras3LayerApi(Rule):
             if label is None:
                 continue
             method = call.func.attr
+            if method in ("add_loss", "add_metric") and ctx.inference.given_keras_tensor(call):
+                continue  # of a model's tensors: KF114
             if method == "add_metric" and label != "Metric":
                 yield cls._add_metric(ctx, call)
             elif method == "add_loss":
-                if ctx.inference.given_keras_tensor(call):
-                    yield ctx.diagnostic(
-                        cls,
-                        call,
-                        "`add_loss()` of a model's tensors was removed in Keras 3: add the loss "
-                        "from a layer's `call()` (a layer that takes those tensors and calls "
-                        "`self.add_loss(…)`), or in a custom `compute_loss`",
-                    )
+                continue
             elif method in kb.api.lost_methods(label):
                 yield cls._lost(ctx, call, label)
             elif kb.api.keras2_positionals(f"{label}.{method}") is not None:
