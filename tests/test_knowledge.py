@@ -466,6 +466,26 @@ def test_model_method_keywords_gone_are_rejected_by_keras3() -> None:
             model.fit(x, y, epochs=1, verbose=0, workers=2)
 
 
+def test_layer_method_keywords_gone_are_taken_by_keras2_and_rejected_by_keras3() -> None:
+    """``self.add_loss(loss, inputs=inputs)``: tf-keras took ``inputs`` and dropped it."""
+    tf_keras = pytest.importorskip("tf_keras")
+    spec = kb.api.keywords_gone("layers.Layer.add_loss")
+    assert spec is not None and spec["gone"]["inputs"] == "ignored"
+    weight_spec = kb.api.keywords_gone("layers.Layer.add_weight")
+    assert weight_spec is not None and weight_spec["gone"]["partitioner"] == "ignored"
+    for package in (keras, tf_keras):
+        layer = package.layers.Dense(1)
+        layer.build((None, 2))
+        if package is keras:
+            with pytest.raises(TypeError):
+                layer.add_loss(keras.ops.ones(()), inputs=None)
+            with pytest.raises(TypeError):
+                layer.add_weight(shape=(), name="w", partitioner=None)
+        else:
+            layer.add_loss(lambda: tf_keras.backend.constant(1.0), inputs=None)
+            layer.add_weight(shape=(), name="w", partitioner=None)
+
+
 @pytest.mark.tensorflow
 def test_dropout_cells_keep_their_mask_until_reset() -> None:
     """What KF115 relies on: a Keras 3 cell made with dropout keeps the mask it made from one

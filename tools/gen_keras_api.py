@@ -717,6 +717,8 @@ def _literal_defaults(cls: type, names: set[str]) -> dict[str, object]:
 KEYWORD_NAMESPACES = ("callbacks", "layers")
 # The model methods whose keywords are compared (what they pass their **kwargs on to included).
 KEYWORD_METHODS = ("compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch")
+# the layer methods a custom layer calls on itself (`self.add_loss(loss, inputs=inputs)`)
+LAYER_KEYWORD_METHODS = ("add_loss", "add_weight")
 
 
 def method_keywords_gone() -> dict[str, dict[str, object]]:
@@ -730,8 +732,13 @@ def method_keywords_gone() -> dict[str, dict[str, object]]:
     import tf_keras
 
     found: dict[str, dict[str, object]] = {}
-    for name in KEYWORD_METHODS:
-        new, old = getattr(keras.Model, name), getattr(tf_keras.Model, name)
+    for path, name in [
+        *(("models.Model", m) for m in KEYWORD_METHODS),
+        *(("layers.Layer", m) for m in LAYER_KEYWORD_METHODS),
+    ]:
+        owner = tf_keras.Model if path == "models.Model" else tf_keras.layers.Layer
+        new = getattr(keras.Model if path == "models.Model" else keras.layers.Layer, name)
+        old = getattr(owner, name)
         new_params = inspect.signature(new).parameters.values()
         accepted = {p.name for p in new_params}
         if any(p.kind == p.VAR_KEYWORD for p in new_params):
@@ -744,7 +751,7 @@ def method_keywords_gone() -> dict[str, dict[str, object]]:
         source = textwrap.dedent(inspect.getsource(old))
         # and the methods it hands its **kwargs to (compile: _validate_compile)
         for callee in re.findall(r"self\.(\w+)\([^()]*\*\*kwargs", source):
-            source += textwrap.dedent(inspect.getsource(getattr(tf_keras.Model, callee)))
+            source += textwrap.dedent(inspect.getsource(getattr(owner, callee)))
         read = _kwargs_reads(ast.parse(source))
         gone = {
             k: "ignored" if read.get(k) and k not in named else "used"
@@ -756,7 +763,7 @@ def method_keywords_gone() -> dict[str, dict[str, object]]:
             if p.name in gone and isinstance(p.default, (bool, int, float, str, type(None)))
         }
         if gone:
-            found[f"models.Model.{name}"] = {
+            found[f"{path}.{name}"] = {
                 "gone": dict(sorted(gone.items())),
                 "defaults": dict(sorted(defaults.items())),
                 "swallowed": False,
@@ -954,13 +961,20 @@ def write_index(data: dict[str, object], path: Path) -> None:
     gone = data["keywords_gone"]  # type: ignore[index]
     # (not `batch_size`, which every fit() spells and no layer is given in practice, nor the
     # keywords KF104 and KF108 rewrite: the triage would let every training script through)
-    methods = {c: spec for c, spec in gone.items() if c.startswith("models.Model.")}  # type: ignore[union-attr]
+    methods = {
+        c: spec
+        for c, spec in gone.items()  # type: ignore[union-attr]
+        if c.startswith(("models.Model.", "layers.Layer.add_"))
+    }
     gone = {c: spec for c, spec in gone.items() if c not in methods}  # type: ignore[union-attr]
     words = sorted(
         {k for spec in gone.values() for k in spec["gone"]}  # type: ignore[union-attr]
         - {"batch_size", "batch_input_shape", "input_dim", "input_length", "input_shape"}
     )
-    method_words = sorted({k for spec in methods.values() for k in spec["gone"]})  # type: ignore[union-attr]
+    # (not `inputs` or `losses`, which every functional model spells: add_loss is looked for)
+    method_words = sorted(
+        {k for spec in methods.values() for k in spec["gone"]} - {"inputs", "losses"}  # type: ignore[union-attr]
+    )
     lines.append("# Keywords tf_keras's model methods (fit, compile …) took that Keras 3's reject.")
     lines.append(
         "METHOD_KEYWORDS_GONE: tuple[str, ...] = ("

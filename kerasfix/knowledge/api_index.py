@@ -284,16 +284,24 @@ OPTIMIZER_ALIASES: tuple[str, ...] = (
 )
 # Keywords tf_keras's model methods (fit, compile …) took that Keras 3's reject.
 METHOD_KEYWORDS_GONE: tuple[str, ...] = (
+    "caching_device",
     "cloning",
+    "collections",
     "distribute",
+    "experimental_autocast",
     "experimental_run_tf_function",
     "experimental_steps_per_execution",
     "from_serialized",
+    "getter",
+    "layout",
     "max_queue_size",
+    "partitioner",
     "pss_evaluation_shards",
     "reset_metrics",
+    "synchronization",
     "target_tensors",
     "use_multiprocessing",
+    "use_resource",
     "workers",
 )
 # Keywords tf_keras's constructors took that Keras 3's reject -> those classes.

@@ -407,6 +407,8 @@ KEYWORDS_OWNED_ELSEWHERE = frozenset({"batch_input_shape", "input_dim", "input_l
 KERAS0_UNITS_LAYERS: tuple[str, ...] = ("Dense", "LSTM", "GRU", "SimpleRNN")
 # The model methods whose keywords KF113 compares (generated: kb.api.keywords_gone of
 # `models.Model.<method>`).
+# And the layer methods a custom layer calls on itself (`layers.Layer.<method>`).
+LAYER_KEYWORD_METHODS: tuple[str, ...] = ("add_loss", "add_weight")
 MODEL_KEYWORD_METHODS: tuple[str, ...] = (
     "compile",
     "fit",

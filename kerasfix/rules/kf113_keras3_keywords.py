@@ -14,6 +14,7 @@ from kerasfix.rules.base import (
     Context,
     Keyword,
     LayerKeyword,
+    MethodCall,
     Rule,
     argument_removal,
     fix,
@@ -25,8 +26,9 @@ class Keras3Keywords(Rule):
     """KF113 keras3-keywords: a keyword Keras 2's class took that Keras 3's rejects.
 
     What it does
-        Compares each call of a Keras callback or layer, and of a known model's `compile`,
-        `fit`, `evaluate` and `predict`, with the keywords both take (generated from tf-keras
+        Compares each call of a Keras callback or layer, of a known model's `compile`,
+        `fit`, `evaluate` and `predict`, and of a custom layer's own `self.add_loss` and
+        `self.add_weight`, with the keywords both take (generated from tf-keras
         and Keras 3, following `**kwargs` up the bases, and reading what each does with what
         it is given):
         - a keyword Keras 2 only warned about and ignored
@@ -38,7 +40,9 @@ class Keras3Keywords(Rule):
           `dynamic=True`) is reported with what Keras 3 takes instead — but for
           `fit(workers=4, use_multiprocessing=True)`, which only set how the data was loaded
           (removed: the results are the same), and `compile(experimental_run_tf_function=…)`,
-          which Keras 2 took and dropped.
+          which Keras 2 took and dropped;
+        - `self.add_loss(loss, inputs=inputs)` and `add_weight(…, partitioner=…)`: taken and
+          dropped by tf-keras, removed.
         Keras 1 keywords and `batch_input_shape` are left to KF104 and KF108.
 
     Why is this bad?
@@ -80,6 +84,7 @@ class Keras3Keywords(Rule):
             LayerKeyword(tuple(kb.KEYWORDS_GONE), gone=True),
             ApiCall(kb.SWALLOWING_CLASSES),
             Keyword(kb.METHOD_KEYWORDS_GONE),
+            MethodCall(("add_loss",)),  # add_loss(loss, inputs=…), a keyword all models spell
         ),
     )
 
@@ -98,18 +103,29 @@ class Keras3Keywords(Rule):
                 diagnostic = cls._keyword(ctx, call, path, keyword, spec)
                 if diagnostic is not None:
                     yield diagnostic
-        for call in ctx.method_calls(*kb.MODEL_KEYWORD_METHODS):
+        for call in ctx.method_calls(*kb.MODEL_KEYWORD_METHODS, *kb.LAYER_KEYWORD_METHODS):
             assert isinstance(call.func, ast.Attribute)
             method = call.func.attr
-            gone = [k for k in call.keywords if k.arg in kb.METHOD_KEYWORDS_GONE]
+            if method in kb.LAYER_KEYWORD_METHODS:
+                # a custom layer's (or model's) own: `self.add_loss(loss, inputs=inputs)`
+                owner = ctx.inference.self_class(call.func.value)
+                if owner is None or ctx.inference.keras3_base(owner) is None:
+                    continue
+                if ctx.inference.defines_method(call.func.value, method):
+                    continue
+                path, kind = f"layers.Layer.{method}", "keras"
+            else:
+                path, kind = f"models.Model.{method}", ""
+            spec = kb.api.keywords_gone(path)
+            gone = [k for k in call.keywords if spec is not None and k.arg in spec["gone"]]
             if not gone or has_star(call):
                 continue
-            kind = ctx.inference.receiver(call.func.value, method).kind
+            kind = kind or ctx.inference.receiver(call.func.value, method).kind
             if kind == "other":
                 continue
-            spec = kb.api.keywords_gone(f"models.Model.{method}")
-            for keyword in gone if spec is not None else ():
-                diagnostic = cls._keyword(ctx, call, f"Model.{method}", keyword, spec, kind)
+            for keyword in gone:
+                label = path.split(".", 1)[1]
+                diagnostic = cls._keyword(ctx, call, label, keyword, spec, kind)  # type: ignore[arg-type]
                 if diagnostic is not None:
                     yield diagnostic
 
