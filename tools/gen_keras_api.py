@@ -462,10 +462,20 @@ def call_training_positions() -> dict[str, int]:
 
     import keras
     import tf_keras
+    from keras.src.models.functional import Functional
+    from tf_keras.src.engine.functional import Functional as Keras2Functional
 
     found: dict[str, int] = {}
-    for name in sorted(dir(keras.layers)):
-        new, old = getattr(keras.layers, name), getattr(tf_keras.layers, name, None)
+    # the models a layer holds (`self.head = Sequential([...])`), called as layers are; `Model`
+    # for what `Model(inputs, outputs)` makes
+    pairs = [
+        ("Sequential", keras.Sequential, tf_keras.Sequential),
+        ("Model", Functional, Keras2Functional),
+    ]
+    pairs += [
+        (n, getattr(keras.layers, n), getattr(tf_keras.layers, n, None)) for n in dir(keras.layers)
+    ]
+    for name, new, old in sorted(pairs, key=lambda pair: pair[0]):
         if not (isinstance(new, type) and isinstance(old, type)):
             continue
         positions = []

@@ -184,6 +184,14 @@ class ModelInference:
         value = self.value_of(expr)
         return value.name if isinstance(value, Layer) and value.name else None
 
+    def model_class(self, expr: ast.expr) -> str | None:
+        """``Sequential`` or ``Model`` for a model ``expr`` certainly holds that a call of one of
+        them made (not an instance of a subclass, whose ``call`` is its own)."""
+        value = self.value_of(expr)
+        if not isinstance(value, Model) or not isinstance(value.node, ast.Call):
+            return None
+        return "Sequential" if value.sequential else "Model"
+
     def layer_made(self, expr: ast.expr) -> ast.Call | None:
         """The call that made the layer ``expr`` certainly holds (``SimpleRNNCell(64, …)``)."""
         value = self.value_of(expr)

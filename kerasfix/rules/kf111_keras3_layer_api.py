@@ -246,7 +246,7 @@ class Keras3LayerApi(Rule):
                 held = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
                 if held not in holders or has_star(call) or len(call.args) < 2:
                     continue
-                layer = ctx.inference.layer_class(call.func)
+                layer = ctx.inference.layer_class(call.func) or ctx.inference.model_class(call.func)
                 position = kb.api.call_training_position(layer) if layer else None
                 if position is None or len(call.args) != position + 1:
                     continue
