@@ -12,6 +12,7 @@ checked afresh. A cache can neither run code nor hide a finding.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -27,6 +28,22 @@ from kerasfix.project import project_root
 CACHE_DIR = ".kerasfix_cache"
 CACHE_FILE = "cache.json"
 FORMAT = 1
+
+
+@functools.cache
+def code_version() -> str:
+    """The version the cache is kept for: kerasfix's, and the size and time of each of its
+    files (a checkout edited in place, or an install upgraded without a new version number,
+    never reads results an older kerasfix wrote)."""
+    root = os.path.dirname(os.path.abspath(__file__))
+    stamps = []
+    for folder, folders, files in os.walk(root):
+        folders[:] = [f for f in folders if f != "__pycache__"]
+        for name in sorted(files):
+            if name.endswith((".py", ".json")):
+                stat = os.stat(os.path.join(folder, name))
+                stamps.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return f"{__version__}+{content_hash(chr(10).join(sorted(stamps)).encode())[:12]}"
 
 
 def content_hash(data: bytes) -> str:
@@ -216,7 +233,7 @@ class Cache:
         if (
             type(document) is not dict
             or document.get("format") != FORMAT
-            or document.get("kerasfix") != __version__
+            or document.get("kerasfix") != code_version()
             or type(document.get("entries")) is not dict
         ):
             return {}
@@ -226,7 +243,7 @@ class Cache:
         self, relative: str, digest: str, key: str, diagnostics: Any, depends: Any = None
     ) -> str:
         assert self.secret is not None
-        signed = [__version__, relative, digest, key, diagnostics]
+        signed = [code_version(), relative, digest, key, diagnostics]
         if depends:
             signed.append(depends)
         message = json.dumps(signed, sort_keys=True, ensure_ascii=True)
@@ -312,7 +329,7 @@ def _write(project: _ProjectCache) -> None:
             with open(ignore, "w", encoding="utf-8") as handle:
                 handle.write("# created by kerasfix\n*\n")
         tmp = f"{project.path}.{os.getpid()}.tmp"
-        document = {"format": FORMAT, "kerasfix": __version__, "entries": project.entries}
+        document = {"format": FORMAT, "kerasfix": code_version(), "entries": project.entries}
         with open(tmp, "w", encoding="utf-8") as handle:
             json.dump(document, handle, separators=(",", ":"))
         os.replace(tmp, project.path)

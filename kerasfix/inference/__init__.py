@@ -192,6 +192,37 @@ class ModelInference:
             return None
         return "Sequential" if value.sequential else "Model"
 
+    def model_layer(self, expr: ast.expr) -> str | None:
+        """What ``expr`` certainly is when it is a Keras model's layer: its class
+        (``Dense``) where the layer is known; ``"Layer"`` for one of a ``Sequential``'s layers
+        (never an ``InputLayer``) and ``""`` for another known model's, whose class is not seen
+        (``model.layers[-1]``, ``model.get_layer("dense")``, the variable of ``for layer in
+        model.layers``); None otherwise."""
+        known = self.layer_class(expr)
+        if known is not None:
+            return known
+        if isinstance(expr, ast.Name):  # the variable of a loop over the layers
+            found = self.bindings.referents(expr)
+            target = found[1][0].node if found is not None and len(found[1]) == 1 else None
+            loop = self.tree.parents.get(target) if target is not None else None
+            if not isinstance(loop, (ast.For, ast.comprehension)) or loop.target is not target:
+                return None
+            expr = loop.iter
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+            if expr.func.attr != "get_layer":
+                return None
+            expr = ast.Attribute(expr.func.value, "layers")
+        while isinstance(expr, ast.Subscript):  # model.layers[-1], model.layers[1:]
+            expr = expr.value
+        if not (isinstance(expr, ast.Attribute) and expr.attr == "layers"):
+            return None
+        model = self.model_of(expr.value)
+        if not isinstance(model, Model):
+            return None
+        # a Sequential's layers never include its InputLayer
+        made = self.qualified_name(model.node.func) if isinstance(model.node, ast.Call) else None
+        return "Layer" if made and kb.keras_path(made) == kb.SEQUENTIAL else ""
+
     def layer_made(self, expr: ast.expr) -> ast.Call | None:
         """The call that made the layer ``expr`` certainly holds (``SimpleRNNCell(64, …)``)."""
         value = self.value_of(expr)

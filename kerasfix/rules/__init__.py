@@ -32,6 +32,7 @@ _MODULES: tuple[tuple[str, str], ...] = (
     ("KF113", "kf113_keras3_keywords"),
     ("KF114", "kf114_model_tensor_loss"),
     ("KF115", "kf115_cell_dropout_mask"),
+    ("KF116", "kf116_layer_io_shape"),
     ("KF900", "kf900_unused_noqa"),
 )
 
