@@ -33,6 +33,7 @@ _MODULES: tuple[tuple[str, str], ...] = (
     ("KF114", "kf114_model_tensor_loss"),
     ("KF115", "kf115_cell_dropout_mask"),
     ("KF116", "kf116_layer_io_shape"),
+    ("KF117", "kf117_call_control_flow"),
     ("KF900", "kf900_unused_noqa"),
 )
 
