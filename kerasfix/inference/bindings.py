@@ -17,6 +17,7 @@ import ast
 from bisect import bisect_right
 from collections.abc import Iterator
 
+from kerasfix import knowledge as kb
 from kerasfix.scopes import Access, Binding, Scope
 from kerasfix.syntax import BRANCHES, COMPOUND, FUNCTIONS, LOOPS, SCOPE_NODES, WITHS
 from kerasfix.tree import TreeIndex
@@ -39,16 +40,16 @@ def imported(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str | Non
     if isinstance(node, ast.Import):
         for alias in node.names:
             if alias.asname is not None:
-                yield alias.asname, alias.name
+                yield alias.asname, kb.api.public_qualname(alias.name)
             else:
                 first = alias.name.split(".", 1)[0]
-                yield first, first
+                yield first, kb.api.public_qualname(first)
         return
     for alias in node.names:
         if alias.name == "*":
             continue
         qual = None if node.level or node.module is None else f"{node.module}.{alias.name}"
-        yield alias.asname or alias.name, qual
+        yield alias.asname or alias.name, qual and kb.api.public_qualname(qual)
 
 
 def import_qualname(node: ast.AST, bound: str) -> str | None:
@@ -78,10 +79,57 @@ class Bindings:
         self._return_orders: list[int] | None = None
         self._imports: list[tuple[str, str]] | None = None
         self._only_calls: dict[int, ast.Call | None] = {}
+        self._attribute_stores: dict[tuple[str, str], list[ast.Attribute]] | None = None
 
     def referents(self, name: ast.Name) -> tuple[Access, list[Binding]] | None:
         """The read of ``name`` and the bindings it may see."""
         return self.scopes.referents(name)
+
+    def binds_none(self, binding: Binding) -> bool:
+        """``x = None``, or ``best, score = None, 0``: the binding gives ``None``."""
+        node = binding.node
+        parent = self.parents.get(node)
+        if isinstance(parent, (ast.Tuple, ast.List)) and node in parent.elts:
+            assign = self.parents.get(parent)
+            if not (isinstance(assign, ast.Assign) and isinstance(assign.value, type(parent))):
+                return False
+            if len(assign.value.elts) != len(parent.elts):
+                return False
+            value: ast.expr = assign.value.elts[parent.elts.index(node)]
+        elif isinstance(parent, ast.Assign):
+            value = parent.value
+        else:
+            return False
+        return isinstance(value, ast.Constant) and value.value is None
+
+    def attribute_assignments(self, read: ast.Attribute) -> list[ast.expr] | None:
+        """The values the module assigns to ``name.attr`` (``state.model = …``, in any function)
+        where ``read`` reads ``name.attr`` of the same variable; None where there is no such
+        assignment or one is not plain (augmented, unpacked, of another variable)."""
+        if not isinstance(read.value, ast.Name):
+            return None
+        if self._attribute_stores is None:
+            self._attribute_stores = {}
+            for node in self.parents:
+                if type(node) is ast.Attribute and type(node.ctx) is ast.Store:
+                    if isinstance(node.value, ast.Name):
+                        key = (node.value.id, node.attr)
+                        self._attribute_stores.setdefault(key, []).append(node)
+        targets = self._attribute_stores.get((read.value.id, read.attr))
+        mine = self.referents(read.value)
+        if not targets or mine is None or not mine[1]:
+            return None
+        variable = {id(binding.node) for binding in mine[1]}
+        values = []
+        for target in targets:
+            found = self.referents(target.value)  # type: ignore[arg-type]
+            assign = self.parents.get(target)
+            if found is None or {id(binding.node) for binding in found[1]} != variable:
+                return None
+            if not (isinstance(assign, ast.Assign) and target in assign.targets):
+                return None
+            values.append(assign.value)
+        return values
 
     def enclosing_class(self, node: ast.AST) -> ast.ClassDef | None:
         for ancestor in self.ancestors(node):

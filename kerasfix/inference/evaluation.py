@@ -153,20 +153,12 @@ class Evaluator:
         if assignment is None and isinstance(self.bindings.parents.get(name), ast.Attribute):
             # `best = None` before a loop that may bind `best = model`: an attribute of
             # None raises anyway, so only the other bindings can be what is read here
-            others = [r for r in referents if not self._binds_none(r)]
+            others = [r for r in referents if not self.bindings.binds_none(r)]
             if others and len(others) < len(referents):
                 assignment = self.bindings.reaching(name, others)
         if assignment is None:
             return UNKNOWN
         return self._eval_assignment(assignment, name, env, depth)
-
-    def _binds_none(self, binding: Binding) -> bool:
-        parent = self.bindings.parents.get(binding.node)
-        return (
-            isinstance(parent, ast.Assign)
-            and isinstance(parent.value, ast.Constant)
-            and parent.value.value is None
-        )
 
     def _eval_assignment(self, assignment: Binding, use: ast.AST, env: Env, depth: int) -> Value:
         node = assignment.node
@@ -230,6 +222,11 @@ class Evaluator:
         attr = expr.attr
         if isinstance(expr.value, ast.Name) and self.bindings.is_self(expr.value):
             return self._eval_self_attribute(expr, env, depth)
+        assigned = self.bindings.attribute_assignments(expr)
+        if assigned:  # `state.model = load_model(…)`: a model kept as an attribute
+            value = self._merge_read(expr, [self._eval(v, env, depth) for v in assigned])
+            if self.kept_as_attribute(value):
+                return value
         base = self._eval(expr.value, env, depth)
         if isinstance(base, Ref):
             return self.imported(f"{base.qualname}.{attr}")
@@ -280,6 +277,14 @@ class Evaluator:
             values.append(
                 self.refine_self_attribute(value, info, attr, method, stmt, expr, env, depth)
             )
+        return self._merge_read(expr, values)
+
+    def _merge_read(self, expr: ast.expr, values: list[Value]) -> Value:
+        """The values an attribute may hold, read at ``expr``: ``self.model = None`` in
+        ``__init__`` and a model in ``load()`` is the model where an attribute of it is read
+        (one of None raises)."""
+        if isinstance(self.bindings.parents.get(expr), ast.Attribute):
+            values = [v for v in values if v != _NONE] or values
         return merge(values)
 
     # calls -----------------------------------------------------------------
@@ -403,6 +408,11 @@ class Evaluator:
         """The value of ``assignment`` as seen at ``use`` (what ran between)."""
         return value
 
+    def kept_as_attribute(self, value: Value) -> bool:
+        """Whether ``value``, assigned to ``name.attr`` somewhere in the module, is surely what a
+        read of ``name.attr`` sees (a hook: a Keras model is)."""
+        return False
+
     def refine_self_attribute(
         self,
         value: Value,
@@ -419,6 +429,7 @@ class Evaluator:
 
 
 _UNKNOWN_VALUE = ast.Name("__unknown__", ast.Load())  # an expression no binding reaches
+_NONE = Const(None)
 
 
 def _collect_self_attributes(
