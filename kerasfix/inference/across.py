@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import ast
 
-from kerasfix.inference.bindings import Bindings, import_qualname
+from kerasfix.inference.bindings import Bindings
 from kerasfix.inference.evaluation import Env
+from kerasfix.inference.imports import import_qualname
 from kerasfix.inference.keras_models import KerasModels
 from kerasfix.inference.modules import ProjectModules, mentions, parsed, project_files
 from kerasfix.inference.values import UNKNOWN, ClassRef, Const, Function, Model, Ref, Value, merge

@@ -17,7 +17,7 @@ import ast
 from bisect import bisect_right
 from collections.abc import Iterator
 
-from kerasfix import knowledge as kb
+from kerasfix.inference.imports import import_qualname, imported
 from kerasfix.scopes import Access, Binding, Scope
 from kerasfix.syntax import BRANCHES, COMPOUND, FUNCTIONS, LOOPS, SCOPE_NODES, WITHS
 from kerasfix.tree import TreeIndex
@@ -29,38 +29,6 @@ _READ_ONLY_BUILTINS = frozenset(
 
 # How deep a chain of names, calls and assignments is followed (every layer).
 MAX_DEPTH = 40
-
-
-def imported(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str | None]]:
-    """(bound name, qualified name) for each name an import statement binds:
-    ``import a.b`` binds ``a`` to ``a``; ``import a.b as c`` binds ``c`` to
-    ``a.b``; ``from a.b import c as d`` binds ``d`` to ``a.b.c``. The
-    qualified name is None for a relative import; star imports bind nothing
-    that can be named."""
-    if isinstance(node, ast.Import):
-        for alias in node.names:
-            if alias.asname is not None:
-                yield alias.asname, kb.api.public_qualname(alias.name)
-            else:
-                first = alias.name.split(".", 1)[0]
-                yield first, kb.api.public_qualname(first)
-        return
-    for alias in node.names:
-        if alias.name == "*":
-            continue
-        qual = None if node.level or node.module is None else f"{node.module}.{alias.name}"
-        yield alias.asname or alias.name, qual and kb.api.public_qualname(qual)
-
-
-def import_qualname(node: ast.AST, bound: str) -> str | None:
-    """The qualified name an import statement binds to ``bound`` (None for
-    a relative import, or if it binds no such name)."""
-    if not isinstance(node, (ast.Import, ast.ImportFrom)):
-        return None
-    for name, qual in imported(node):
-        if name == bound:
-            return qual
-    return None
 
 
 class Bindings:
@@ -273,6 +241,24 @@ class Bindings:
             block = blocks.get(owner)
         if block is None or block not in use_blocks:
             return None  # assigned in a branch that may not have run
+        return found
+
+    def may_reach(self, use: ast.AST, bindings: list[Binding]) -> list[Binding]:
+        """Every binding (of ``bindings``, in the use's scope) that may reach ``use``: those
+        before it, and those later in a loop around it (an earlier iteration's)."""
+        use_start = self.start(use)
+        loops = [a for a in self.ancestors(use) if isinstance(a, LOOPS)]
+        found = []
+        for binding in bindings:
+            stmt = self.statement(binding.node)
+            if any(self.inside(binding.node, loop) for loop in loops):
+                found.append(binding)
+            elif stmt is None:
+                return []
+            elif self.end(binding.node) >= use_start:
+                continue
+            elif self.end(stmt) < use_start or isinstance(stmt, (*COMPOUND, *FUNCTIONS)):
+                found.append(binding)  # (not `x = f(x)`, whose read sees an older binding)
         return found
 
     def after(self, node: ast.AST, use: ast.AST) -> bool:

@@ -14,7 +14,8 @@ import ast
 from collections.abc import Sequence
 
 from kerasfix import knowledge as kb
-from kerasfix.inference.evaluation import ClassInfo, Env, Evaluator, owner_of
+from kerasfix.inference.classes import ClassInfo
+from kerasfix.inference.evaluation import Env, Evaluator, owner_of
 from kerasfix.inference.values import (
     UNKNOWN,
     ClassRef,
