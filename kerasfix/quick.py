@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerasfix import knowledge as kb
-from kerasfix.inference.bindings import imported
+from kerasfix.inference.imports import imported
 from kerasfix.inference.modules import ProjectModules
 from kerasfix.units_flow import UnitsFlow
 from kerasfix.walk import all_nodes

@@ -821,6 +821,34 @@ def keywords_gone() -> dict[str, dict[str, object]]:
 # --- putting it together -----------------------------------------------------------------
 
 
+# TensorFlow 2.0 and 2.1 installed their code as the package ``tensorflow_core`` and made
+# ``tensorflow`` a virtual package forwarding to it (their ``tensorflow/__init__.py``), so
+# scripts of that time import ``tensorflow_core.python.keras…``; no later wheel has it to read.
+_RENAMED_PACKAGES = {"tensorflow_core": "tensorflow"}
+
+
+def private_api_roots() -> dict[str, str]:
+    """Private paths of the public API trees, read from the installed packages: TensorFlow
+    builds its public modules as ``tensorflow._api.v2.*`` and tf-keras (Keras 2.15, renamed
+    ``keras`` -> ``tf_keras``) as ``tf_keras.api._v2.keras.*``, and code written against
+    them imports those paths (``from keras.api._v2.keras import layers``)."""
+    import tensorflow
+    import tf_keras
+
+    roots = dict(_RENAMED_PACKAGES)
+    for package, inner, public in (
+        (tensorflow, ("_api", "v2"), "tensorflow"),
+        (tf_keras, ("api", "_v2", "keras"), "tf_keras"),
+    ):
+        folder = Path(package.__file__).parent.joinpath(*inner)
+        if (folder / "__init__.py").is_file():
+            roots[".".join((public, *inner))] = public
+            if public == "tf_keras":  # the same tree in the keras 2.x wheels it was cut from
+                roots[".".join(("keras", *inner))] = "keras"
+    roots["tensorflow.python.keras.api._v2.keras"] = "tensorflow.keras"  # TF 2.0-2.5's tf.keras
+    return dict(sorted(roots.items()))
+
+
 def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
     import keras  # Keras 3
     import tf_keras
@@ -908,6 +936,7 @@ def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
         "dropout_cells": dropout_cells(),
         "tf_ops": tf_ops(),
         "keywords_gone": {**keywords_gone(), **method_keywords_gone()},
+        "private_api_roots": private_api_roots(),
     }
 
 
@@ -1008,6 +1037,12 @@ def write_index(data: dict[str, object], path: Path) -> None:
     lines.append(
         "SWALLOWING_CLASSES: tuple[str, ...] = (" + ", ".join(f'"{c}"' for c in swallowing) + ",)"
     )
+    lines.append("# Private paths of the public API trees (longest first) -> the public path.")
+    lines.append("PRIVATE_API_ROOTS: tuple[tuple[str, str], ...] = (")
+    roots = data["private_api_roots"]  # type: ignore[index]
+    for old in sorted(roots, key=len, reverse=True):  # type: ignore[arg-type]
+        lines.append(f'    ("{old}", "{roots[old]}"),')  # type: ignore[index]
+    lines.append(")")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(path)], check=False)
 

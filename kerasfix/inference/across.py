@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import ast
 
-from kerasfix.inference.bindings import Bindings, import_qualname
+from kerasfix.inference.bindings import Bindings
 from kerasfix.inference.evaluation import Env
+from kerasfix.inference.imports import import_qualname
 from kerasfix.inference.keras_models import KerasModels
 from kerasfix.inference.modules import ProjectModules, mentions, parsed, project_files
 from kerasfix.inference.values import UNKNOWN, ClassRef, Const, Function, Model, Ref, Value, merge
@@ -54,6 +55,7 @@ class ProjectModels(KerasModels):
         self.hops = hops
         self._imports: dict[str, Value] = {}
         self._classes_define: dict[str, bool] = {}
+        self.synthetic: list[ast.Call] = []
 
     def imported(self, qualname: str) -> Value:
         ref = Ref(qualname)
@@ -100,12 +102,23 @@ class ProjectModels(KerasModels):
         the arguments are evaluated here, and only constants cross over."""
         owner = func.owner
         assert isinstance(owner, ProjectModels)
-        if isinstance(func, ClassRef):
-            return owner.exported(owner.instantiate(func.node))
         if has_star(call):
-            return UNKNOWN
+            return (
+                owner.exported(owner.instantiate(func.node))
+                if isinstance(func, ClassRef)
+                else UNKNOWN
+            )
         args = [self._eval(a, env, depth) for a in call.args]
         keywords = {k.arg: self._eval(k.value, env, depth) for k in call.keywords}
+        if isinstance(func, ClassRef):
+            # `Classifier(num_classes=5)`: the constructor runs there on the constants given here
+            made = ast.Call(
+                ast.Name(func.node.name, ast.Load()),
+                [_as_expr(v) for v in args],
+                [ast.keyword(k, _as_expr(v)) for k, v in keywords.items()],
+            )
+            owner.synthetic.append(made)  # kept alive: the evaluator keys on ids
+            return owner.exported(owner.instantiate_call(func.node, made, {}, depth))
         return owner.exported(owner.call_with_values(func, args, keywords, depth))  # type: ignore[arg-type]
 
     def call_with_values(

@@ -17,6 +17,7 @@ import ast
 from bisect import bisect_right
 from collections.abc import Iterator
 
+from kerasfix.inference.imports import import_qualname, imported
 from kerasfix.scopes import Access, Binding, Scope
 from kerasfix.syntax import BRANCHES, COMPOUND, FUNCTIONS, LOOPS, SCOPE_NODES, WITHS
 from kerasfix.tree import TreeIndex
@@ -28,38 +29,6 @@ _READ_ONLY_BUILTINS = frozenset(
 
 # How deep a chain of names, calls and assignments is followed (every layer).
 MAX_DEPTH = 40
-
-
-def imported(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str | None]]:
-    """(bound name, qualified name) for each name an import statement binds:
-    ``import a.b`` binds ``a`` to ``a``; ``import a.b as c`` binds ``c`` to
-    ``a.b``; ``from a.b import c as d`` binds ``d`` to ``a.b.c``. The
-    qualified name is None for a relative import; star imports bind nothing
-    that can be named."""
-    if isinstance(node, ast.Import):
-        for alias in node.names:
-            if alias.asname is not None:
-                yield alias.asname, alias.name
-            else:
-                first = alias.name.split(".", 1)[0]
-                yield first, first
-        return
-    for alias in node.names:
-        if alias.name == "*":
-            continue
-        qual = None if node.level or node.module is None else f"{node.module}.{alias.name}"
-        yield alias.asname or alias.name, qual
-
-
-def import_qualname(node: ast.AST, bound: str) -> str | None:
-    """The qualified name an import statement binds to ``bound`` (None for
-    a relative import, or if it binds no such name)."""
-    if not isinstance(node, (ast.Import, ast.ImportFrom)):
-        return None
-    for name, qual in imported(node):
-        if name == bound:
-            return qual
-    return None
 
 
 class Bindings:
@@ -78,10 +47,57 @@ class Bindings:
         self._return_orders: list[int] | None = None
         self._imports: list[tuple[str, str]] | None = None
         self._only_calls: dict[int, ast.Call | None] = {}
+        self._attribute_stores: dict[tuple[str, str], list[ast.Attribute]] | None = None
 
     def referents(self, name: ast.Name) -> tuple[Access, list[Binding]] | None:
         """The read of ``name`` and the bindings it may see."""
         return self.scopes.referents(name)
+
+    def binds_none(self, binding: Binding) -> bool:
+        """``x = None``, or ``best, score = None, 0``: the binding gives ``None``."""
+        node = binding.node
+        parent = self.parents.get(node)
+        if isinstance(parent, (ast.Tuple, ast.List)) and node in parent.elts:
+            assign = self.parents.get(parent)
+            if not (isinstance(assign, ast.Assign) and isinstance(assign.value, type(parent))):
+                return False
+            if len(assign.value.elts) != len(parent.elts):
+                return False
+            value: ast.expr = assign.value.elts[parent.elts.index(node)]
+        elif isinstance(parent, ast.Assign):
+            value = parent.value
+        else:
+            return False
+        return isinstance(value, ast.Constant) and value.value is None
+
+    def attribute_assignments(self, read: ast.Attribute) -> list[ast.expr] | None:
+        """The values the module assigns to ``name.attr`` (``state.model = …``, in any function)
+        where ``read`` reads ``name.attr`` of the same variable; None where there is no such
+        assignment or one is not plain (augmented, unpacked, of another variable)."""
+        if not isinstance(read.value, ast.Name):
+            return None
+        if self._attribute_stores is None:
+            self._attribute_stores = {}
+            for node in self.parents:
+                if type(node) is ast.Attribute and type(node.ctx) is ast.Store:
+                    if isinstance(node.value, ast.Name):
+                        key = (node.value.id, node.attr)
+                        self._attribute_stores.setdefault(key, []).append(node)
+        targets = self._attribute_stores.get((read.value.id, read.attr))
+        mine = self.referents(read.value)
+        if not targets or mine is None or not mine[1]:
+            return None
+        variable = {id(binding.node) for binding in mine[1]}
+        values = []
+        for target in targets:
+            found = self.referents(target.value)  # type: ignore[arg-type]
+            assign = self.parents.get(target)
+            if found is None or {id(binding.node) for binding in found[1]} != variable:
+                return None
+            if not (isinstance(assign, ast.Assign) and target in assign.targets):
+                return None
+            values.append(assign.value)
+        return values
 
     def enclosing_class(self, node: ast.AST) -> ast.ClassDef | None:
         for ancestor in self.ancestors(node):
@@ -225,6 +241,24 @@ class Bindings:
             block = blocks.get(owner)
         if block is None or block not in use_blocks:
             return None  # assigned in a branch that may not have run
+        return found
+
+    def may_reach(self, use: ast.AST, bindings: list[Binding]) -> list[Binding]:
+        """Every binding (of ``bindings``, in the use's scope) that may reach ``use``: those
+        before it, and those later in a loop around it (an earlier iteration's)."""
+        use_start = self.start(use)
+        loops = [a for a in self.ancestors(use) if isinstance(a, LOOPS)]
+        found = []
+        for binding in bindings:
+            stmt = self.statement(binding.node)
+            if any(self.inside(binding.node, loop) for loop in loops):
+                found.append(binding)
+            elif stmt is None:
+                return []
+            elif self.end(binding.node) >= use_start:
+                continue
+            elif self.end(stmt) < use_start or isinstance(stmt, (*COMPOUND, *FUNCTIONS)):
+                found.append(binding)  # (not `x = f(x)`, whose read sees an older binding)
         return found
 
     def after(self, node: ast.AST, use: ast.AST) -> bool:

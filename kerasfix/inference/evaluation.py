@@ -18,10 +18,9 @@ Keras it only records, for each class, the ``self.x.add(…)`` and
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 
-from kerasfix import knowledge as kb
 from kerasfix.inference.bindings import MAX_DEPTH, Bindings
+from kerasfix.inference.classes import ClassInfo, collect_self_attributes
 from kerasfix.inference.values import (
     UNKNOWN,
     ClassRef,
@@ -36,30 +35,11 @@ from kerasfix.inference.values import (
 )
 from kerasfix.scopes import BUILTIN_NAMES, Binding
 from kerasfix.syntax import FUNCTIONS, has_star, literal_argument, parameter_default
-from kerasfix.walk import child_nodes
 
 Env = dict[tuple[int, str], tuple[ast.expr, "Env"]]
 # A global read in a function must agree with every binding of the name;
 # past this many, the answer is unknown (and the cost stays linear).
 _MAX_FREE_BINDINGS = 16
-# Calls that may receive a value without changing it.
-HARMLESS_CONSUMERS = frozenset({"print", "len", "id", "type", "repr", "str", "isinstance"})
-
-
-@dataclass
-class ClassInfo:
-    node: ast.ClassDef
-    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
-    # self.<attr> = value, in the method that assigns it
-    attr_assigns: dict[str, list[tuple[ast.expr, ast.FunctionDef, ast.AST]]] = field(
-        default_factory=dict
-    )
-    # self.<attr>.add(layer) calls, with their method
-    attr_adds: dict[str, list[tuple[ast.Call, ast.FunctionDef]]] = field(default_factory=dict)
-    # self.<attr> passed to a call or otherwise mutated (pop)
-    attr_tainted: set[str] = field(default_factory=set)
-
-
 _LEN = "builtins.len"
 
 
@@ -153,20 +133,27 @@ class Evaluator:
         if assignment is None and isinstance(self.bindings.parents.get(name), ast.Attribute):
             # `best = None` before a loop that may bind `best = model`: an attribute of
             # None raises anyway, so only the other bindings can be what is read here
-            others = [r for r in referents if not self._binds_none(r)]
+            others = [r for r in referents if not self.bindings.binds_none(r)]
             if others and len(others) < len(referents):
                 assignment = self.bindings.reaching(name, others)
         if assignment is None:
-            return UNKNOWN
+            return self._eval_branches(name, referents, env, depth)
         return self._eval_assignment(assignment, name, env, depth)
 
-    def _binds_none(self, binding: Binding) -> bool:
-        parent = self.bindings.parents.get(binding.node)
-        return (
-            isinstance(parent, ast.Assign)
-            and isinstance(parent.value, ast.Constant)
-            and parent.value.value is None
-        )
+    def _eval_branches(
+        self, name: ast.Name, referents: list[Binding], env: Env, depth: int
+    ) -> Value:
+        """A name bound in several branches (or loop iterations) before ``name``: what every
+        binding that may reach it gives, where that is surely what it holds (a hook: a Keras
+        model, whose heads must then agree); None bindings left out where it is read as
+        ``name.attr``."""
+        possible = self.bindings.may_reach(name, referents)
+        if isinstance(self.bindings.parents.get(name), ast.Attribute):
+            possible = [b for b in possible if not self.bindings.binds_none(b)] or possible
+        if not 1 < len(possible) <= _MAX_BRANCHES:
+            return UNKNOWN
+        value = merge([self._eval_assignment(b, name, env, depth) for b in possible])
+        return value if self.kept_as_attribute(value) else UNKNOWN
 
     def _eval_assignment(self, assignment: Binding, use: ast.AST, env: Env, depth: int) -> Value:
         node = assignment.node
@@ -230,6 +217,11 @@ class Evaluator:
         attr = expr.attr
         if isinstance(expr.value, ast.Name) and self.bindings.is_self(expr.value):
             return self._eval_self_attribute(expr, env, depth)
+        assigned = self.bindings.attribute_assignments(expr)
+        if assigned:  # `state.model = load_model(…)`: a model kept as an attribute
+            value = self._merge_read(expr, [self._eval(v, env, depth) for v in assigned])
+            if self.kept_as_attribute(value):
+                return value
         base = self._eval(expr.value, env, depth)
         if isinstance(base, Ref):
             return self.imported(f"{base.qualname}.{attr}")
@@ -245,7 +237,7 @@ class Evaluator:
             if isinstance(stmt, FUNCTIONS):
                 info.methods[stmt.name] = stmt
         for method in info.methods.values():
-            _collect_self_attributes(self.bindings, info, method)
+            collect_self_attributes(self.bindings, info, method)
         return info
 
     def class_defines(self, cls: ast.ClassDef, method: str, deep: bool) -> bool:
@@ -280,6 +272,14 @@ class Evaluator:
             values.append(
                 self.refine_self_attribute(value, info, attr, method, stmt, expr, env, depth)
             )
+        return self._merge_read(expr, values)
+
+    def _merge_read(self, expr: ast.expr, values: list[Value]) -> Value:
+        """The values an attribute may hold, read at ``expr``: ``self.model = None`` in
+        ``__init__`` and a model in ``load()`` is the model where an attribute of it is read
+        (one of None raises)."""
+        if isinstance(self.bindings.parents.get(expr), ast.Attribute):
+            values = [v for v in values if v != _NONE] or values
         return merge(values)
 
     # calls -----------------------------------------------------------------
@@ -326,16 +326,9 @@ class Evaluator:
 
     def _call_function(self, func: Function, call: ast.Call, env: Env, depth: int) -> Value:
         node = func.node
-        new_env: Env = {(id(node), ""): (call, env)}
-        params = [*node.args.posonlyargs, *node.args.args]
-        if func.bound_self is not None and params:
-            params = params[1:]
         if has_star(call):
             return UNKNOWN
-        for param, value in zip(params, call.args):
-            new_env[(id(node), param.arg)] = (value, env)
-        for keyword in call.keywords:
-            new_env[(id(node), keyword.arg)] = (keyword.value, env)  # type: ignore[index]
+        new_env = _bound(node, call, env, skip_self=func.bound_self is not None)
         returns = self.bindings.returns(node)
         if not returns:
             return UNKNOWN
@@ -377,13 +370,7 @@ class Evaluator:
         init = self.class_info(cls).methods.get("__init__")
         if init is None or has_star(call):
             return None
-        new_env: Env = {(id(init), ""): (call, env)}
-        params = [*init.args.posonlyargs, *init.args.args][1:]
-        for param, value in zip(params, call.args):
-            new_env[(id(init), param.arg)] = (value, env)
-        for keyword in call.keywords:
-            new_env[(id(init), keyword.arg)] = (keyword.value, env)  # type: ignore[index]
-        return new_env
+        return _bound(init, call, env, skip_self=True)
 
     def call(self, func: Value, call: ast.Call, env: Env, depth: int) -> Value:
         """The result of calling ``func`` (not a function or class of this module)."""
@@ -403,6 +390,11 @@ class Evaluator:
         """The value of ``assignment`` as seen at ``use`` (what ran between)."""
         return value
 
+    def kept_as_attribute(self, value: Value) -> bool:
+        """Whether ``value``, assigned to ``name.attr`` somewhere in the module, is surely what a
+        read of ``name.attr`` sees (a hook: a Keras model is)."""
+        return False
+
     def refine_self_attribute(
         self,
         value: Value,
@@ -418,61 +410,21 @@ class Evaluator:
         return value
 
 
-_UNKNOWN_VALUE = ast.Name("__unknown__", ast.Load())  # an expression no binding reaches
+_NONE = Const(None)
 
 
-def _collect_self_attributes(
-    bindings: Bindings,
-    info: ClassInfo,
-    method: ast.FunctionDef | ast.AsyncFunctionDef,
-) -> None:
-    """Record ``self.x = …``, ``self.x.add(…)`` and ``f(self.x)`` in one
-    method of a class (not in classes nested in it)."""
+def _bound(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, env: Env, skip_self: bool
+) -> Env:
+    """The environment ``node`` runs in when ``call`` calls it: its parameters bound to the
+    call's arguments (``self`` skipped for a method)."""
+    new_env: Env = {(id(node), ""): (call, env)}
+    params = [*node.args.posonlyargs, *node.args.args][1 if skip_self else 0 :]
+    for param, value in zip(params, call.args):
+        new_env[(id(node), param.arg)] = (value, env)
+    for keyword in call.keywords:
+        new_env[(id(node), keyword.arg)] = (keyword.value, env)  # type: ignore[index]
+    return new_env
 
-    def self_attr(node: ast.AST) -> str | None:
-        if (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and bindings.is_self(node.value)
-        ):
-            return node.attr
-        return None
 
-    stack: list[ast.AST] = [method]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.ClassDef):
-            continue
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                attr = self_attr(target)
-                if attr is not None:
-                    info.attr_assigns.setdefault(attr, []).append((node.value, method, node))
-                elif isinstance(target, (ast.Tuple, ast.List)):
-                    for element in target.elts:
-                        attr = self_attr(element)
-                        if attr is not None:
-                            info.attr_tainted.add(attr)
-                            info.attr_assigns.setdefault(attr, []).append(
-                                (_UNKNOWN_VALUE, method, node)
-                            )
-        elif isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute):
-                attr = self_attr(func.value)
-                if attr is not None:
-                    if func.attr == kb.ADD_LAYER:
-                        info.attr_adds.setdefault(attr, []).append((node, method))
-                    elif func.attr == kb.REMOVE_LAYER:
-                        info.attr_tainted.add(attr)
-            values = [a.value if type(a) is ast.Starred else a for a in node.args]
-            values.extend(k.value for k in node.keywords)
-            for value in values:
-                attr = self_attr(value)
-                if attr is not None and not (
-                    isinstance(func, ast.Name) and func.id in HARMLESS_CONSUMERS
-                ):
-                    info.attr_tainted.add(attr)
-        children = child_nodes(node)
-        children.reverse()
-        stack.extend(children)
+_MAX_BRANCHES = 6  # bindings a name may see, each evaluated

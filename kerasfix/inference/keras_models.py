@@ -14,7 +14,8 @@ import ast
 from collections.abc import Sequence
 
 from kerasfix import knowledge as kb
-from kerasfix.inference.evaluation import ClassInfo, Env, Evaluator, owner_of
+from kerasfix.inference.classes import ClassInfo
+from kerasfix.inference.evaluation import Env, Evaluator, owner_of
 from kerasfix.inference.values import (
     UNKNOWN,
     ClassRef,
@@ -156,6 +157,9 @@ class KerasModels(Evaluator):
             return model
         adds.sort(key=lambda item: self.bindings.start(item[0]))
         return self._model_plus(model, adds, env, depth)
+
+    def kept_as_attribute(self, value: Value) -> bool:
+        return isinstance(value, Model)
 
     def refine_self_attribute(
         self,

@@ -189,16 +189,10 @@ def merge(values: Sequence[Value]) -> Value:
     if all(isinstance(v, Model) for v in values):
         models = [v for v in values if isinstance(v, Model)]
         heads = models[0].heads
-        same = heads is not None and all(
-            m.heads is not None
-            and len(m.heads) == len(heads)
-            and all(
-                (a is None and b is None) or (a is not None and a.same(b))
-                for a, b in zip(m.heads, heads)
-            )
-            for m in models
-        )
-        return Model(models[0].node, heads if same else None)
+        if heads is None or any(m.heads is None or len(m.heads) != len(heads) for m in models):
+            return Model(models[0].node, None)
+        merged = tuple(_merge_heads([m.heads[i] for m in models]) for i in range(len(heads)))  # type: ignore[index]
+        return Model(models[0].node, merged if all(h is not False for h in merged) else None)  # type: ignore[arg-type]
     if all(isinstance(v, NonKeras) for v in values):
         return first
     if all(isinstance(v, Const) and v == first for v in values):
@@ -207,3 +201,28 @@ def merge(values: Sequence[Value]) -> Value:
 
 
 _UNKNOWN_VALUE = ast.Name("__unknown__", ast.Load())  # an expression no binding reaches
+
+
+def _merge_heads(heads: list[Head | None]) -> Head | None | bool:
+    """One head for the heads several models a name may hold end in: the head itself where it
+    is one layer; where they are different layers of the same width, activation and rank
+    (each fold of a k-fold loop builds its own), that width and activation without a layer
+    to point at; False where they differ."""
+    first = heads[0]
+    if all(h is None for h in heads):
+        return None
+    if first is None or any(h is None for h in heads):
+        return False
+    if all(first.same(h) for h in heads):
+        return first
+    if first.units is None or first.activation is None:
+        return False
+    for head in heads:
+        assert head is not None
+        if (head.units, head.activation, head.rank2) != (
+            first.units,
+            first.activation,
+            first.rank2,
+        ):
+            return False
+    return Head(first.units, first.activation, None, rank2=first.rank2)

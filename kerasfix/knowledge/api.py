@@ -12,6 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from kerasfix.knowledge import api_index
+
 _TABLE = Path(__file__).with_name("keras_api.json")
 # The family a spelling belongs to: plain Keras 3, or TensorFlow's namespace over it (which
 # keeps some legacy classes).
@@ -214,3 +216,14 @@ def keywords_gone(cls: str) -> dict[str, Any] | None:
     (whether Keras 2 took any keyword at all, doing nothing with an unknown one) and
     ``accepted`` (Keras 3's keywords, for such a class); None for a class with no such change."""
     return _tables()["keywords_gone"].get(cls)
+
+
+def public_qualname(qualname: str) -> str:
+    """The public name of an import spelled through a private path of the API's trees:
+    ``tensorflow_core.python.keras.layers.Dense`` (TensorFlow 2.0/2.1) is
+    ``tensorflow.python.keras.layers.Dense``, ``keras.api._v2.keras.layers`` is
+    ``keras.layers`` (generated: ``PRIVATE_API_ROOTS``)."""
+    for old, new in api_index.PRIVATE_API_ROOTS:
+        if qualname.startswith(old) and (len(qualname) == len(old) or qualname[len(old)] == "."):
+            qualname = new + qualname[len(old) :]
+    return qualname

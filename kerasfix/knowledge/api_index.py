@@ -357,3 +357,11 @@ KEYWORDS_GONE: dict[str, frozenset[str]] = {
 }
 # Classes whose tf_keras constructor took any keyword, and did nothing with it.
 SWALLOWING_CLASSES: tuple[str, ...] = ("ModelCheckpoint",)
+# Private paths of the public API trees (longest first) -> the public path.
+PRIVATE_API_ROOTS: tuple[tuple[str, str], ...] = (
+    ("tensorflow.python.keras.api._v2.keras", "tensorflow.keras"),
+    ("tf_keras.api._v2.keras", "tf_keras"),
+    ("keras.api._v2.keras", "keras"),
+    ("tensorflow._api.v2", "tensorflow"),
+    ("tensorflow_core", "tensorflow"),
+)
