@@ -251,6 +251,7 @@ class KerasModels(Evaluator):
             return None
         heads: list[Head] = []
         for returned in returns:
+            returned = self.bindings.origin(returned) or returned  # `x = self.out(x)`; `return x`
             func = returned.func if isinstance(returned, ast.Call) else None
             if not (
                 isinstance(func, ast.Attribute)
