@@ -19,6 +19,20 @@ TextTest = Callable[[str, str], bool]
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+_words_cache: tuple[str, frozenset[str]] = ("", frozenset())
+
+
+def words(text: str) -> frozenset[str]:
+    """The text's words (maximal runs of ASCII word characters), read once per text: a name
+    that must stand as a whole word for a site (a call ``name(``, a keyword ``name=``) is in
+    it exactly when the text holds it so, at the cost of one scan for all the sites."""
+    global _words_cache
+    if _words_cache[0] is not text:
+        _words_cache = (text, frozenset(_WORD.findall(text)))
+    return _words_cache[1]
+
+
 def _whole_word(text: str, start: int, end: int) -> bool:
     return (start == 0 or text[start - 1] not in _WORD_CHARS) and (
         end >= len(text) or text[end] not in _WORD_CHARS
@@ -351,20 +365,38 @@ def mentions_keras_names(text: str, file: str = "") -> bool:
             return False
         pattern = "|".join(re.escape(bound) for bound in sorted(roots, key=len, reverse=True))
         aliases: dict[str, str] = {}
-        for match in re.finditer(rf"(?<![\w.])({pattern})((?:\s*\.\s*\w+)*)", text):
-            chain = _BLANKS.sub("", match.group(2))
-            qualified = roots[match.group(1)] + chain
-            if chain and _may_be_reported(qualified):
+        # `K.sum`, `tf . keras.layers`: a chain read from an imported name. The pattern starts
+        # with the names themselves, so the regex engine skips to where one may start; one
+        # inside a longer name or chain (`OK.x`, `a.K.x`) is passed over here
+        chains = re.compile(rf"({pattern})((?:\s*\.\s*\w+)+)")
+        position = 0
+        while (match := chains.search(text, position)) is not None:
+            start = match.start()
+            if start and text[start - 1] in _CHAINED:
+                position = start + 1
+                continue
+            position = match.end()
+            qualified = roots[match.group(1)] + _BLANKS.sub("", match.group(2))
+            if _may_be_reported(qualified):
                 return True
-            # `backend = keras.backend`: the whole right-hand side of a plain assignment
-            line_start = text.rfind("\n", 0, match.start()) + 1
-            target = _ASSIGNED.fullmatch(text, line_start, match.start())
-            if target is not None and _LINE_REST.match(text, match.end()):
-                aliases.setdefault(target.group(1), qualified)
+            _alias(text, start, position, qualified, aliases)
+        # `backend = K`: a name bound to an imported name itself
+        for match in re.finditer(rf"=[ \t]*({pattern})(?=[ \t]*(?:#[^\n]*)?(?:\r?\n|$))", text):
+            _alias(text, match.start(1), match.end(), roots[match.group(1)], aliases)
         roots = {k: v for k, v in aliases.items() if k not in roots}
     return False
 
 
+def _alias(text: str, start: int, end: int, qualified: str, aliases: dict[str, str]) -> None:
+    """``backend = keras.backend``: the read from ``start`` to ``end`` is the whole right-hand
+    side of a plain assignment, whose target then names ``qualified`` too."""
+    line_start = text.rfind("\n", 0, start) + 1
+    target = _ASSIGNED.fullmatch(text, line_start, start)
+    if target is not None and _LINE_REST.match(text, end):
+        aliases.setdefault(target.group(1), qualified)
+
+
+_CHAINED = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
 _ASSIGNED = re.compile(r"[ \t]*(\w+)[ \t]*=[ \t]*")
 _LINE_REST = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\r?\n|$)")
 

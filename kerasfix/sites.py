@@ -38,6 +38,7 @@ from kerasfix.scanning import (
     mentions_removed_module,
     units_maybe_one,
 )
+from kerasfix.scanning import words as text_words
 
 if TYPE_CHECKING:
     from kerasfix.quick import QuickFacts
@@ -71,6 +72,16 @@ class Site(ABC):
     def in_facts(self, facts: QuickFacts) -> bool: ...
 
 
+def _whole_words(names: tuple[str, ...]) -> None:
+    """A site read as whole words (``scanning.words``) must name words."""
+    for name in names:
+        if not _IS_WORD.fullmatch(name):
+            raise ValueError(f"not a word: {name!r}")
+
+
+_IS_WORD = re.compile(r"[A-Za-z0-9_]+")
+
+
 def _any_word(names: tuple[str, ...], text: str) -> bool:
     return any((n in text and _word(n)(text, "")) for n in names)
 
@@ -102,8 +113,11 @@ class MethodCall(Site):
     names: tuple[str, ...]
     cost: ClassVar[int] = 1
 
+    def __post_init__(self) -> None:
+        _whole_words(self.names)
+
     def in_text(self, text: str, path: str) -> bool:
-        return any(n in text for n in self.names) and _calls(self.names)(text, path)
+        return not text_words(text).isdisjoint(self.names) and _calls(self.names)(text, path)
 
     def in_facts(self, facts: QuickFacts) -> bool:
         return any(n in facts.called_methods for n in self.names)
@@ -119,8 +133,11 @@ class ApiCall(Site):
     keras3: bool = False
     cost: ClassVar[int] = 1
 
+    def __post_init__(self) -> None:
+        _whole_words(self.names)
+
     def in_text(self, text: str, path: str) -> bool:
-        return any(n in text for n in self.names) and _calls(self.names)(text, path)
+        return not text_words(text).isdisjoint(self.names) and _calls(self.names)(text, path)
 
     def in_facts(self, facts: QuickFacts) -> bool:
         return facts.may_call_keras(frozenset(self.names), keras2=not self.keras3)
@@ -133,10 +150,12 @@ class Keyword(Site):
     names: tuple[str, ...]
     cost: ClassVar[int] = 1
 
+    def __post_init__(self) -> None:
+        _whole_words(self.names)
+
     def in_text(self, text: str, path: str) -> bool:
-        return any(n in text for n in self.names) and any(
-            _keyword(n)(text, path) for n in self.names
-        )
+        found = text_words(text)
+        return any(n in found and _keyword(n)(text, path) for n in self.names)
 
     def in_facts(self, facts: QuickFacts) -> bool:
         return any(n in facts.keywords for n in self.names)
@@ -156,9 +175,13 @@ class LayerKeyword(Site):
     def classes(self) -> dict[str, frozenset[str]]:
         return kb.KEYWORDS_GONE if self.gone else kb.KEYWORD_CLASSES
 
+    def __post_init__(self) -> None:
+        _whole_words(self.names)
+
     def in_text(self, text: str, path: str) -> bool:
+        found = text_words(text)
         for name in self.names:
-            if name in text and _keyword(name)(text, path):
+            if name in found and _keyword(name)(text, path):
                 only = self.classes.get(name)
                 # the class is spelled somewhere (its import, at least)
                 if only is None or any(cls in text for cls in only):

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kerasfix.sites import Requirement, holds_in_facts, holds_in_text
+from kerasfix.sites import AnyOf, Requirement, Site, holds_in_facts, holds_in_text
 
 if TYPE_CHECKING:
     from kerasfix.quick import QuickFacts
@@ -38,13 +38,28 @@ class Scanner:
             (rule, tuple(sorted(rule.looks_at, key=order)))  # type: ignore[attr-defined]
             for rule in rules
         ]
+        # what the text must answer even once the file is to be parsed
+        self._asked_of_text = {
+            requirement
+            for requirement in shared
+            if requirement.costly or all(site.final for site in _sites(requirement))
+        }
 
     def candidates(self, text: str, path: str) -> list[type]:
-        """The rules whose every site the raw text may hold."""
+        """The rules whose every site the raw text may hold.
+
+        Once one rule may fire the file is parsed, and the tree's quick facts ask every site
+        again, more exactly (each site's tree test answers a subset of its text test): from
+        then on only the sites the tree cannot answer (``final``) and the costly ones are
+        asked of the text, the others are left to :meth:`confirmed`, which keeps the same
+        rules as asking both would."""
         seen: dict[Requirement, bool] = {}
         found = []
+        deferring = False
         for rule, requirements in self._plan:
             for requirement in requirements:
+                if deferring and requirement not in self._asked_of_text:
+                    continue
                 held = seen.get(requirement)
                 if held is None:
                     held = seen[requirement] = holds_in_text(requirement, text, path)
@@ -52,6 +67,7 @@ class Scanner:
                     break
             else:
                 found.append(rule)
+                deferring = True
         return found
 
     def needs_facts(self, rules: Sequence[type]) -> bool:
@@ -85,6 +101,10 @@ class Scanner:
             if cheap or all(holds(r) for r in plan[rule] if r.costly):
                 kept.add(rule)
         return [rule for rule in rules if rule in kept]
+
+
+def _sites(requirement: Requirement) -> tuple[Site, ...]:
+    return requirement.sites if isinstance(requirement, AnyOf) else (requirement,)
 
 
 _SCANNERS: dict[tuple[type, ...], Scanner] = {}
