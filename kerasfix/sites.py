@@ -72,11 +72,18 @@ class Site(ABC):
     def in_facts(self, facts: QuickFacts) -> bool: ...
 
 
-def _whole_words(names: tuple[str, ...]) -> None:
-    """A site read as whole words (``scanning.words``) must name words."""
-    for name in names:
-        if not _IS_WORD.fullmatch(name):
-            raise ValueError(f"not a word: {name!r}")
+@dataclass(frozen=True)
+class _Words(Site):
+    """A site whose ``names`` stand as whole words (a call ``name(``, a keyword ``name=``):
+    asked of the text's words (``scanning.words``) before any scan, so they must be words."""
+
+    names: tuple[str, ...]
+    cost: ClassVar[int] = 1
+
+    def __post_init__(self) -> None:
+        for name in self.names:
+            if not _IS_WORD.fullmatch(name):
+                raise ValueError(f"not a word: {name!r}")
 
 
 _IS_WORD = re.compile(r"[A-Za-z0-9_]+")
@@ -107,14 +114,8 @@ class Mention(Site):
 
 
 @dataclass(frozen=True)
-class MethodCall(Site):
+class MethodCall(_Words):
     """``receiver.<name>(…)`` for one of ``names``."""
-
-    names: tuple[str, ...]
-    cost: ClassVar[int] = 1
-
-    def __post_init__(self) -> None:
-        _whole_words(self.names)
 
     def in_text(self, text: str, path: str) -> bool:
         return not text_words(text).isdisjoint(self.names) and _calls(self.names)(text, path)
@@ -124,17 +125,12 @@ class MethodCall(Site):
 
 
 @dataclass(frozen=True)
-class ApiCall(Site):
+class ApiCall(_Words):
     """A call of one of ``names`` (``Adam(…)``, ``optimizers.Adam(…)``) that
     may resolve to Keras through the module's imports; with ``keras3``, to
     Keras 3 (not only tf_keras or TensorFlow's legacy copy)."""
 
-    names: tuple[str, ...]
     keras3: bool = False
-    cost: ClassVar[int] = 1
-
-    def __post_init__(self) -> None:
-        _whole_words(self.names)
 
     def in_text(self, text: str, path: str) -> bool:
         return not text_words(text).isdisjoint(self.names) and _calls(self.names)(text, path)
@@ -144,14 +140,8 @@ class ApiCall(Site):
 
 
 @dataclass(frozen=True)
-class Keyword(Site):
+class Keyword(_Words):
     """``f(…, <name>=…)`` for one of ``names``."""
-
-    names: tuple[str, ...]
-    cost: ClassVar[int] = 1
-
-    def __post_init__(self) -> None:
-        _whole_words(self.names)
 
     def in_text(self, text: str, path: str) -> bool:
         found = text_words(text)
@@ -162,21 +152,16 @@ class Keyword(Site):
 
 
 @dataclass(frozen=True)
-class LayerKeyword(Site):
+class LayerKeyword(_Words):
     """``Layer(…, <name>=…)``: one of ``names`` given to a call of a
     capitalised name that may be a Keras class, one the keyword is read on
     (``kb.KEYWORD_CLASSES``; any class for a name not listed there)."""
 
-    names: tuple[str, ...]
     gone: bool = False  # the classes rejecting each keyword (kb.KEYWORDS_GONE) are read on
-    cost: ClassVar[int] = 1
 
     @property
     def classes(self) -> dict[str, frozenset[str]]:
         return kb.KEYWORDS_GONE if self.gone else kb.KEYWORD_CLASSES
-
-    def __post_init__(self) -> None:
-        _whole_words(self.names)
 
     def in_text(self, text: str, path: str) -> bool:
         found = text_words(text)
@@ -501,18 +486,6 @@ def _word(name: str) -> TextTest:
     if len(name) < _WHOLE_WORD_BELOW:
         return has_word(name)
     return lambda text, path: True  # the substring test was enough
-
-
-def holds_in_text(requirement: Requirement, text: str, path: str) -> bool:
-    if isinstance(requirement, AnyOf):
-        return any(s.in_text(text, path) for s in requirement.sites)
-    return requirement.in_text(text, path)
-
-
-def holds_in_facts(requirement: Requirement, facts: QuickFacts) -> bool:
-    if isinstance(requirement, AnyOf):
-        return any(s.in_facts(facts) for s in requirement.sites)
-    return requirement.in_facts(facts)
 
 
 def words(requirement: Requirement) -> tuple[str, ...]:

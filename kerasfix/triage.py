@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kerasfix.sites import AnyOf, Requirement, Site, holds_in_facts, holds_in_text
+from kerasfix.sites import AnyOf, Requirement, Site
 
 if TYPE_CHECKING:
     from kerasfix.quick import QuickFacts
@@ -101,6 +101,18 @@ class Scanner:
             if cheap or all(holds(r) for r in plan[rule] if r.costly):
                 kept.add(rule)
         return [rule for rule in rules if rule in kept]
+
+
+def holds_in_text(requirement: Requirement, text: str, path: str) -> bool:
+    if isinstance(requirement, AnyOf):
+        return any(s.in_text(text, path) for s in requirement.sites)
+    return requirement.in_text(text, path)
+
+
+def holds_in_facts(requirement: Requirement, facts: QuickFacts) -> bool:
+    if isinstance(requirement, AnyOf):
+        return any(s.in_facts(facts) for s in requirement.sites)
+    return requirement.in_facts(facts)
 
 
 def _sites(requirement: Requirement) -> tuple[Site, ...]:
