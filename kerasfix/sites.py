@@ -85,8 +85,16 @@ class _Words(Site):
             if not _IS_WORD.fullmatch(name):
                 raise ValueError(f"not a word: {name!r}")
 
+    def present(self, text: str) -> tuple[str, ...]:
+        """The names the text holds (few: one by one; many: in the text's words, read once)."""
+        if len(self.names) <= _FEW:
+            return tuple(n for n in self.names if n in text)
+        found = text_words(text)
+        return tuple(n for n in self.names if n in found)
+
 
 _IS_WORD = re.compile(r"[A-Za-z0-9_]+")
+_FEW = 4
 
 
 def _any_word(names: tuple[str, ...], text: str) -> bool:
@@ -118,7 +126,7 @@ class MethodCall(_Words):
     """``receiver.<name>(…)`` for one of ``names``."""
 
     def in_text(self, text: str, path: str) -> bool:
-        return not text_words(text).isdisjoint(self.names) and _calls(self.names)(text, path)
+        return bool(self.present(text)) and _calls(self.names)(text, path)
 
     def in_facts(self, facts: QuickFacts) -> bool:
         return any(n in facts.called_methods for n in self.names)
@@ -133,7 +141,7 @@ class ApiCall(_Words):
     keras3: bool = False
 
     def in_text(self, text: str, path: str) -> bool:
-        return not text_words(text).isdisjoint(self.names) and _calls(self.names)(text, path)
+        return bool(self.present(text)) and _calls(self.names)(text, path)
 
     def in_facts(self, facts: QuickFacts) -> bool:
         return facts.may_call_keras(frozenset(self.names), keras2=not self.keras3)
@@ -144,8 +152,7 @@ class Keyword(_Words):
     """``f(…, <name>=…)`` for one of ``names``."""
 
     def in_text(self, text: str, path: str) -> bool:
-        found = text_words(text)
-        return any(n in found and _keyword(n)(text, path) for n in self.names)
+        return any(_keyword(n)(text, path) for n in self.present(text))
 
     def in_facts(self, facts: QuickFacts) -> bool:
         return any(n in facts.keywords for n in self.names)
@@ -164,9 +171,8 @@ class LayerKeyword(_Words):
         return kb.KEYWORDS_GONE if self.gone else kb.KEYWORD_CLASSES
 
     def in_text(self, text: str, path: str) -> bool:
-        found = text_words(text)
-        for name in self.names:
-            if name in found and _keyword(name)(text, path):
+        for name in self.present(text):
+            if _keyword(name)(text, path):
                 only = self.classes.get(name)
                 # the class is spelled somewhere (its import, at least)
                 if only is None or any(cls in text for cls in only):
@@ -350,8 +356,7 @@ class _Keras3Import(_Special):
 
 
 class _KerasNames(_Special):
-    cost = 2
-    text_final = True  # the text test already read the imports the facts would
+    cost = 2  # not final: a file parsed for another rule is not searched (the check is as cheap)
 
     def in_text(self, text: str, path: str) -> bool:
         return mentions_keras_names(text, path)
@@ -360,7 +365,7 @@ class _KerasNames(_Special):
         return True
 
 
-_FILE_CALLS = ("load_model", "ModelCheckpoint")
+_FILE_CALLS = frozenset(("load_model", "ModelCheckpoint"))
 _LITERAL_FILE = re.compile(
     r"(?:\.[\s\\]*(?:save_weights|save)|load_model|ModelCheckpoint)[\s\\]*\([\s\\]*"
     r"(?:[rRuUbBfF]{0,2}([\"'])([^\"'\r\n]*)|filepath\b|(\w+)[\s\\]*[,)])|save_format"
@@ -385,11 +390,8 @@ class _LiteralFile(_Special):
         return False
 
     def in_facts(self, facts: QuickFacts) -> bool:
-        return (
-            MethodCall(kb.SAVING_METHODS).in_facts(facts)
-            or "save_format" in facts.keywords
-            or facts.may_call_keras(frozenset(_FILE_CALLS))
-        )
+        saves = MethodCall(kb.SAVING_METHODS).in_facts(facts) or "save_format" in facts.keywords
+        return saves or facts.may_call_keras(_FILE_CALLS)
 
 
 class _OutsideKeras(_Special):
