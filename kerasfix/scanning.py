@@ -19,18 +19,38 @@ TextTest = Callable[[str, str], bool]
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-_WORD = re.compile(r"[A-Za-z0-9_]+")
-_words_cache: tuple[str, frozenset[str]] = ("", frozenset())
+# every byte but an ASCII word character becomes a blank, so that the words split apart
+_WORD_BYTES = bytes(c if chr(c) in _WORD_CHARS else 32 for c in range(256))
+_words_cache: tuple[str, frozenset[bytes]] = ("", frozenset())
 
 
-def words(text: str) -> frozenset[str]:
-    """The text's words (maximal runs of ASCII word characters), read once per text: a name
-    that must stand as a whole word for a site (a call ``name(``, a keyword ``name=``) is in
-    it exactly when the text holds it so, at the cost of one scan for all the sites."""
+def words(text: str) -> frozenset[bytes]:
+    """The text's words (maximal runs of ASCII word characters, as UTF-8 bytes), read once per
+    text: a name that must stand as a whole word for a site (a call ``name(``, a keyword
+    ``name=``) is in it exactly when the text holds it so, at the cost of one pass for all the
+    sites (a byte translation and a split: twice the speed of a regular expression)."""
     global _words_cache
     if _words_cache[0] is not text:
-        _words_cache = (text, frozenset(_WORD.findall(text)))
+        encoded = text.encode("utf-8", "surrogatepass")
+        _words_cache = (text, frozenset(encoded.translate(_WORD_BYTES).split()))
     return _words_cache[1]
+
+
+_FEW = 12  # past this many names one pass over the text's words is cheaper
+
+
+def words_in(text: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """Which of ``names`` (words) the text holds as whole words, or may: a few are searched for
+    one by one, many looked up in the text's words (read once for every site)."""
+    if len(names) <= _FEW:
+        return tuple(n for n in names if n in text)
+    found = words(text)
+    return tuple(n for n, b in zip(names, _encoded(names)) if b in found)
+
+
+@functools.cache
+def _encoded(names: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(n.encode() for n in names)
 
 
 def _whole_word(text: str, start: int, end: int) -> bool:

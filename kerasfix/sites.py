@@ -37,8 +37,8 @@ from kerasfix.scanning import (
     mentions_keras_names,
     mentions_removed_module,
     units_maybe_one,
+    words_in,
 )
-from kerasfix.scanning import words as text_words
 
 if TYPE_CHECKING:
     from kerasfix.quick import QuickFacts
@@ -86,15 +86,10 @@ class _Words(Site):
                 raise ValueError(f"not a word: {name!r}")
 
     def present(self, text: str) -> tuple[str, ...]:
-        """The names the text holds (few: one by one; many: in the text's words, read once)."""
-        if len(self.names) <= _FEW:
-            return tuple(n for n in self.names if n in text)
-        found = text_words(text)
-        return tuple(n for n in self.names if n in found)
+        return words_in(text, self.names)
 
 
 _IS_WORD = re.compile(r"[A-Za-z0-9_]+")
-_FEW = 4
 
 
 def _any_word(names: tuple[str, ...], text: str) -> bool:
