@@ -7,8 +7,10 @@ TensorFlow sources (copied, so every tool reads the same files) plus N
 generated Keras scripts. The Keras corpus: real public Keras repositories
 (default ../shared/corpus/keras-repos when it exists), where most files reach
 the analysis. Timed side by side on each: kerasfix cold (empty cache) and
-cached (second run), `ruff check --select NPY201 --no-cache`, and `grep -rl`
-as the floor of reading the bytes. Prints wall seconds, CPU seconds (user +
+cached (second run), `ruff check --select NPY201 --no-cache`, `grep -rl`
+as the floor of reading the bytes, and the parse floor: CPython's `ast.parse` of
+every file that refers to Keras or TensorFlow, which a run must parse (or report
+as KF000), in one process (bench/parse_floor.py). Prints wall seconds, CPU seconds (user +
 system of the tool and its workers), files/s, peak memory (largest process of
 the run) and the ratios to Ruff (wall and CPU); then the time for one
 generated 1 MB Keras file.
@@ -99,6 +101,7 @@ def build_corpus(root: Path, n_generated: int, scale: int) -> int:
     return count
 
 
+FLOOR = Path(__file__).with_name("parse_floor.py")  # CPython's parse of what a run must parse
 Measured = tuple[float, float, float]  # wall seconds, peak MB, CPU seconds
 
 
@@ -142,16 +145,17 @@ def time_corpus(label: str, corpus: Path, work: Path, files: int, tools: dict[st
             ),
         ),
         ("grep -rl", measure(["grep", "-rl", "predict_classes", str(corpus)], work)),
+        ("parse floor (ast.parse)", measure([sys.executable, str(FLOOR), str(corpus)], work)),
     ]
     ruff_s, _, ruff_cpu = rows[2][1]
     print(label)
     print(
-        f"{'tool':<22}{'seconds':>9}{'CPU s':>8}{'files/s':>10}{'peak MB':>9}"
+        f"{'tool':<26}{'seconds':>9}{'CPU s':>8}{'files/s':>10}{'peak MB':>9}"
         f"{'x ruff':>8}{'x ruff CPU':>12}"
     )
     for name, (seconds, peak, cpu) in rows:
         print(
-            f"{name:<22}{seconds:>9.2f}{cpu:>8.2f}{files / seconds:>10.0f}{peak:>9.0f}"
+            f"{name:<26}{seconds:>9.2f}{cpu:>8.2f}{files / seconds:>10.0f}{peak:>9.0f}"
             f"{seconds / ruff_s:>8.1f}{cpu / ruff_cpu:>12.1f}"
         )
 
