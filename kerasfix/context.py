@@ -31,7 +31,7 @@ class Context:
         self.module = module
         self.settings = settings
         self.lines = LineIndex(text)
-        self._numpy_import: Edit | None | bool = False
+        self._imports_added: dict[tuple[str, str | None], Edit | None] = {}
         self._arguments: dict[ast.Call, CallArguments | None] = {}
 
     @cached_property
@@ -222,14 +222,17 @@ class Context:
                     return bound, ()
         if not inference.name_is_free(at, "np"):
             return None
-        edit = self._numpy_import_edit()
+        edit = self.import_edit("numpy", "np")
         if edit is None or edit.start > self.span(at)[0]:
             return None
         return "np", (edit,)
 
-    def _numpy_import_edit(self) -> Edit | None:
-        if self._numpy_import is not False:
-            return self._numpy_import  # type: ignore[return-value]
+    def import_edit(self, module: str, asname: str | None = None) -> Edit | None:
+        """The edit that adds ``import module`` (``as asname``) where the module's imports go,
+        or None where it cannot be placed (built once per module and name)."""
+        key = (module, asname)
+        if key in self._imports_added:
+            return self._imports_added[key]
         # LibCST's import codemod knows where an import goes (after the
         # docstring, __future__ imports and the other imports) and how to
         # write it; it parses the module, once, only for a fix that needs it.
@@ -238,13 +241,13 @@ class Context:
         from libcst.codemod.visitors import AddImportsVisitor
 
         try:
-            module = cst.parse_module(self.text)
+            tree = cst.parse_module(self.text)
         except cst.ParserSyntaxError:
-            self._numpy_import = None
+            self._imports_added[key] = None
             return None
         context = CodemodContext()
-        AddImportsVisitor.add_needed_import(context, "numpy", asname="np")
-        new = AddImportsVisitor(context).transform_module(module).code
+        AddImportsVisitor.add_needed_import(context, module, asname=asname)
+        new = AddImportsVisitor(context).transform_module(tree).code
         edit = _insertion(self.text, new)
         if edit is not None and self.path.endswith(".ipynb"):
             # a cell keeps its own layout: no blank line after the import
@@ -253,8 +256,8 @@ class Context:
             while content.endswith(("\n\n", "\r\n\r\n")):
                 content = content[:-2] if content.endswith("\r\n\r\n") else content[:-1]
             edit = Edit(edit.start, edit.end, content)
-        self._numpy_import = edit
-        return self._numpy_import
+        self._imports_added[key] = edit
+        return edit
 
 
 @dataclass(frozen=True)

@@ -322,3 +322,43 @@ def statement_removal(ctx: Context, statement: ast.stmt) -> Edit | None:
     if line_start and not previous.strip() and following and not following.strip():
         line_end += len(following)  # not two blank lines where it was
     return Edit(line_start, line_end, "")
+
+
+# -- TensorFlow functions as keras.ops --------------------------------------------------
+
+
+def ops_rewrite(
+    ctx: Context, call: ast.Call, path: str, add_import: bool
+) -> tuple[str, str, list[Edit]]:
+    """For a call of the TensorFlow function ``tf.<path>``: the ``keras.ops`` function with the
+    same meaning (generated: ``kb.api.tf_op``), and the edits that call it instead, its
+    keywords renamed; no edits where the call cannot be rewritten exactly (no such op, an
+    argument the op lacks, a default that differs and is not given). With ``add_import``,
+    ``import keras`` is added where the module cannot name ``keras.ops`` yet. Returns the op,
+    how the fix spells it, and the edits."""
+    found = kb.api.tf_op(path)
+    if found is None:
+        return "", "", []
+    op, params = found["op"], found["params"]
+    given = {*list(params)[: len(call.args)], *(k.arg for k in call.keywords)}
+    if (
+        has_star(call)
+        or len(call.args) > found["positional"]
+        or not all(k.arg in params for k in call.keywords)
+        or not set(found["differs"]) <= given
+    ):
+        return op, "", []
+    spelled = ctx.inference.keras_spelling(f"ops.{op}", call)
+    edits: list[Edit] = []
+    if spelled is None and add_import and ctx.inference.name_is_free(call, "keras"):
+        added = ctx.import_edit("keras")
+        if added is not None and added.start <= ctx.span(call)[0]:
+            spelled, edits = f"keras.ops.{op}", [added]
+    if spelled is None:
+        return op, "", []
+    edits.append(ctx.replace(call.func, spelled))
+    for keyword in call.keywords:
+        assert keyword.arg is not None
+        if params[keyword.arg] != keyword.arg:
+            edits.append(ctx.rename(keyword, params[keyword.arg]))
+    return op, spelled, edits

@@ -13,6 +13,10 @@ import json
 import os
 from dataclasses import dataclass
 
+# Rule families left out of the default selection: a user opts in (`--extend-select KF2`).
+# KF2xx: backend-neutral Keras (code that runs on JAX and PyTorch too).
+OPT_IN_FAMILIES: tuple[str, ...] = ("KF2",)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -37,7 +41,14 @@ class Settings:
     def enabled(self, code: str) -> bool:
         if code == "KF000":
             return True
-        if self.select is not None and not any(code.startswith(s) for s in self.select):
+        family = next((f for f in OPT_IN_FAMILIES if code.startswith(f)), None)
+        if family is not None:
+            # an opt-in family is on only where a selector names it (`KF2`, `KF201`), as
+            # Ruff's opt-in rules: `KF`, or no selection at all, leaves it off
+            chosen = self.select or ()
+            if not any(code.startswith(s) and len(s) >= len(family) for s in chosen):
+                return False
+        elif self.select is not None and not any(code.startswith(s) for s in self.select):
             return False
         return not any(code.startswith(i) for i in self.ignore)
 

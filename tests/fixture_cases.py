@@ -31,6 +31,8 @@ SEMANTIC_MARKER = "# semantic-test: run"
 KERAS2_MARKER = "# semantic-test: keras2"  # original under tf-keras, fixed under Keras 3
 KERAS3_MARKER = "# semantic-test: keras3"  # the fixed file runs under Keras 3
 PROJECT_MARKER = "# semantic-test: project"  # run in a copy of its project
+# the original under Keras 3 on TensorFlow, the fixed file (KF2 selected) on JAX
+JAX_MARKER = "# semantic-test: jax"
 PROJECTS = FIXTURES / "projects"
 # Whole training scripts in the style of public Keras 1/2 tutorials and courses, laid out as a
 # rule's cases (all rules apply): the migration corpus that must run once fixed.

@@ -2,7 +2,8 @@
 
     python semantic_runner.py MODE OUT.pkl SCRIPT...
 
-MODE "keras2" runs with tf.keras and `import keras` bound to tf-keras (Keras 2). MODE "removed" attaches the exact bodies of the removed Sequential methods
+MODE "keras2" runs with tf.keras and `import keras` bound to tf-keras (Keras 2); "jax" and
+"torch" run Keras 3 on that backend (KERAS_BACKEND). MODE "removed" attaches the exact bodies of the removed Sequential methods
 (TensorFlow 2.5) to keras.Model first, so the original scripts run as they
 did; MODE "plain" runs with nothing attached (the fixed scripts must not need
 them). Each script runs with the same seeds, so the same weights.
@@ -85,6 +86,8 @@ class _Alias:
 
 def main() -> None:
     mode, out, *scripts = sys.argv[1:]
+    if mode in ("jax", "torch"):
+        os.environ["KERAS_BACKEND"] = mode  # Keras 3 on another backend (TensorFlow installed)
     if mode == "keras2":
         os.environ["TF_USE_LEGACY_KERAS"] = "1"  # tf.keras is tf-keras (Keras 2)
         sys.meta_path.insert(0, _KerasIsTfKeras())  # and so is `import keras`

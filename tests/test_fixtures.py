@@ -24,8 +24,17 @@ def _process(text: str, path: str, settings: Settings, fix: bool):  # noqa: ANN2
     return process_text(text, path, settings, fix)
 
 
+def _settings(path: str, **changes: object) -> Settings:
+    """A case's settings: the default selection, and a KF2xx case's opt-in family with it."""
+    extra = {"select": frozenset({"KF", "KF2"})} if _OPT_IN_CASE.get(path) else {}
+    return Settings(**{**extra, **changes})  # type: ignore[arg-type]
+
+
+_OPT_IN_CASE: dict[str, bool] = {}  # the checked path -> whether its case is an opt-in rule's
+
+
 def _describe(text: str, path: str, settings: Settings | None = None) -> str:
-    diagnostics = _process(text, path, settings or Settings(), fix=False).diagnostics
+    diagnostics = _process(text, path, settings or _settings(path), fix=False).diagnostics
     lines = []
     for d in diagnostics:
         fix = d.fix.applicability.value if d.fix is not None else "none"
@@ -35,7 +44,7 @@ def _describe(text: str, path: str, settings: Settings | None = None) -> str:
 
 
 def _fixed(text: str, unsafe: bool, path: str = "case.py") -> str:
-    result = _process(text, path, Settings(unsafe_fixes=unsafe), fix=True)
+    result = _process(text, path, _settings(path, unsafe_fixes=unsafe), fix=True)
     assert not any(d.message.startswith("internal error") for d in result.diagnostics)
     return result.new_text if result.new_text is not None else text
 
@@ -62,6 +71,7 @@ def test_fixture(case: Case, tmp_path) -> None:  # noqa: ANN001
     else:
         path = str(tmp_path / case.source.name)
         (tmp_path / case.source.name).write_text(source, encoding="utf-8")
+    _OPT_IN_CASE[path] = case.source.parent.name.startswith("KF2")
     described = _describe(source, path)
     if UPDATE:
         case.expected.write_text(described, encoding="utf-8")
@@ -70,7 +80,7 @@ def test_fixture(case: Case, tmp_path) -> None:  # noqa: ANN001
         assert described == case.expected.read_text(encoding="utf-8")
 
     # the cheap text test before parsing never hides a finding
-    assert _describe(source, path, Settings(prefilter=False)) == described
+    assert _describe(source, path, _settings(path, prefilter=False)) == described
 
     fixed = _fixed(source, unsafe=False, path=path)
     _compare(case.fixed, fixed, source)
@@ -83,5 +93,5 @@ def test_fixture(case: Case, tmp_path) -> None:  # noqa: ANN001
         again = _fixed(output, unsafe=output is unsafe, path=path)
         assert again == output, "a second run changed it"
     # after --fix, no finding with a safe fix is left
-    diagnostics = _process(fixed, path, Settings(), fix=False).diagnostics
+    diagnostics = _process(fixed, path, _settings(path), fix=False).diagnostics
     assert not [d for d in diagnostics if d.fix is not None and d.fix.applicability.value == "safe"]

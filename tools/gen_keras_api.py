@@ -849,6 +849,30 @@ def private_api_roots() -> dict[str, str]:
     return dict(sorted(roots.items()))
 
 
+def tf_keras_differs() -> list[str]:
+    """The paths ``tf.keras`` (TensorFlow's namespace over Keras 3) and ``keras`` both have but
+    for different objects: there ``tf.keras.X`` is not ``keras.X`` (KF201 leaves them)."""
+    import types
+
+    import keras
+    import keras._tf_keras.keras as tf_namespace
+
+    found: list[str] = []
+
+    def walk(ours: object, theirs: object, prefix: str, depth: int) -> None:
+        for name in dir(theirs):
+            if name.startswith("_") or not hasattr(ours, name) or depth > 4:
+                continue
+            mine, other = getattr(ours, name), getattr(theirs, name)
+            if isinstance(other, types.ModuleType):
+                walk(mine, other, f"{prefix}{name}.", depth + 1)
+            elif mine is not other:
+                found.append(prefix + name)
+
+    walk(tf_namespace, keras, "", 0)
+    return sorted(found)
+
+
 def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
     import keras  # Keras 3
     import tf_keras
@@ -937,6 +961,7 @@ def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
         "tf_ops": tf_ops(),
         "keywords_gone": {**keywords_gone(), **method_keywords_gone()},
         "private_api_roots": private_api_roots(),
+        "tf_keras_differs": tf_keras_differs(),
     }
 
 

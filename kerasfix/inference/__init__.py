@@ -223,6 +223,11 @@ class ModelInference:
         made = self.qualified_name(model.node.func) if isinstance(model.node, ast.Call) else None
         return "Layer" if made and kb.keras_path(made) == kb.SEQUENTIAL else ""
 
+    def function_of(self, expr: ast.expr) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The function of this module ``expr`` certainly holds (``loss=my_loss``)."""
+        value = self.value_of(expr)
+        return value.node if isinstance(value, Function) and value.owner is None else None
+
     def layer_made(self, expr: ast.expr) -> ast.Call | None:
         """The call that made the layer ``expr`` certainly holds (``SimpleRNNCell(64, …)``)."""
         value = self.value_of(expr)
@@ -357,6 +362,11 @@ class ModelInference:
         """The attributes read from the name an import binds (``core.Dense``
         → ``{"Dense"}``), or None if the name is used any other way."""
         return self.bindings.attributes_used(node, bound)
+
+    def chains_used(self, node: ast.AST, bound: str) -> list[ast.Attribute] | None:
+        """The whole attribute chains read from the name an import binds (``keras.layers.Dense``),
+        or None if the name is used any other way."""
+        return self.bindings.chains_used(node, bound)
 
     def attributes_named(self, name: str) -> list[ast.Attribute]:
         """Every ``….name`` attribute in the module, read or written, in source order."""

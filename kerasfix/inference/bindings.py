@@ -407,23 +407,39 @@ class Bindings:
             return parent
         return None
 
-    def attributes_used(self, node: ast.AST, bound: str) -> set[str] | None:
-        """The attributes read from the name ``bound`` by ``node`` (an import),
-        or None if the name is used any other way (passed around, or
-        assigned elsewhere)."""
+    def _import_reads(self, node: ast.AST, bound: str) -> list[ast.AST] | None:
+        """The reads of the name ``bound`` that ``node`` (an import) binds; None if rebound."""
         scope = self.tree.scope_of(node)
         if scope is None:
             return None
         owner = scope.binding_scope(bound)
-        used: set[str] = set()
         if any(not binding.is_import for binding in owner.bindings.get(bound, ())):
             return None  # rebound by something other than an import
-        for access in self.scopes.accesses_of(owner, bound):
-            parent = self.parents.get(access.node)
-            if not (isinstance(parent, ast.Attribute) and parent.value is access.node):
+        return [access.node for access in self.scopes.accesses_of(owner, bound)]
+
+    def attributes_used(self, node: ast.AST, bound: str) -> set[str] | None:
+        """The attributes read from the name ``bound`` by ``node`` (an import),
+        or None if the name is used any other way (passed around, or
+        assigned elsewhere)."""
+        chains = self.chains_used(node, bound)
+        reads = self._import_reads(node, bound) if chains is not None else None
+        return None if reads is None else {self.parents[read].attr for read in reads}  # type: ignore[attr-defined]
+
+    def chains_used(self, node: ast.AST, bound: str) -> list[ast.Attribute] | None:
+        """Every attribute chain read, whole, from the name ``bound`` by ``node`` (an import):
+        ``keras.layers.Dense``; None if the name is used any other way (bare, or rebound)."""
+        reads = self._import_reads(node, bound)
+        if reads is None:
+            return None
+        chains = []
+        for read in reads:
+            chain: ast.AST = read
+            while isinstance(parent := self.parents.get(chain), ast.Attribute):
+                chain = parent
+            if chain is read:
                 return None
-            used.add(parent.attr)
-        return used
+            chains.append(chain)
+        return chains  # type: ignore[return-value]
 
     def calls_of(self, node: ast.AST, bound: str) -> list[ast.Call] | None:
         """The calls of the name ``bound`` that ``node`` (an import) binds, or None if the

@@ -202,6 +202,12 @@ def dropout_resets(cell: str) -> dict[str, str]:
     return dict(_tables()["dropout_cells"].get(cell, {}))
 
 
+def same_in_keras(path: str) -> bool:
+    """Whether ``tf.keras.<path>`` (TensorFlow's namespace over Keras 3) is the very object
+    ``keras.<path>`` is: Keras 3 has the path, and TensorFlow does not give its own."""
+    return first_missing(path, "keras") is None and path not in _tables()["tf_keras_differs"]
+
+
 def tf_op(path: str) -> dict[str, Any] | None:
     """For a TensorFlow function (``reduce_mean``, ``nn.relu``) that Keras 3 has as an op with
     the same meaning: ``op`` (``mean``), ``params`` (TensorFlow's parameter names -> the op's),

@@ -34,6 +34,11 @@ _MODULES: tuple[tuple[str, str], ...] = (
     ("KF115", "kf115_cell_dropout_mask"),
     ("KF116", "kf116_layer_io_shape"),
     ("KF117", "kf117_call_control_flow"),
+    ("KF201", "kf201_keras_through_tensorflow"),
+    ("KF202", "kf202_tf_op_in_backend_code"),
+    ("KF203", "kf203_numpy_of_tensor"),
+    ("KF204", "kf204_tf_saved_model_save"),
+    ("KF205", "kf205_tensorflow_train_step"),
     ("KF900", "kf900_unused_noqa"),
 )
 

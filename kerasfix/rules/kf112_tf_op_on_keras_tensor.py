@@ -13,7 +13,7 @@ from kerasfix.rules.base import (
     Pattern,
     Rule,
     fix,
-    has_star,
+    ops_rewrite,
 )
 
 
@@ -99,32 +99,17 @@ class TfOpOnKerasTensor(Rule):
             f"`tf.{path}` applied to a model's tensor: Keras 3 takes no TensorFlow function "
             "while a functional model is built"
         )
-        found = kb.api.tf_op(path)
-        if found is None:
+        op, spelled, edits = ops_rewrite(ctx, call, path, add_import=False)
+        if not op:
             return ctx.diagnostic(
                 cls,
                 call,
                 message
                 + ": wrap it in a `keras.layers.Lambda` or compute it in a layer's `call()`",
             )
-        op, params = found["op"], found["params"]
-        spelled = ctx.inference.keras_spelling(f"ops.{op}", call)
         message += f": use `keras.ops.{op}`"
-        given = {*list(params)[: len(call.args)], *(k.arg for k in call.keywords)}
-        fixable = (
-            spelled is not None
-            and not has_star(call)
-            and len(call.args) <= found["positional"]
-            and all(k.arg in params for k in call.keywords)
-            and set(found["differs"]) <= given
-        )
-        if not fixable:
+        if not edits:
             return ctx.diagnostic(cls, call, message)
-        edits = [ctx.replace(call.func, spelled or "")]
-        for keyword in call.keywords:
-            assert keyword.arg is not None
-            if params[keyword.arg] != keyword.arg:
-                edits.append(ctx.rename(keyword, params[keyword.arg]))
         return ctx.diagnostic(
             cls, call, message, fix(Applicability.SAFE, f"Use `{spelled}`", *edits)
         )

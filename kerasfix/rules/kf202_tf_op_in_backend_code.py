@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from kerasfix import knowledge as kb
+from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.rules.base import KERAS, OUTSIDE_KERAS, Context, Mention, Rule, fix, ops_rewrite
+
+# the methods Keras runs on the backend, of a layer, model, loss, metric, regularizer or
+# constraint (not `train_step`, whose TensorFlow is KF205's, nor `__init__`)
+_BACKEND_METHODS = frozenset(
+    {
+        "call",
+        "build",
+        "compute_output_shape",
+        "compute_output_spec",
+        "compute_loss",
+        "__call__",
+        "update_state",
+        "result",
+    }
+)
+# TensorFlow's dtypes, which Keras takes as their names on every backend
+_DTYPES = frozenset(
+    {"float16", "float32", "float64", "bfloat16", "int8", "int16", "int32", "int64"}
+    | {"uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128", "string"}
+)
+
+
+class TfOpInBackendCode(Rule):
+    """KF202 tf-op-in-backend-code: a TensorFlow op where Keras runs the backend's.
+
+    What it does
+        Inside what Keras runs on its backend — a `call()`, `build()` or
+        `compute_output_shape()` of a layer or model, a custom loss, metric, regularizer or
+        constraint, a function given as `loss=`/`metrics=` or to `Lambda` — finds TensorFlow
+        functions (`tf.reduce_sum`, `tf.concat`, `tf.nn.relu`, `tf.math.log` …) and rewrites
+        those that have a `keras.ops` function with the same meaning to it (`ops.sum`,
+        `ops.concatenate`, `ops.relu`, `ops.log`), and TensorFlow's dtypes (`tf.float32`) to
+        their names (`"float32"`). The correspondence is generated from the installed
+        packages: names, the Keras guide's renames, signatures compared argument by argument.
+        Opt-in (backend-neutral Keras, `--extend-select KF2`).
+
+    Why is this bad?
+        On JAX or PyTorch (`KERAS_BACKEND=jax`) Keras hands a layer the backend's arrays; a
+        TensorFlow op cannot take them, or turns them into TensorFlow tensors the rest of the
+        model cannot use, and the model stops (or silently leaves the backend).
+
+    Example
+        class Norm(keras.layers.Layer):
+            def call(self, x):
+                return x / tf.sqrt(tf.reduce_sum(tf.square(x), axis=-1))
+
+    Use instead
+        class Norm(keras.layers.Layer):
+            def call(self, x):
+                return x / keras.ops.sqrt(keras.ops.sum(keras.ops.square(x), axis=-1))
+
+    Fix safety
+        Safe: each op computes what the TensorFlow function did, on the same arguments (their
+        keywords renamed); `import keras` is added where needed. A TensorFlow function with
+        no such op (`tf.shape`, `tf.gather`, `tf.image.*`), or a call passing an argument the
+        op lacks (`name=`) or leaving a default that differs, is reported.
+    """
+
+    code = "KF202"
+    name = "tf-op-in-backend-code"
+    summary = "a TensorFlow op inside a layer's `call()`, a loss or a metric (TensorFlow only)"
+    finds = "`tf.reduce_sum(x, axis=-1)` in a `keras.layers.Layer`'s `call()`"
+    fix_summary = "safe: the `keras.ops` function with the same meaning"
+    looks_at = (OUTSIDE_KERAS, KERAS, Mention(("tf", "tensorflow")))
+
+    @classmethod
+    def check(cls, ctx: Context) -> Iterator[Diagnostic]:
+        if kb.inside_keras_or_tensorflow(ctx.path):
+            return
+        seen: set[int] = set()
+        for scope in _backend_code(ctx):
+            for node in ast.walk(scope):
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+                if isinstance(node, ast.Call):
+                    yield from cls._call(ctx, node)
+                elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                    qualname = ctx.inference.qualified_name(node)
+                    if qualname and qualname.startswith(kb.TF_OPS):
+                        name = qualname[len(kb.TF_OPS) :]
+                        if name in _DTYPES:
+                            edit = ctx.replace(node, ctx.string_literal(name))
+                            yield ctx.diagnostic(
+                                cls,
+                                node,
+                                f"`tf.{name}` is TensorFlow's dtype: Keras takes its name on "
+                                f'every backend, `"{name}"`',
+                                fix(Applicability.SAFE, f'Use "{name}"', edit),
+                            )
+
+    @classmethod
+    def _call(cls, ctx: Context, call: ast.Call) -> Iterator[Diagnostic]:
+        qualname = ctx.inference.qualified_name(call.func)
+        if not qualname or not qualname.startswith(kb.TF_OPS):
+            return
+        path = qualname[len(kb.TF_OPS) :]
+        if path.split(".", 1)[0] in ("keras", "function") or path in _DTYPES:
+            return
+        message = f"`tf.{path}` in code Keras runs on its backend works only on TensorFlow"
+        op, spelled, edits = ops_rewrite(ctx, call, path, add_import=True)
+        if not op:
+            yield ctx.diagnostic(cls, call, message + _instead(path))
+        elif not edits:
+            yield ctx.diagnostic(cls, call, message + f": use `keras.ops.{op}`")
+        else:
+            yield ctx.diagnostic(
+                cls,
+                call,
+                message + f": use `keras.ops.{op}`",
+                fix(Applicability.SAFE, f"Use `{spelled}`", *edits),
+            )
+
+
+def _backend_code(ctx: Context) -> Iterator[ast.AST]:
+    """What Keras runs on its backend: the methods of the module's Keras classes named above,
+    and the functions (or lambdas) given as a loss or metric to ``compile`` or to ``Lambda``."""
+    for node in ctx.tree.classes:
+        if ctx.inference.keras3_base(node) is None:
+            continue
+        for method in node.body:
+            if isinstance(method, ast.FunctionDef) and method.name in _BACKEND_METHODS:
+                yield method
+    for call in ctx.method_calls("compile"):
+        for keyword in call.keywords:
+            if keyword.arg in ("loss", "metrics"):
+                values = (
+                    keyword.value.elts if isinstance(keyword.value, ast.List) else [keyword.value]
+                )
+                yield from _functions(ctx, values)
+    for name in ("Lambda",):
+        for call in (*ctx.tree.calls_by_name.get(name, ()), *ctx.tree.calls_by_attr.get(name, ())):
+            path = kb.keras_path(ctx.inference.qualified_name(call.func) or "")
+            if path == "layers.Lambda" and call.args:
+                yield from _functions(ctx, call.args[:1])
+
+
+def _functions(ctx: Context, values: list[ast.expr]) -> Iterator[ast.AST]:
+    for value in values:
+        if isinstance(value, ast.Lambda):
+            yield value
+        else:
+            function = ctx.inference.function_of(value)
+            if function is not None:
+                yield function
+
+
+def _instead(path: str) -> str:
+    """What to write instead of a TensorFlow function no ``keras.ops`` function matches."""
+    if path.startswith("random."):
+        return (
+            ": draw with `keras.random` and a `keras.random.SeedGenerator` made in `__init__` "
+            "(`keras.random.normal(shape, seed=self.seed_generator)`)"
+        )
+    if path == "TensorShape":
+        return "; Keras 3 takes a shape as a tuple"
+    if path in ("py_function", "numpy_function") or path.startswith(("strings.", "io.")):
+        return "; it has no backend-neutral form: keep it outside the model (in the data pipeline)"
+    return "; write it with `keras.ops` (no op has its meaning)"
