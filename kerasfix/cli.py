@@ -466,3 +466,11 @@ def rule(code: Optional[str], show_all: bool) -> None:
         click.echo(f"kerasfix: error: unknown rule {code!r}", err=True)
         sys.exit(EXIT_ERROR)
     click.echo(rule_doc(found))
+
+
+@main.command()
+def server() -> None:
+    """Run the language server: LSP over stdio, for editors (see README)."""
+    from kerasfix.frontends.server import main as serve
+
+    serve()

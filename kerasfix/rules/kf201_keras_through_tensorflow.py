@@ -126,6 +126,8 @@ class KerasThroughTensorflow(Rule):
         message = f"`{spelled}` reaches Keras through TensorFlow"
         if not path or not kb.api.same_in_keras(path):
             return  # `tf.keras` itself, or a name only tf.keras keeps
+        if kb.api.tf_namespace_missing(path) is not None:
+            return  # a name tf.keras lost: KF110 renames it first (two edits must not meet)
         edits: tuple[Edit, ...] = ()
         bound = ctx.inference.resolves_to_import
         # `keras` itself, or TensorFlow's (the same objects: this rule rewrites its import too)
