@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
@@ -114,7 +115,7 @@ async def test_unknown_document_and_bad_text_do_not_kill_it(client: LanguageClie
     report = await client.text_document_diagnostic_async(
         types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=ghost))
     )
-    assert report.items == []
+    assert list(report.items) == []
     uri = _open(client, client.root / "broken.py", "import keras\ndef f(:\n")  # type: ignore[attr-defined]
     found = await _diagnostics(client, uri)
     assert [d.code for d in found] == ["KF000"]
@@ -184,8 +185,12 @@ async def test_notebook_findings_on_their_cells(client: LanguageClient) -> None:
             ],
         )
     )
-    for _ in cells:
-        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    # one notification a cell, sent together: wait until each cell has had its own
+    for _ in range(200):
+        if all(u in client.diagnostics for u in cell_uris):
+            break
+        await asyncio.sleep(0.05)
+    assert all(u in client.diagnostics for u in cell_uris), [m.message for m in client.log_messages]
     [found] = [d for d in client.diagnostics.get(cell_uris[2], []) if d.code == "KF001"]
     assert found.range.start.line == 0 and found.range.start.character == 7
     actions = await client.text_document_code_action_async(
@@ -218,8 +223,13 @@ async def test_a_change_to_a_long_file_is_answered_quickly(client: LanguageClien
     uri = _open(client, root / "long.py", text)
     await _diagnostics(client, uri)
     times = []
-    for version in range(2, 6):
-        text = text.replace("Dense(10,", f"Dense({10 + version},")
+    width = 10
+    for version in range(2, 7):
+        new_width = width + 1
+        text = text.replace(
+            f"Dense({width}, activation='softmax')", f"Dense({new_width}, activation='softmax')"
+        )
+        width = new_width
         start = time.perf_counter()
         client.text_document_did_change(
             types.DidChangeTextDocumentParams(
@@ -227,7 +237,10 @@ async def test_a_change_to_a_long_file_is_answered_quickly(client: LanguageClien
                 content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
             )
         )
-        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        wanted = f"ends in {width} units"
+        while not any(wanted in d.message for d in client.diagnostics.get(uri, [])):
+            await asyncio.sleep(0.002)
+            assert time.perf_counter() - start < 10
         times.append(time.perf_counter() - start)
-    assert f"ends in {10 + 5} units" in client.diagnostics[uri][-1].message
+    print("change answered in", [round(t * 1000) for t in times], "ms")
     assert min(times) < 0.3, times

@@ -96,7 +96,11 @@ class KerasfixServer(LanguageServer):
 
         document = self.workspace.get_text_document(uri)
         path = _path(uri)
-        text = document.source
+        try:
+            text = document.source  # the editor's text; a document never opened: the file's
+        except (OSError, UnicodeDecodeError) as exc:
+            self.log(f"kerasfix: {uri}: not open and not readable ({exc})", lsp.MessageType.Info)
+            return []
         modules.start_file()
         found, _ = lint_text(text, path, self.settings_for(path))
         self.found[uri] = (text, found)
