@@ -21,6 +21,9 @@ fixtures/projects/<name>/…         a whole project (a pyproject.toml at its ro
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,3 +100,20 @@ def cases() -> list[Case]:
         if not path.name.endswith(DERIVED) and path.with_suffix(".expected").exists():
             found.append(Case(path))
     return found
+
+
+RUNNER = Path(__file__).with_name("semantic_runner.py")
+
+
+def run_scripts(mode: str, scripts: list[Path], out: Path) -> dict:
+    """Run ``scripts`` under real Keras in one process (``semantic_runner.py MODE``): each
+    script's name -> ("ok", the arrays it left) or ("error", its traceback)."""
+    proc = subprocess.run(
+        [sys.executable, str(RUNNER), mode, str(out), *map(str, scripts)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with open(out, "rb") as handle:
+        return pickle.load(handle)

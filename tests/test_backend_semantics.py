@@ -11,17 +11,13 @@ not a requirement of the suite).
 from __future__ import annotations
 
 import importlib.util
-import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from fixture_cases import JAX_MARKER, Case, cases
+from fixture_cases import JAX_MARKER, Case, cases, run_scripts
 
 pytestmark = pytest.mark.tensorflow
-RUNNER = Path(__file__).with_name("semantic_runner.py")
 
 
 def _cases() -> list[Case]:
@@ -30,18 +26,6 @@ def _cases() -> list[Case]:
 
 def _fixed(case: Case) -> Path:
     return case.unsafe if case.unsafe.exists() else case.fixed
-
-
-def _run(mode: str, scripts: list[Path], out: Path) -> dict:
-    proc = subprocess.run(
-        [sys.executable, str(RUNNER), mode, str(out), *map(str, scripts)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    with open(out, "rb") as handle:
-        return pickle.load(handle)
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> bool:
@@ -58,8 +42,8 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
     pytest.importorskip("jax")
     tmp = tmp_path_factory.mktemp("backend")
-    before = _run("plain", [c.source for c in _cases()], tmp / "tensorflow.pkl")
-    after = _run("jax", [_fixed(c) for c in _cases()], tmp / "jax.pkl")
+    before = run_scripts("plain", [c.source for c in _cases()], tmp / "tensorflow.pkl")
+    after = run_scripts("jax", [_fixed(c) for c in _cases()], tmp / "jax.pkl")
     return before, after
 
 
@@ -84,6 +68,6 @@ def test_fixed_on_jax_computes_what_tensorflow_did(case: Case, runs: tuple[dict,
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
 @pytest.mark.parametrize("case", _cases(), ids=lambda c: c.id)
 def test_fixed_runs_on_torch(case: Case, tmp_path: Path) -> None:
-    results = _run("torch", [_fixed(case)], tmp_path / "torch.pkl")
+    results = run_scripts("torch", [_fixed(case)], tmp_path / "torch.pkl")
     status, detail = results[_fixed(case).name]
     assert status == "ok", f"the fixed file failed on PyTorch:\n{detail}"

@@ -14,17 +14,15 @@ marker promises Keras 2's numbers too.
 from __future__ import annotations
 
 import json
-import pickle
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from fixture_cases import KERAS2_MARKER, KERAS3_MARKER, Case, cases
+from fixture_cases import KERAS2_MARKER, KERAS3_MARKER, Case, cases, run_scripts
 
 pytestmark = pytest.mark.tensorflow
-RUNNER = Path(__file__).with_name("semantic_runner.py")
 FIXED_ONLY = ("lr_",)  # values that the fix is meant to change
 
 
@@ -35,18 +33,6 @@ def _cases(marker: str) -> list[Case]:
 def _migrated(case: Case) -> Path:
     """What the migration leaves of a case: with its unsafe fixes where it has any."""
     return case.unsafe if case.unsafe.exists() else case.fixed
-
-
-def _run(mode: str, scripts: list[Path], out: Path) -> dict:
-    proc = subprocess.run(
-        [sys.executable, str(RUNNER), mode, str(out), *map(str, scripts)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    with open(out, "rb") as handle:
-        return pickle.load(handle)
 
 
 def _fully_fixed() -> list[Path]:
@@ -73,7 +59,7 @@ def test_every_fully_fixed_migration_fixture_runs_under_keras3(
     output: Path, tmp_path: Path
 ) -> None:
     pytest.importorskip("scikeras")
-    result = _run("plain", [output], tmp_path / "run.pkl")
+    result = run_scripts("plain", [output], tmp_path / "run.pkl")
     status, detail = result[output.name]
     assert status == "ok", f"{output.name} fails under Keras 3:\n{detail}"
 
@@ -84,8 +70,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, dict]:
     tmp = tmp_path_factory.mktemp("migration")
     keras2 = _cases(KERAS2_MARKER)
     keras3 = _cases(KERAS3_MARKER)
-    before = _run("keras2", [c.source for c in keras2], tmp / "before.pkl")
-    after = _run("plain", [_migrated(c) for c in keras2 + keras3], tmp / "after.pkl")
+    before = run_scripts("keras2", [c.source for c in keras2], tmp / "before.pkl")
+    after = run_scripts("plain", [_migrated(c) for c in keras2 + keras3], tmp / "after.pkl")
     return before, after, {_migrated(c).name: c for c in keras2 + keras3}
 
 

@@ -8,33 +8,15 @@ run the fixed file with nothing attached, and require the same arrays
 
 from __future__ import annotations
 
-import pickle
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-from fixture_cases import Case, cases
+from fixture_cases import Case, cases, run_scripts
 
 pytestmark = pytest.mark.tensorflow
-RUNNER = Path(__file__).with_name("semantic_runner.py")
 
 
 def _runnable() -> list[Case]:
     return [c for c in cases() if c.runnable and c.fixed.exists()]
-
-
-def _run(mode: str, scripts: list[Path], out: Path) -> dict:
-    proc = subprocess.run(
-        [sys.executable, str(RUNNER), mode, str(out), *map(str, scripts)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    with open(out, "rb") as handle:
-        return pickle.load(handle)
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +24,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
     pytest.importorskip("tensorflow")
     tmp = tmp_path_factory.mktemp("semantic")
     selected = _runnable()
-    original = _run("removed", [c.source for c in selected], tmp / "original.pkl")
-    fixed = _run("plain", [c.fixed for c in selected], tmp / "fixed.pkl")
+    original = run_scripts("removed", [c.source for c in selected], tmp / "original.pkl")
+    fixed = run_scripts("plain", [c.fixed for c in selected], tmp / "fixed.pkl")
     return original, fixed
 
 

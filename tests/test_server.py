@@ -84,6 +84,7 @@ async def test_diagnostic_quick_fix_and_shutdown(client: LanguageClient) -> None
     found = await _diagnostics(client, uri)
     [kf001] = [d for d in found if d.code == "KF001"]
     assert kf001.source == "kerasfix" and kf001.range.start.line == 8
+    assert kf001.data["name"] == "predict-classes" and "Fix safety" in kf001.data["documentation"]
     actions = await client.text_document_code_action_async(
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
@@ -211,15 +212,15 @@ async def test_a_change_to_a_long_file_is_answered_quickly(client: LanguageClien
     root = client.root  # type: ignore[attr-defined]
     body = "".join(
         f"h{i} = keras.layers.Dense({i % 50 + 2}, activation='relu')(h{i - 1})\n"
-        for i in range(1, 960)
+        for i in range(1, 1000)
     )
     text = (
         "import numpy as np\nfrom tensorflow import keras\n\nh0 = keras.Input(shape=(8,))\n"
         + body
-        + "model = keras.Model(h0, keras.layers.Dense(10, activation='softmax')(h959))\n"
+        + "model = keras.Model(h0, keras.layers.Dense(10, activation='softmax')(h999))\n"
         + "y = model.predict_classes(np.zeros((1, 8)))\n"
     )
-    assert len(text.splitlines()) >= 960
+    assert len(text.splitlines()) >= 1000
     uri = _open(client, root / "long.py", text)
     await _diagnostics(client, uri)
     times = []

@@ -268,10 +268,19 @@ def _lsp_diagnostic(diagnostic: Diagnostic, text: str) -> lsp.Diagnostic:
         message=diagnostic.message,
         severity=severity or lsp.DiagnosticSeverity.Warning,
         code=diagnostic.code,
-        code_description=None,
         source=SOURCE,
-        data={"name": diagnostic.name, "fix": diagnostic.fix is not None},
+        code_description=None,
+        data={"name": diagnostic.name, "documentation": _documentation(diagnostic.code)},
     )
+
+
+def _documentation(code: str) -> str:
+    """The rule's documentation (what ``kerasfix rule KFnnn`` prints)."""
+    from kerasfix.output import rule_doc
+    from kerasfix.rules import PARSE_ERROR_DOC, rule_by_code
+
+    found = rule_by_code(code)
+    return rule_doc(found) if found is not None else PARSE_ERROR_DOC
 
 
 def _workspace_edit(uri: str, text: str, edits: Iterable[Edit]) -> lsp.WorkspaceEdit:
