@@ -21,6 +21,8 @@ _BACKEND_METHODS = frozenset(
         "result",
     }
 )
+# a layer's keywords that take a function it calls on the backend
+_ACTIVATIONS = frozenset({"activation", "recurrent_activation"})
 # TensorFlow's dtypes, which Keras takes as their names on every backend
 _DTYPES = frozenset(
     {"float16", "float32", "float64", "bfloat16", "int8", "int16", "int32", "int64"}
@@ -75,6 +77,10 @@ class TfOpInBackendCode(Rule):
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
         if kb.inside_keras_or_tensorflow(ctx.path):
             return
+        for call, _ in ctx.inference.keras_calls(ctx.class_call_names):
+            for keyword in call.keywords:
+                if keyword.arg in _ACTIVATIONS:
+                    yield from cls._activation(ctx, keyword.value)
         seen: set[int] = set()
         for scope in _backend_code(ctx):
             for node in ast.walk(scope):
@@ -96,6 +102,35 @@ class TfOpInBackendCode(Rule):
                                 f'every backend, `"{name}"`',
                                 fix(Applicability.SAFE, f'Use "{name}"', edit),
                             )
+
+    @classmethod
+    def _activation(cls, ctx: Context, value: ast.expr) -> Iterator[Diagnostic]:
+        """``Dense(200, activation=tf.nn.relu)``: a TensorFlow function a layer calls."""
+        qualname = ctx.inference.qualified_name(value)
+        if not qualname or not qualname.startswith(kb.TF_OPS):
+            return
+        path = qualname[len(kb.TF_OPS) :]
+        found = kb.api.tf_op(path)
+        message = f"`tf.{path}` as a layer's activation works only on TensorFlow"
+        if found is None or found["differs"] or found["positional"] < 1:
+            yield ctx.diagnostic(cls, value, message + "; give Keras's own activation")
+            return
+        spelled = ctx.inference.keras_spelling(f"ops.{found['op']}", value)
+        edits = []
+        if spelled is None and ctx.inference.name_is_free(value, "keras"):
+            added = ctx.import_edit("keras")
+            if added is not None and added.start <= ctx.span(value)[0]:
+                spelled, edits = f"keras.ops.{found['op']}", [added]
+        if spelled is None:
+            yield ctx.diagnostic(cls, value, message + f": use `keras.ops.{found['op']}`")
+            return
+        edits.append(ctx.replace(value, spelled))
+        yield ctx.diagnostic(
+            cls,
+            value,
+            message + f": use `{spelled}`",
+            fix(Applicability.SAFE, f"Use `{spelled}`", *edits),
+        )
 
     @classmethod
     def _call(cls, ctx: Context, call: ast.Call) -> Iterator[Diagnostic]:
