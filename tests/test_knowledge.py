@@ -401,14 +401,14 @@ def test_tf_ops_compute_what_tensorflow_computed() -> None:
             key = path
         elif leaf in samples:
             key = leaf
-        elif path in binary or leaf == "divide":
+        elif path in binary or leaf in binary or leaf == "divide":
             key = "binary"
         elif "reduce" in leaf:
             key = "reduce"
         else:
             key = "unary"
         args, kwargs = samples[key]
-        if path in ("math.log", "sqrt", "math.sqrt"):
+        if path in ("math.log", "log", "sqrt", "math.sqrt"):
             args = (x,)
         function = tf
         for part in path.split("."):

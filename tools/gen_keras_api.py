@@ -605,7 +605,21 @@ def tf_ops() -> dict[str, dict[str, object]]:
             if both and not alike:
                 differs.append(old.name)
         found[path] = {"op": op, "params": params, "positional": positional, "differs": differs}
-    return found
+    # the same functions under TensorFlow's other names (`tf.math.maximum` is `tf.maximum`)
+    by_object = {}
+    for path in found:
+        function = tf
+        for part in path.split("."):
+            function = getattr(function, part)
+        by_object[id(function)] = path
+    for namespace in ("", "math", "nn", "linalg"):
+        module = getattr(tf, namespace) if namespace else tf
+        for name in dir(module):
+            alias = f"{namespace}.{name}" if namespace else name
+            source = by_object.get(id(getattr(module, name, None)))
+            if source is not None and alias not in found and not name.startswith("_"):
+                found[alias] = found[source]
+    return dict(sorted(found.items()))
 
 
 # What a constructor that rejects the keywords left in its **kwargs says (Keras 3's Layer, Keras
