@@ -327,6 +327,23 @@ def statement_removal(ctx: Context, statement: ast.stmt) -> Edit | None:
 # -- TensorFlow functions as keras.ops --------------------------------------------------
 
 
+def keras_name(
+    ctx: Context, api_path: str, at: ast.AST, add_import: bool = True
+) -> tuple[str, list[Edit]] | None:
+    """How the module can name the Keras object ``api_path`` (``ops.sum``) at ``at``: with
+    its own imports (no edit), else, with ``add_import``, ``keras.<api_path>`` and the edit
+    that adds ``import keras`` where that name is free; None otherwise."""
+    spelled = ctx.inference.keras_spelling(api_path, at)
+    if spelled is not None:
+        return spelled, []
+    if not add_import or not ctx.inference.name_is_free(at, "keras"):
+        return None
+    added = ctx.import_edit("keras")
+    if added is None or added.start > ctx.span(at)[0]:
+        return None
+    return f"keras.{api_path}", [added]
+
+
 def ops_rewrite(
     ctx: Context, call: ast.Call, path: str, add_import: bool
 ) -> tuple[str, str, list[Edit]]:
@@ -348,14 +365,10 @@ def ops_rewrite(
         or not set(found["differs"]) <= given
     ):
         return op, "", []
-    spelled = ctx.inference.keras_spelling(f"ops.{op}", call)
-    edits: list[Edit] = []
-    if spelled is None and add_import and ctx.inference.name_is_free(call, "keras"):
-        added = ctx.import_edit("keras")
-        if added is not None and added.start <= ctx.span(call)[0]:
-            spelled, edits = f"keras.ops.{op}", [added]
-    if spelled is None:
+    named = keras_name(ctx, f"ops.{op}", call, add_import)
+    if named is None:
         return op, "", []
+    spelled, edits = named
     edits.append(ctx.replace(call.func, spelled))
     for keyword in call.keywords:
         assert keyword.arg is not None

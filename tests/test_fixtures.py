@@ -7,6 +7,7 @@ them with `git diff` before committing.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import libcst as cst
 import pytest
@@ -24,17 +25,15 @@ def _process(text: str, path: str, settings: Settings, fix: bool):  # noqa: ANN2
     return process_text(text, path, settings, fix)
 
 
-def _settings(path: str, **changes: object) -> Settings:
-    """A case's settings: the default selection, and a KF2xx case's opt-in family with it."""
-    extra = {"select": frozenset({"KF", "KF2"})} if _OPT_IN_CASE.get(path) else {}
-    return Settings(**{**extra, **changes})  # type: ignore[arg-type]
+def _settings(case: Case) -> Settings:
+    """A case's settings: the default selection, with its own opt-in family (KF2xx) on."""
+    if case.source.parent.name.startswith("KF2"):
+        return Settings(select=frozenset({"KF", "KF2"}))
+    return Settings()
 
 
-_OPT_IN_CASE: dict[str, bool] = {}  # the checked path -> whether its case is an opt-in rule's
-
-
-def _describe(text: str, path: str, settings: Settings | None = None) -> str:
-    diagnostics = _process(text, path, settings or _settings(path), fix=False).diagnostics
+def _describe(text: str, path: str, settings: Settings) -> str:
+    diagnostics = _process(text, path, settings, fix=False).diagnostics
     lines = []
     for d in diagnostics:
         fix = d.fix.applicability.value if d.fix is not None else "none"
@@ -43,8 +42,8 @@ def _describe(text: str, path: str, settings: Settings | None = None) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def _fixed(text: str, unsafe: bool, path: str = "case.py") -> str:
-    result = _process(text, path, _settings(path, unsafe_fixes=unsafe), fix=True)
+def _fixed(text: str, settings: Settings, unsafe: bool, path: str) -> str:
+    result = _process(text, path, replace(settings, unsafe_fixes=unsafe), fix=True)
     assert not any(d.message.startswith("internal error") for d in result.diagnostics)
     return result.new_text if result.new_text is not None else text
 
@@ -71,8 +70,8 @@ def test_fixture(case: Case, tmp_path) -> None:  # noqa: ANN001
     else:
         path = str(tmp_path / case.source.name)
         (tmp_path / case.source.name).write_text(source, encoding="utf-8")
-    _OPT_IN_CASE[path] = case.source.parent.name.startswith("KF2")
-    described = _describe(source, path)
+    settings = _settings(case)
+    described = _describe(source, path, settings)
     if UPDATE:
         case.expected.write_text(described, encoding="utf-8")
     else:
@@ -80,18 +79,18 @@ def test_fixture(case: Case, tmp_path) -> None:  # noqa: ANN001
         assert described == case.expected.read_text(encoding="utf-8")
 
     # the cheap text test before parsing never hides a finding
-    assert _describe(source, path, _settings(path, prefilter=False)) == described
+    assert _describe(source, path, replace(settings, prefilter=False)) == described
 
-    fixed = _fixed(source, unsafe=False, path=path)
+    fixed = _fixed(source, settings, unsafe=False, path=path)
     _compare(case.fixed, fixed, source)
-    unsafe = _fixed(source, unsafe=True, path=path)
+    unsafe = _fixed(source, settings, unsafe=True, path=path)
     _compare(case.unsafe, unsafe, fixed)
 
     for output in {fixed, unsafe}:
         if not case.notebook:
             cst.parse_module(output)  # fixes always parse
-        again = _fixed(output, unsafe=output is unsafe, path=path)
+        again = _fixed(output, settings, unsafe=output is unsafe, path=path)
         assert again == output, "a second run changed it"
     # after --fix, no finding with a safe fix is left
-    diagnostics = _process(fixed, path, _settings(path), fix=False).diagnostics
+    diagnostics = _process(fixed, path, settings, fix=False).diagnostics
     assert not [d for d in diagnostics if d.fix is not None and d.fix.applicability.value == "safe"]

@@ -181,7 +181,6 @@ class KerasfixServer(LanguageServer):
         text, found = self.found[uri]
         wanted = params.context.only
         actions: list[lsp.CodeAction] = []
-        lines = LineIndex(text)
         if not wanted or any(FIX_ALL.startswith(k) or k == "source" for k in wanted):
             action = self.fix_all(uri, text)
             if action is not None:
@@ -189,7 +188,7 @@ class KerasfixServer(LanguageServer):
         if wanted and not any(k.startswith("quickfix") for k in wanted):
             return actions
         for diagnostic in found:
-            if diagnostic.internal or not _overlaps(diagnostic, params.range, lines):
+            if diagnostic.internal or not _overlaps(diagnostic, params.range):
                 continue
             if diagnostic.fix is not None and diagnostic.fix.edits:
                 unsafe = diagnostic.fix.applicability is Applicability.UNSAFE
@@ -269,7 +268,6 @@ def _lsp_diagnostic(diagnostic: Diagnostic, text: str) -> lsp.Diagnostic:
         severity=severity or lsp.DiagnosticSeverity.Warning,
         code=diagnostic.code,
         source=SOURCE,
-        code_description=None,
         data={"name": diagnostic.name, "documentation": _documentation(diagnostic.code)},
     )
 
@@ -298,7 +296,7 @@ def _workspace_edit(uri: str, text: str, edits: Iterable[Edit]) -> lsp.Workspace
     )
 
 
-def _overlaps(diagnostic: Diagnostic, wanted: lsp.Range, lines: LineIndex) -> bool:
+def _overlaps(diagnostic: Diagnostic, wanted: lsp.Range) -> bool:
     first, last = diagnostic.row - 1, diagnostic.end_row - 1
     return not (last < wanted.start.line or first > wanted.end.line)
 

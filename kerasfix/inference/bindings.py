@@ -418,12 +418,13 @@ class Bindings:
         return [access.node for access in self.scopes.accesses_of(owner, bound)]
 
     def attributes_used(self, node: ast.AST, bound: str) -> set[str] | None:
-        """The attributes read from the name ``bound`` by ``node`` (an import),
-        or None if the name is used any other way (passed around, or
-        assigned elsewhere)."""
-        chains = self.chains_used(node, bound)
-        reads = self._import_reads(node, bound) if chains is not None else None
-        return None if reads is None else {self.parents[read].attr for read in reads}  # type: ignore[attr-defined]
+        """The attributes read from the name ``bound`` by ``node`` (an import), or None if
+        the name is used any other way (passed around, or assigned elsewhere)."""
+        reads = self._import_reads(node, bound)
+        parents = [self.parents.get(read) for read in reads or ()]
+        if reads is None or not all(isinstance(p, ast.Attribute) for p in parents):
+            return None
+        return {p.attr for p in parents}  # type: ignore[union-attr]
 
     def chains_used(self, node: ast.AST, bound: str) -> list[ast.Attribute] | None:
         """Every attribute chain read, whole, from the name ``bound`` by ``node`` (an import):

@@ -153,7 +153,7 @@ class Evaluator:
         if not 1 < len(possible) <= _MAX_BRANCHES:
             return UNKNOWN
         value = merge([self._eval_assignment(b, name, env, depth) for b in possible])
-        return value if self.kept_as_attribute(value) else UNKNOWN
+        return value if self.surely_held(value) else UNKNOWN
 
     def _eval_assignment(self, assignment: Binding, use: ast.AST, env: Env, depth: int) -> Value:
         node = assignment.node
@@ -220,7 +220,7 @@ class Evaluator:
         assigned = self.bindings.attribute_assignments(expr)
         if assigned:  # `state.model = load_model(…)`: a model kept as an attribute
             value = self._merge_read(expr, [self._eval(v, env, depth) for v in assigned])
-            if self.kept_as_attribute(value):
+            if self.surely_held(value):
                 return value
         base = self._eval(expr.value, env, depth)
         if isinstance(base, Ref):
@@ -390,9 +390,9 @@ class Evaluator:
         """The value of ``assignment`` as seen at ``use`` (what ran between)."""
         return value
 
-    def kept_as_attribute(self, value: Value) -> bool:
-        """Whether ``value``, assigned to ``name.attr`` somewhere in the module, is surely what a
-        read of ``name.attr`` sees (a hook: a Keras model is)."""
+    def surely_held(self, value: Value) -> bool:
+        """Whether ``value``, merged from several assignments (``state.model = …``, bindings
+        in several branches), is surely what a read sees (a hook: a Keras model is)."""
         return False
 
     def refine_self_attribute(

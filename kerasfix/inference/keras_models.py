@@ -158,7 +158,7 @@ class KerasModels(Evaluator):
         adds.sort(key=lambda item: self.bindings.start(item[0]))
         return self._model_plus(model, adds, env, depth)
 
-    def kept_as_attribute(self, value: Value) -> bool:
+    def surely_held(self, value: Value) -> bool:
         return isinstance(value, Model)
 
     def refine_self_attribute(

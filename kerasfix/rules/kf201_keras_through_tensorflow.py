@@ -95,12 +95,11 @@ class KerasThroughTensorflow(Rule):
     def _from_tensorflow_keras(cls, ctx: Context, node: ast.ImportFrom) -> Iterator[Diagnostic]:
         """``from tensorflow.keras.layers import Dense`` -> ``from keras.layers import Dense``."""
         assert node.module is not None
-        module = node.module[len("tensorflow.keras") :].lstrip(".")
-        if node.module != "tensorflow.keras" and not node.module.startswith("tensorflow.keras."):
-            return
+        module = node.module[len("tensorflow.keras") :]
+        if module[:1] not in ("", ".") or any(a.name == "*" for a in node.names):
+            return  # `tensorflow.keras_x`, or a star import
+        module = module.lstrip(".")
         paths = [f"{module}.{a.name}" if module else a.name for a in node.names]
-        if any(a.name == "*" for a in node.names):
-            return
         message = f"`from {node.module} import …` reaches Keras through TensorFlow"
         if not all(kb.api.same_in_keras(p) for p in paths):
             return  # names only tf.keras keeps: this import stays on TensorFlow

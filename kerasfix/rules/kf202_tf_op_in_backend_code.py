@@ -5,7 +5,16 @@ from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.rules.base import KERAS, OUTSIDE_KERAS, Context, Mention, Rule, fix, ops_rewrite
+from kerasfix.rules.base import (
+    KERAS,
+    OUTSIDE_KERAS,
+    Context,
+    Mention,
+    Rule,
+    fix,
+    keras_name,
+    ops_rewrite,
+)
 
 # the methods Keras runs on the backend, of a layer, model, loss, metric, regularizer or
 # constraint (not `train_step`, whose TensorFlow is KF205's, nor `__init__`)
@@ -115,15 +124,11 @@ class TfOpInBackendCode(Rule):
         if found is None or found["differs"] or found["positional"] < 1:
             yield ctx.diagnostic(cls, value, message + "; give Keras's own activation")
             return
-        spelled = ctx.inference.keras_spelling(f"ops.{found['op']}", value)
-        edits = []
-        if spelled is None and ctx.inference.name_is_free(value, "keras"):
-            added = ctx.import_edit("keras")
-            if added is not None and added.start <= ctx.span(value)[0]:
-                spelled, edits = f"keras.ops.{found['op']}", [added]
-        if spelled is None:
+        named = keras_name(ctx, f"ops.{found['op']}", value)
+        if named is None:
             yield ctx.diagnostic(cls, value, message + f": use `keras.ops.{found['op']}`")
             return
+        spelled, edits = named
         edits.append(ctx.replace(value, spelled))
         yield ctx.diagnostic(
             cls,

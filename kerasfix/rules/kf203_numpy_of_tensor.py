@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from kerasfix import knowledge as kb
 from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.inference import Tensor
-from kerasfix.rules.base import KERAS, OUTSIDE_KERAS, Context, MethodCall, Rule, fix
+from kerasfix.rules.base import KERAS, OUTSIDE_KERAS, Context, MethodCall, Rule, fix, keras_name
 
 
 class NumpyOfTensor(Rule):
@@ -55,15 +55,11 @@ class NumpyOfTensor(Rule):
                 "`.numpy()` of a Keras model's output exists only on TensorFlow: use "
                 "`keras.ops.convert_to_numpy(…)`, which every backend has"
             )
-            spelled = ctx.inference.keras_spelling("ops.convert_to_numpy", call)
-            edits = []
-            if spelled is None and ctx.inference.name_is_free(call, "keras"):
-                added = ctx.import_edit("keras")
-                if added is not None and added.start <= ctx.span(call)[0]:
-                    spelled, edits = "keras.ops.convert_to_numpy", [added]
-            if spelled is None:
+            named = keras_name(ctx, "ops.convert_to_numpy", call)
+            if named is None:
                 yield ctx.diagnostic(cls, call, message)
                 continue
+            spelled, edits = named
             edits.append(ctx.replace(call, f"{spelled}({ctx.code(receiver)})"))
             yield ctx.diagnostic(
                 cls, call, message, fix(Applicability.SAFE, f"Use `{spelled}(…)`", *edits)
