@@ -12,6 +12,7 @@ import io
 import re
 import tokenize
 from collections.abc import Iterable
+from typing import Any
 
 from kerasfix import knowledge as kb
 from kerasfix.context import CallArguments, Context
@@ -345,15 +346,14 @@ def keras_name(
 
 
 def ops_rewrite(
-    ctx: Context, call: ast.Call, path: str, add_import: bool
+    ctx: Context, call: ast.Call, found: dict[str, Any] | None, add_import: bool
 ) -> tuple[str, str, list[Edit]]:
-    """For a call of the TensorFlow function ``tf.<path>``: the ``keras.ops`` function with the
-    same meaning (generated: ``kb.api.tf_op``), and the edits that call it instead, its
-    keywords renamed; no edits where the call cannot be rewritten exactly (no such op, an
-    argument the op lacks, a default that differs and is not given). With ``add_import``,
-    ``import keras`` is added where the module cannot name ``keras.ops`` yet. Returns the op,
-    how the fix spells it, and the edits."""
-    found = kb.api.tf_op(path)
+    """For a call of a TensorFlow function or Keras 2 backend function whose ``keras.ops``
+    correspondence is ``found`` (generated: ``kb.api.tf_op``, ``kb.api.backend_op``): the op,
+    and the edits that call it instead, its keywords renamed; no edits where the call cannot be
+    rewritten exactly (no such op, an argument the op lacks, a default that differs and is not
+    given). With ``add_import``, ``import keras`` is added where the module cannot name
+    ``keras.ops`` yet. Returns the op, how the fix spells it, and the edits."""
     if found is None:
         return "", "", []
     op, params = found["op"], found["params"]

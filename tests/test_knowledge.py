@@ -378,6 +378,13 @@ def _tf_op_samples(x, y):  # noqa: ANN001, ANN202
         "matmul": ((x, np.transpose(y)), {}),
         "reduce": ((x,), {"axis": 1, "keepdims": True}),
         "nn.leaky_relu": ((x - 0.5,), {"alpha": 0.3}),
+        "logical_and": ((x > 0.5, y > 0.5), {}),
+        "logical_or": ((x > 0.5, y > 0.5), {}),
+        "logical_not": ((x > 0.5,), {}),
+        "zeros": (((2, 3),), {}),
+        "ones": (((2, 3),), {}),
+        "range": ((1, 7), {"delta": 2}),
+        "round": ((x * 4 - 2,), {}),
         "unary": ((x - 0.25,), {}),
     }
 
@@ -395,6 +402,7 @@ def test_tf_ops_compute_what_tensorflow_computed() -> None:
     table = kb.api._tables()["tf_ops"]
     assert {"concat", "reduce_mean", "nn.relu"} <= set(table)
     binary = {"add", "subtract", "multiply", "maximum", "minimum", "pow", "math.pow"}
+    binary |= {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"}
     for path, spec in table.items():
         leaf = path.rsplit(".", 1)[-1]
         if path in samples:
@@ -422,6 +430,67 @@ def test_tf_ops_compute_what_tensorflow_computed() -> None:
             got if isinstance(got, list) else [got],
         ):
             assert np.allclose(np.asarray(e), np.asarray(g), atol=1e-6), path
+
+
+def test_backend_ops_compute_what_keras2_computed() -> None:
+    """Every Keras 2 backend function (``K.sum``) the tables map to a Keras 3 op gives the same
+    numbers from the same arguments, on negative numbers and zeros too; TensorFlow's initializers
+    map to Keras's with the same parameters and defaults."""
+    import numpy as np
+    import tensorflow as tf
+    import tf_keras
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 4)).astype("float32")
+    x[0, 0] = 0.0
+    y = rng.standard_normal((3, 4)).astype("float32")
+    idx = np.array([0, 3, 1], dtype="int32")
+    samples = {
+        "concatenate": (([x, y],), {"axis": -1}),
+        "stack": (([x, y],), {"axis": 1}),
+        "expand_dims": ((x,), {"axis": 1}),
+        "squeeze": ((x[:, :1],), {"axis": 1}),
+        "reshape": ((x, (-1,)), {}),
+        "tile": ((x, (2, 1)), {}),
+        "transpose": ((x,), {}),
+        "clip": ((x, -0.2, 0.8), {}),
+        "one_hot": ((idx, 5), {}),
+        "cast": ((x, "int32"), {}),
+        "all": ((x > 0,), {"axis": 1}),
+        "any": ((x > 0,), {"axis": 1}),
+        "log": ((np.abs(x) + 0.1,), {}),
+        "pow": ((np.abs(x) + 0.1, 1.5), {}),
+        "argmax": ((x,), {"axis": -1}),
+        "argmin": ((x,), {"axis": 0}),
+        "cumsum": ((x,), {"axis": 1}),
+        "cumprod": ((x,), {"axis": 0}),
+    }
+    binary = {"equal", "not_equal", "greater", "greater_equal", "less", "less_equal"}
+    binary |= {"maximum", "minimum"}
+    table = kb.api._tables()["backend_ops"]
+    assert {"sum", "mean", "std", "softmax", "concatenate"} <= set(table)
+    for name, spec in table.items():
+        if name in samples:
+            args, kwargs = samples[name]
+        elif name in binary:
+            args, kwargs = (x, y), {}
+        elif name in ("sum", "mean", "std", "var", "max", "min", "prod"):
+            args, kwargs = (x,), {"axis": 1, "keepdims": True}
+        else:
+            args, kwargs = (x,), {}
+        tensors = [[tf.constant(a) for a in arg] if isinstance(arg, list) else arg for arg in args]
+        if isinstance(tensors[0], np.ndarray):
+            tensors[0] = tf.constant(tensors[0])
+        expected = getattr(tf_keras.backend, name)(*tensors, **kwargs)
+        renamed = {spec["params"][k]: v for k, v in kwargs.items()}
+        got = getattr(keras.ops, spec["op"])(*args, **renamed)
+        assert np.allclose(np.asarray(expected), np.asarray(got), atol=1e-5), name
+    for name, target in kb.api._tables()["tf_initializers"].items():
+        ours = getattr(tf, name)()((2, 3))
+        theirs = getattr(keras.initializers, target)()((2, 3))
+        assert ours.shape == theirs.shape, name
+        if "random" not in name:
+            assert np.array_equal(np.asarray(ours), np.asarray(theirs)), name
 
 
 def test_keywords_gone_are_rejected_by_keras3_and_taken_by_keras2() -> None:

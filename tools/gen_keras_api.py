@@ -527,7 +527,8 @@ TF_OPS_BY_NAME = (
     "sigmoid sqrt square squeeze stack subtract tanh tile transpose unstack where zeros_like "
     "math.exp math.log math.sigmoid math.sqrt math.square math.tanh math.softplus "
     "nn.relu nn.relu6 nn.sigmoid nn.softmax math.softmax nn.softplus nn.tanh nn.elu nn.selu "
-    "nn.silu"
+    "nn.silu equal not_equal less less_equal greater greater_equal logical_and logical_or "
+    "logical_not sign floor math.ceil round sin cos size zeros ones"
 ).split()
 TF_OPS_RENAMED = {
     "concat": "concatenate",
@@ -547,9 +548,11 @@ TF_OPS_RENAMED = {
     "math.pow": "power",
     "math.divide": "divide",
     "nn.leaky_relu": "leaky_relu",
+    "range": "arange",
 }
 
 
+# (not `argmax`/`argmin`: TensorFlow's axis=None is axis 0, Keras's the flattened tensor)
 # Defaults spelled differently that mean the same: TensorFlow's axis=None is the last axis.
 # (one_hot's float32 is Keras's default float type.)
 TF_DEFAULTS_ALIKE = {
@@ -557,26 +560,29 @@ TF_DEFAULTS_ALIKE = {
     ("math.softmax", "axis"),
     ("one_hot", "axis"),
     ("one_hot", "dtype"),
+    ("zeros", "dtype"),
+    ("ones", "dtype"),
 }
 
 
-def tf_ops() -> dict[str, dict[str, object]]:
-    """``tf`` path -> {"op": its ``keras.ops`` name, "params": TensorFlow's parameter names ->
-    Keras 3's, "positional": how many leading parameters mean the same by position}. A
-    parameter pairs with the op's of the same name, else with the op's at the same place
-    while the two lists line up. A pair whose defaults differ (``tf.nn.gelu`` approximates by
-    default, ``ops.gelu`` does not) is "differs": a call is rewritten only if it passes it.
-    TensorFlow's ``name`` (and any parameter without a counterpart) is left out: a call that
+def _op_table(
+    root: object, pairs: dict[str, str], alike: set[tuple[str, str]]
+) -> dict[str, dict[str, object]]:
+    """``path`` (under ``root``) -> {"op": its ``keras.ops`` name, "params": the function's
+    parameter names -> the op's, "positional": how many leading parameters mean the same by
+    position, "differs": the parameters a call must pass}. A parameter pairs with the op's of
+    the same name, else with the op's at the same place while the two lists line up. A pair
+    whose defaults differ (``tf.nn.gelu`` approximates by default, ``ops.gelu`` does not), or
+    that the op requires and the function did not, is "differs": a call is rewritten only if
+    it passes it. ``name`` (and any parameter without a counterpart) is left out: a call that
     passes one is not rewritten."""
     import inspect
 
     import keras
-    import tensorflow as tf
 
     found: dict[str, dict[str, object]] = {}
-    pairs = {**{name: name.rsplit(".", 1)[-1] for name in TF_OPS_BY_NAME}, **TF_OPS_RENAMED}
     for path, op in sorted(pairs.items()):
-        function = tf
+        function = root
         for part in path.split("."):
             function = getattr(function, part)
         try:
@@ -601,10 +607,24 @@ def tf_ops() -> dict[str, dict[str, object]]:
                 positional += 1
             params[old.name] = new.name
             both = old.default is not old.empty and new.default is not new.empty
-            alike = old.default == new.default or (path, old.name) in TF_DEFAULTS_ALIKE
-            if both and not alike:
+            alike_ = old.default == new.default or (path, old.name) in alike
+            if (both and not alike_) or (old.default is not old.empty and not both):
                 differs.append(old.name)
+        if any(
+            p.default is p.empty and p.name not in params.values() for p in after
+        ):  # the op needs an argument the function never took
+            continue
         found[path] = {"op": op, "params": params, "positional": positional, "differs": differs}
+    return found
+
+
+def tf_ops() -> dict[str, dict[str, object]]:
+    """``tf`` path -> its ``keras.ops`` correspondence (``_op_table``), under TensorFlow's
+    other names too."""
+    import tensorflow as tf
+
+    pairs = {**{name: name.rsplit(".", 1)[-1] for name in TF_OPS_BY_NAME}, **TF_OPS_RENAMED}
+    found = _op_table(tf, pairs, TF_DEFAULTS_ALIKE)
     # the same functions under TensorFlow's other names (`tf.math.maximum` is `tf.maximum`)
     by_object = {}
     for path in found:
@@ -620,6 +640,57 @@ def tf_ops() -> dict[str, dict[str, object]]:
             if source is not None and alias not in found and not name.startswith("_"):
                 found[alias] = found[source]
     return dict(sorted(found.items()))
+
+
+# Keras 2's backend functions (`K.sum`, `K.softmax` …) with a `keras.ops` function of the same
+# name and meaning, and Keras 2's `K.pow` (`ops.power`); tests/test_knowledge.py computes both
+# (on negative numbers too: `K.sqrt` clipped them to 0, `K.hard_sigmoid` had another slope, so
+# neither is here, nor `K.repeat`, which was RepeatVector, nor `K.dot`, `K.gather`).
+BACKEND_OPS_BY_NAME = (
+    "abs all any argmax argmin cast clip concatenate cos cumprod cumsum elu equal exp "
+    "expand_dims greater greater_equal less less_equal log max maximum mean min minimum "
+    "not_equal one_hot ones_like prod relu reshape sigmoid sign sin softmax softplus softsign "
+    "square squeeze stack std stop_gradient sum tanh tile transpose var zeros_like"
+).split()
+
+
+def backend_ops() -> dict[str, dict[str, object]]:
+    """Keras 2's ``backend`` function -> its ``keras.ops`` correspondence (``_op_table``)."""
+    import tf_keras
+
+    pairs = {name: name for name in BACKEND_OPS_BY_NAME}
+    pairs["pow"] = "power"
+    return dict(sorted(_op_table(tf_keras.backend, pairs, set()).items()))
+
+
+# TensorFlow's own initializer classes -> Keras's of the same meaning, kept where the two
+# constructors take the same parameters with the same defaults (a layer given TensorFlow's
+# makes its weights with TensorFlow, which other backends cannot use).
+TF_INITIALIZERS = {
+    "constant_initializer": "Constant",
+    "ones_initializer": "Ones",
+    "random_normal_initializer": "RandomNormal",
+    "random_uniform_initializer": "RandomUniform",
+    "zeros_initializer": "Zeros",
+}
+
+
+def tf_initializers() -> dict[str, str]:
+    import inspect
+
+    import keras
+    import tensorflow as tf
+
+    found = {}
+    for name, target in sorted(TF_INITIALIZERS.items()):
+        ours = inspect.signature(getattr(tf, name)).parameters
+        theirs = inspect.signature(getattr(keras.initializers, target)).parameters
+        same = [(p.name, p.default) for p in ours.values()] == [
+            (p.name, p.default) for p in theirs.values()
+        ]
+        if same:
+            found[name] = target
+    return found
 
 
 # What a constructor that rejects the keywords left in its **kwargs says (Keras 3's Layer, Keras
@@ -973,6 +1044,8 @@ def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
         "call_training": call_training_positions(),
         "dropout_cells": dropout_cells(),
         "tf_ops": tf_ops(),
+        "backend_ops": backend_ops(),
+        "tf_initializers": tf_initializers(),
         "keywords_gone": {**keywords_gone(), **method_keywords_gone()},
         "private_api_roots": private_api_roots(),
         "tf_keras_differs": tf_keras_differs(),

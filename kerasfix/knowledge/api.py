@@ -216,6 +216,17 @@ def tf_op(path: str) -> dict[str, Any] | None:
     return _tables()["tf_ops"].get(path)
 
 
+def backend_op(name: str) -> dict[str, Any] | None:
+    """The same for a Keras 2 backend function (``K.sum`` -> ``sum``), checked on numbers."""
+    return _tables()["backend_ops"].get(name)
+
+
+def tf_initializer(name: str) -> str | None:
+    """For TensorFlow's own initializer (``random_normal_initializer``): the Keras initializer
+    with the same parameters and defaults (``RandomNormal``); None otherwise."""
+    return _tables()["tf_initializers"].get(name)
+
+
 def keywords_gone(cls: str) -> dict[str, Any] | None:
     """For a Keras class (``callbacks.ModelCheckpoint``): ``gone`` (the keywords tf_keras's
     constructor took that Keras 3's rejects, each "used" or "ignored" by Keras 2), ``swallowed``

@@ -255,6 +255,32 @@ TF_BACKEND_VARIABLE_FUNCTIONS: frozenset[str] = frozenset(
     {"set_value", "batch_set_value", "update", "update_add", "update_sub", "dtype"}
 )
 SET_VALUE = "backend.set_value"
+# Keras 2's backend functions (kept by tf.keras's backend) that compute nothing on tensors,
+# or read only `x.shape`: they run wherever Keras runs (KF202 leaves them).
+BACKEND_NEUTRAL_FUNCTIONS: frozenset[str] = frozenset(
+    {"name_scope", "int_shape", "epsilon", "floatx", "image_data_format", "clear_session"}
+    | {"get_uid", "is_keras_tensor", "set_epsilon", "set_floatx", "set_image_data_format"}
+)
+# What to write instead of a Keras 2 backend function no `keras.ops` function computes alike.
+BACKEND_INSTEAD: dict[str, str] = {
+    "sqrt": "`keras.ops.sqrt` (Keras 2's clipped negative numbers to 0 first)",
+    "shape": "`keras.ops.shape`",
+    "ndim": "`keras.ops.ndim`",
+    "dot": "`keras.ops.matmul` (or `keras.ops.tensordot`)",
+    "batch_dot": "`keras.ops.einsum`",
+    "variable": "`self.add_weight` in `build()`, or `keras.Variable`",
+    "zeros": "`keras.ops.zeros`, or `self.add_weight` for state",
+    "ones": "`keras.ops.ones`, or `self.add_weight` for state",
+    "gather": "`keras.ops.take(x, indices, axis=0)`",
+    "permute_dimensions": "`keras.ops.transpose`",
+    "l2_normalize": "`keras.ops.normalize`",
+    "switch": "`keras.ops.where`",
+    "in_train_phase": "the layer's `training` argument",
+    "batch_flatten": "`keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))`",
+    "random_normal": "`keras.random.normal` with a `keras.random.SeedGenerator` made in `__init__`",
+    "random_uniform": "`keras.random.uniform` with a `keras.random.SeedGenerator` made in `__init__`",
+    "random_bernoulli": "`keras.random.uniform` compared with the rate",
+}
 # Keras 2's global train/test switch, gone in Keras 3 (`training=` is passed per call).
 LEARNING_PHASE = "backend.set_learning_phase"
 # What KF109 rewrites (KF107 leaves these paths to it).

@@ -39,6 +39,7 @@ _MODULES: tuple[tuple[str, str], ...] = (
     ("KF203", "kf203_numpy_of_tensor"),
     ("KF204", "kf204_tf_saved_model_save"),
     ("KF205", "kf205_tensorflow_train_step"),
+    ("KF206", "kf206_metric_state_in_call"),
     ("KF900", "kf900_unused_noqa"),
 )
 

@@ -99,7 +99,7 @@ class TfOpOnKerasTensor(Rule):
             f"`tf.{path}` applied to a model's tensor: Keras 3 takes no TensorFlow function "
             "while a functional model is built"
         )
-        op, spelled, edits = ops_rewrite(ctx, call, path, add_import=False)
+        op, spelled, edits = ops_rewrite(ctx, call, kb.api.tf_op(path), add_import=False)
         if not op:
             return ctx.diagnostic(
                 cls,

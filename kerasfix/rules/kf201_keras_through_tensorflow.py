@@ -103,6 +103,15 @@ class KerasThroughTensorflow(Rule):
         message = f"`from {node.module} import …` reaches Keras through TensorFlow"
         if not all(kb.api.same_in_keras(p) for p in paths):
             return  # names only tf.keras keeps: this import stays on TensorFlow
+        for alias, path in zip(node.names, paths):
+            if path not in kb.api.modules():
+                continue
+            # a module (`from tensorflow.keras import backend as K`): what is read from it
+            chains = ctx.inference.chains_used(node, alias.asname or alias.name)
+            if chains is None or not all(
+                kb.api.same_in_keras(f"{path}.{_path(c)}") for c in chains
+            ):
+                return  # `K.std`: Keras 2's backend function, kept only by tf.keras
         start, end = ctx.span(node)
         found = _FROM_TENSORFLOW_KERAS.match(ctx.text, start, end)
         new = f"from keras{'.' + module if module else ''} import …"

@@ -12,6 +12,7 @@ from kerasfix.rules.base import (
     Mention,
     Rule,
     fix,
+    has_star,
     keras_name,
     ops_rewrite,
 )
@@ -80,7 +81,7 @@ class TfOpInBackendCode(Rule):
     summary = "a TensorFlow op inside a layer's `call()`, a loss or a metric (TensorFlow only)"
     finds = "`tf.reduce_sum(x, axis=-1)` in a `keras.layers.Layer`'s `call()`"
     fix_summary = "safe: the `keras.ops` function with the same meaning"
-    looks_at = (OUTSIDE_KERAS, KERAS, Mention(("tf", "tensorflow")))
+    looks_at = (OUTSIDE_KERAS, KERAS, Mention(("tf", "tensorflow", "backend")))
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
@@ -90,6 +91,12 @@ class TfOpInBackendCode(Rule):
             for keyword in call.keywords:
                 if keyword.arg in _ACTIVATIONS:
                     yield from cls._activation(ctx, keyword.value)
+                elif keyword.arg and keyword.arg.endswith("initializer"):
+                    yield from cls._initializer(ctx, keyword.value)
+        for call in ctx.method_calls("add_weight"):
+            for keyword in call.keywords:
+                if keyword.arg == "initializer":
+                    yield from cls._initializer(ctx, keyword.value)
         seen: set[int] = set()
         for scope in _backend_code(ctx):
             for node in ast.walk(scope):
@@ -138,15 +145,83 @@ class TfOpInBackendCode(Rule):
         )
 
     @classmethod
+    def _initializer(cls, ctx: Context, value: ast.expr) -> Iterator[Diagnostic]:
+        """``Conv2D(…, kernel_initializer=tf.random_normal_initializer())``: TensorFlow makes
+        the weights."""
+        if not isinstance(value, ast.Call) or has_star(value):
+            return
+        qualname = ctx.inference.qualified_name(value.func)
+        if not qualname or not qualname.startswith(kb.TF_OPS):
+            return
+        path = qualname[len(kb.TF_OPS) :]
+        target = kb.api.tf_initializer(path)
+        if target is None:
+            return
+        message = (
+            f"`tf.{path}` makes a layer's weights with TensorFlow, which other backends cannot use"
+        )
+        named = keras_name(ctx, f"initializers.{target}", value, True)
+        if named is None:
+            yield ctx.diagnostic(cls, value, message + f": use `keras.initializers.{target}`")
+            return
+        spelled, edits = named
+        edits.append(ctx.replace(value.func, spelled))
+        # a seed draws other numbers from Keras's generator than from TensorFlow's
+        seeded = len(value.args) > 2 or any(k.arg == "seed" for k in value.keywords)
+        yield ctx.diagnostic(
+            cls,
+            value,
+            message + f": use `{spelled}`",
+            fix(
+                Applicability.UNSAFE if seeded else Applicability.SAFE,
+                f"Use `{spelled}`",
+                *edits,
+            ),
+        )
+
+    @classmethod
+    def _backend_function(cls, ctx: Context, call: ast.Call, name: str) -> Iterator[Diagnostic]:
+        """``K.std(x)``: Keras 2's backend function, which Keras 3 keeps only in TensorFlow's
+        ``tf.keras.backend`` (written in TensorFlow)."""
+        if kb.api.exists(f"backend.{name}") or name in kb.BACKEND_NEUTRAL_FUNCTIONS:
+            return  # Keras 3's own backend function, or one that runs on every backend
+        message = (
+            f"`{ast.unparse(call.func)}` is Keras 2's backend function, which Keras 3 keeps "
+            f"only under TensorFlow"
+        )
+        op, spelled, edits = ops_rewrite(ctx, call, kb.api.backend_op(name), add_import=True)
+        if not op:
+            instead = kb.BACKEND_INSTEAD.get(name)
+            advice = f"; write it with {instead}" if instead else "; write it with `keras.ops`"
+            yield ctx.diagnostic(cls, call, message + advice)
+        elif not edits:
+            yield ctx.diagnostic(cls, call, message + f": use `keras.ops.{op}`")
+        else:
+            yield ctx.diagnostic(
+                cls,
+                call,
+                message + f": use `keras.ops.{op}`",
+                fix(Applicability.SAFE, f"Use `{spelled}`", *edits),
+            )
+
+    @classmethod
     def _call(cls, ctx: Context, call: ast.Call) -> Iterator[Diagnostic]:
         qualname = ctx.inference.qualified_name(call.func)
-        if not qualname or not qualname.startswith(kb.TF_OPS):
+        if not qualname:
+            return
+        backend = kb.keras_path(qualname) or ""
+        if backend.startswith("backend.") and backend.count(".") == 1:
+            yield from cls._backend_function(ctx, call, backend[len("backend.") :])
+            return
+        if not qualname.startswith(kb.TF_OPS):
             return
         path = qualname[len(kb.TF_OPS) :]
         if path.split(".", 1)[0] in ("keras", "function") or path in _DTYPES:
             return
+        if kb.api.tf_initializer(path):
+            return  # given to Keras as an initializer: ``_initializer``
         message = f"`tf.{path}` in code Keras runs on its backend works only on TensorFlow"
-        op, spelled, edits = ops_rewrite(ctx, call, path, add_import=True)
+        op, spelled, edits = ops_rewrite(ctx, call, kb.api.tf_op(path), add_import=True)
         if not op:
             yield ctx.diagnostic(cls, call, message + _instead(path))
         elif not edits:
