@@ -5,7 +5,15 @@ from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
 from kerasfix.diagnostic import Diagnostic
-from kerasfix.rules.base import KERAS, OUTSIDE_KERAS, Context, Mention, Rule
+from kerasfix.rules.base import (
+    KERAS,
+    OUTSIDE_KERAS,
+    AnyOf,
+    Context,
+    Mention,
+    MethodCall,
+    Rule,
+)
 
 _STEPS = ("train_step", "test_step", "predict_step")
 
@@ -15,9 +23,11 @@ class TensorflowTrainStep(Rule):
 
     What it does
         Finds a `keras.Model` subclass whose `train_step` (or `test_step`) takes gradients
-        with TensorFlow's `tf.GradientTape`, and says what Keras 3 offers instead. Report
-        only: there is no backend-neutral rewrite of a gradient step. Opt-in (backend-neutral
-        Keras, `--extend-select KF2`).
+        with TensorFlow's `tf.GradientTape`, and a training loop of the script's own that takes
+        the gradients of a Keras model's weights with it (`tape.gradient(loss,
+        model.trainable_variables)`), and says what Keras 3 offers instead. Report only: there
+        is no backend-neutral rewrite of a gradient step. Opt-in (backend-neutral Keras,
+        `--extend-select KF2`).
 
     Why is this bad?
         Each backend takes gradients its own way (`jax.value_and_grad`, `loss.backward()`):
@@ -31,7 +41,8 @@ class TensorflowTrainStep(Rule):
                 ...
 
     Use instead
-        Where only the loss is custom, override `compute_loss(self, x, y, y_pred,
+        For a loop of your own, `model.fit` (or `train_on_batch`) with the loss given to
+        `compile`; where only the loss is custom, override `compute_loss(self, x, y, y_pred,
         sample_weight)` and keep Keras's own `train_step`, which every backend has (the
         Keras migration guide's advice); otherwise write one `train_step` per backend, as the
         guides "customizing what happens in fit()" show for JAX and PyTorch.
@@ -45,7 +56,12 @@ class TensorflowTrainStep(Rule):
     summary = "a `train_step` taking gradients with `tf.GradientTape` (TensorFlow only)"
     finds = "`with tf.GradientTape() as tape:` in a `keras.Model` subclass's `train_step`"
     fix_summary = "— (report only: `compute_loss`, or one step per backend)"
-    looks_at = (OUTSIDE_KERAS, KERAS, Mention(("GradientTape",)), Mention(_STEPS, parsed=False))
+    looks_at = (
+        OUTSIDE_KERAS,
+        KERAS,
+        Mention(("GradientTape",)),
+        AnyOf(Mention(_STEPS, parsed=False), MethodCall(("gradient",))),
+    )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
@@ -65,6 +81,64 @@ class TensorflowTrainStep(Rule):
                         "TensorFlow backend has: where only the loss is custom, override "
                         "`compute_loss` and keep Keras's own step; else write the step per backend",
                     )
+        yield from cls._loops(ctx)
+
+    @classmethod
+    def _loops(cls, ctx: Context) -> Iterator[Diagnostic]:
+        """``tape.gradient(loss, model.trainable_variables)`` outside a model's own step."""
+        for call in ctx.method_calls("gradient"):
+            if len(call.args) < 2 or not _weights_of_a_model(ctx, call.args[1]):
+                continue
+            tape = call.func.value if isinstance(call.func, ast.Attribute) else None
+            if not _is_tape(ctx, tape) or _in_step(ctx, call):
+                continue
+            yield ctx.diagnostic(
+                cls,
+                call,
+                "a training loop taking a Keras model's gradients with `tf.GradientTape` runs "
+                "only on TensorFlow: train with `model.fit`/`train_on_batch` and the loss given "
+                "to `compile`, or write the loop per backend",
+            )
+
+
+# what a model's weights are read as
+_WEIGHTS = frozenset({"trainable_variables", "trainable_weights", "variables", "weights"})
+
+
+def _weights_of_a_model(ctx: Context, sources: ast.expr) -> bool:
+    """``model.trainable_variables`` (or a list joining such) of what is surely a Keras model."""
+    items = sources.elts if isinstance(sources, (ast.List, ast.Tuple)) else [sources]
+    if isinstance(sources, ast.BinOp) and isinstance(sources.op, ast.Add):
+        items = [sources.left, sources.right]
+    return bool(items) and all(
+        isinstance(item, ast.Attribute)
+        and item.attr in _WEIGHTS
+        and ctx.inference.receiver(item.value, item.attr).kind == "keras"
+        for item in items
+    )
+
+
+def _is_tape(ctx: Context, tape: ast.expr | None) -> bool:
+    """A name bound by ``with tf.GradientTape() as tape``."""
+    if not isinstance(tape, ast.Name):
+        return False
+    for node in ctx.tree.calls_by_attr.get("GradientTape", ()):
+        if not _gradient_tape(ctx, node):
+            continue
+        holder = ctx.tree.parents.get(node)
+        if (
+            isinstance(holder, ast.withitem)
+            and isinstance(holder.optional_vars, ast.Name)
+            and holder.optional_vars.id == tape.id
+        ):
+            return True
+    return False
+
+
+def _in_step(ctx: Context, node: ast.AST) -> bool:
+    return any(
+        isinstance(a, ast.FunctionDef) and a.name in _STEPS for a in ctx.tree.ancestors(node)
+    )
 
 
 def _gradient_tape(ctx: Context, node: ast.AST) -> bool:
