@@ -52,6 +52,12 @@ class Settings:
             return False
         return not any(code.startswith(i) for i in self.ignore)
 
+    @property
+    def backend_neutral(self) -> bool:
+        """Whether the backend-neutral family (KF2xx) is selected: the code is being moved off
+        TensorFlow, so a fix must not keep it there (a TensorFlow checkpoint of a model)."""
+        return any(self.enabled(f"KF2{n:02d}") for n in range(1, 100))
+
     def ignored_for(self, code: str, path: str) -> bool:
         """Whether a per-file-ignores entry turns ``code`` off for ``path``."""
         if not self.per_file_ignores:

@@ -279,3 +279,25 @@ WIDTHS = {
 @pytest.mark.parametrize("name", WIDTHS)
 def test_widths_that_flow_through_parameters(name: str) -> None:
     assert_codes_with_and_without_filters(*WIDTHS[name])
+
+
+def test_tensorflow_checkpoint_kept_only_while_on_tensorflow(tmp_path: Path) -> None:
+    """``save_weights("w.ckpt")`` becomes a ``tf.train.Checkpoint`` write (what Keras 2 wrote)
+    by default; with the backend-neutral rules selected the code is leaving TensorFlow, so it
+    becomes a ``.weights.h5`` file instead."""
+    source = (
+        "import tensorflow as tf\n"
+        "from tensorflow import keras\n"
+        "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+        'model.save_weights("w.ckpt")\n'
+        'model.load_weights("w.ckpt")\n'
+    )
+    path = str(tmp_path / "train.py")
+    (tmp_path / "train.py").write_text(source)
+    on_tf = process_text(source, path, Settings(unsafe_fixes=True), fix=True).new_text
+    assert on_tf is not None and "tf.train.Checkpoint(model).write" in on_tf
+    neutral = Settings(select=frozenset({"KF", "KF2"}), unsafe_fixes=True)
+    off_tf = process_text(source, path, neutral, fix=True).new_text
+    assert off_tf is not None and "Checkpoint" not in off_tf
+    assert 'model.save_weights("w.weights.h5")' in off_tf
+    assert 'model.load_weights("w.weights.h5")' in off_tf

@@ -74,7 +74,8 @@ class Keras3Arguments(Rule):
         (`save_weights("weights.ckpt")`, any name not ending `.h5`) is written
         and read with `tf.train.Checkpoint(model)` where the
         module imports `tensorflow`: the checkpoint Keras 2 wrote, restored as lazily
-        (into a model not built yet). Elsewhere it becomes `*.weights.h5`, its folder
+        (into a model not built yet), unless the backend-neutral rules (KF2xx) are selected:
+        a model on JAX is no TensorFlow object. Elsewhere it becomes `*.weights.h5`, its folder
         made first (`os.makedirs`, where the module imports `os`), or is reported.
         `save(dir, save_format="tf")` becomes `model.export(dir)`, the SavedModel for
         serving, or, where the module loads it back as a Keras model, a `.keras` file
@@ -352,7 +353,9 @@ class Keras3Arguments(Rule):
                 save_format = None  # Keras 3's save only warns when the name says the format
         if save_format is not None and kind != "keras":
             return None  # another library's save(…, save_format=…)
-        if method == "save_weights" and name and kb.is_tf_checkpoint(name):
+        # (off TensorFlow, with KF2xx selected: a `.weights.h5` file instead)
+        tf_checkpoint = name and kb.is_tf_checkpoint(name) and not ctx.settings.backend_neutral
+        if method == "save_weights" and tf_checkpoint:
             checkpoint = cls._tf_checkpoint(ctx, call, name, weight_loads.get(name, []))
             if checkpoint is not None:
                 saved.add(name)
