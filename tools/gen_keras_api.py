@@ -566,7 +566,7 @@ TF_DEFAULTS_ALIKE = {
 
 
 def _op_table(
-    root: object, pairs: dict[str, str], alike: set[tuple[str, str]]
+    root: object, pairs: dict[str, str], alike: set[tuple[str, str]], target: object = None
 ) -> dict[str, dict[str, object]]:
     """``path`` (under ``root``) -> {"op": its ``keras.ops`` name, "params": the function's
     parameter names -> the op's, "positional": how many leading parameters mean the same by
@@ -575,11 +575,12 @@ def _op_table(
     whose defaults differ (``tf.nn.gelu`` approximates by default, ``ops.gelu`` does not), or
     that the op requires and the function did not, is "differs": a call is rewritten only if
     it passes it. ``name`` (and any parameter without a counterpart) is left out: a call that
-    passes one is not rewritten."""
+    passes one is not rewritten. ``target``: the namespace of the ops (``keras.ops``)."""
     import inspect
 
     import keras
 
+    target = keras.ops if target is None else target
     found: dict[str, dict[str, object]] = {}
     for path, op in sorted(pairs.items()):
         function = root
@@ -587,7 +588,7 @@ def _op_table(
             function = getattr(function, part)
         try:
             before = list(inspect.signature(function).parameters.values())
-            after = list(inspect.signature(getattr(keras.ops, op)).parameters.values())
+            after = list(inspect.signature(getattr(target, op)).parameters.values())
         except (TypeError, ValueError, AttributeError):
             continue
         if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in before + after):
@@ -661,6 +662,36 @@ def backend_ops() -> dict[str, dict[str, object]]:
     pairs = {name: name for name in BACKEND_OPS_BY_NAME}
     pairs["pow"] = "power"
     return dict(sorted(_op_table(tf_keras.backend, pairs, set()).items()))
+
+
+# TensorFlow's and Keras 2's random draws -> `keras.random`'s (which takes a SeedGenerator).
+# TensorFlow's dtype=float32 is Keras's default float type; tf.random.uniform's maxval=None
+# is 1 for a float draw (an integer one passes a dtype, which the rule then reads).
+TF_RANDOM = {
+    "random.normal": "normal",
+    "random.uniform": "uniform",
+    "random.truncated_normal": "truncated_normal",
+}
+BACKEND_RANDOM = {
+    "random_normal": "normal",
+    "random_uniform": "uniform",
+    "truncated_normal": "truncated_normal",
+}
+
+
+def random_ops() -> dict[str, dict[str, object]]:
+    """``tf.random.normal``/``backend.random_normal`` … -> its ``keras.random`` correspondence."""
+    import keras
+    import tensorflow as tf
+    import tf_keras
+
+    found: dict[str, dict[str, object]] = {}
+    sources = ((tf, "tf.", TF_RANDOM), (tf_keras.backend, "backend.", BACKEND_RANDOM))
+    for root, prefix, pairs in sources:
+        alike = {(path, "dtype") for path in pairs} | {("random.uniform", "maxval")}
+        table = _op_table(root, pairs, alike, keras.random)
+        found.update({prefix + path: spec for path, spec in table.items()})
+    return dict(sorted(found.items()))
 
 
 # TensorFlow's own initializer classes -> Keras's of the same meaning, kept where the two
@@ -1045,6 +1076,7 @@ def generate(keras1: list[Path], keras2: list[Path]) -> dict[str, object]:
         "dropout_cells": dropout_cells(),
         "tf_ops": tf_ops(),
         "backend_ops": backend_ops(),
+        "random_ops": random_ops(),
         "tf_initializers": tf_initializers(),
         "keywords_gone": {**keywords_gone(), **method_keywords_gone()},
         "private_api_roots": private_api_roots(),

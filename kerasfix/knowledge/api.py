@@ -221,6 +221,12 @@ def backend_op(name: str) -> dict[str, Any] | None:
     return _tables()["backend_ops"].get(name)
 
 
+def random_op(path: str) -> dict[str, Any] | None:
+    """The same for a random draw, ``tf.random.normal`` or ``backend.random_normal``, as the
+    ``keras.random`` function (``normal``) that takes a ``SeedGenerator``."""
+    return _tables()["random_ops"].get(path)
+
+
 def tf_initializer(name: str) -> str | None:
     """For TensorFlow's own initializer (``random_normal_initializer``): the Keras initializer
     with the same parameters and defaults (``RandomNormal``); None otherwise."""

@@ -17,6 +17,7 @@ from kerasfix.rules.base import (
     Rule,
     fix,
     has_star,
+    init_statement,
     keyword_arg,
     string,
 )
@@ -385,36 +386,8 @@ class Keras3LayerApi(Rule):
             return None
         made = f"self.{attr} = {spelled}(name={ctx.code(name_node)})"
         edits = [ctx.replace(call, f"self.{attr}.update_state({ctx.code(call.args[0])})")]
-        init = next(
-            (f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None
-        )
-        if init is not None:
-            first = next(
-                (
-                    st
-                    for st in init.body
-                    if isinstance(st, ast.Expr)
-                    and isinstance(st.value, ast.Call)
-                    and isinstance(st.value.func, ast.Attribute)
-                    and st.value.func.attr == "__init__"
-                    and isinstance(st.value.func.value, ast.Call)
-                    and ctx.code(st.value.func.value.func) == "super"
-                ),
-                None,
-            )
-            indent = ctx.indent(first) if first is not None else None
-            if first is None or indent is None:
-                return None
-            return attr, [*edits, ctx.insert_after(first, f"\n{indent}{made}")]
-        method = next((f for f in cls.body if isinstance(f, ast.FunctionDef)), None)
-        indent = ctx.indent(method) if method is not None and not method.decorator_list else None
-        if method is None or indent is None:
-            return None
-        init_text = (
-            f"def __init__(self, **kwargs):\n{indent}    super().__init__(**kwargs)\n"
-            f"{indent}    {made}\n\n{indent}"
-        )
-        return attr, [*edits, ctx.insert_before(method, init_text)]
+        made_in_init = init_statement(ctx, cls, made)
+        return (attr, [*edits, made_in_init]) if made_in_init is not None else None
 
     # -- methods Keras 3 lacks ---------------------------------------------------------
 

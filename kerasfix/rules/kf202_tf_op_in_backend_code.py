@@ -4,16 +4,19 @@ import ast
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.rules.base import (
     KERAS,
     OUTSIDE_KERAS,
     Context,
     Mention,
     Rule,
+    append_argument,
     fix,
     has_star,
+    init_statement,
     keras_name,
+    keyword_arg,
     ops_rewrite,
 )
 
@@ -31,6 +34,12 @@ _BACKEND_METHODS = frozenset(
         "result",
     }
 )
+# the generator a layer's draws take (`keras.random.normal(shape, seed=self.seed_generator)`)
+_GENERATOR = "seed_generator"
+# a draw's float types, by name
+_FLOAT_DTYPES = frozenset({"float16", "float32", "float64", "bfloat16"})
+# TensorFlow's and Keras 2's shape of a tensor, as a tensor
+_SHAPES = frozenset({"tf.shape", "backend.shape"})
 # a layer's keywords that take a function it calls on the backend
 _ACTIVATIONS = frozenset({"activation", "recurrent_activation"})
 # TensorFlow's dtypes, which Keras takes as their names on every backend
@@ -180,6 +189,69 @@ class TfOpInBackendCode(Rule):
         )
 
     @classmethod
+    def _random(cls, ctx: Context, call: ast.Call, key: str) -> Diagnostic | None:
+        """``tf.random.normal(shape)`` / ``K.random_normal(shape)``: a draw from TensorFlow's
+        generator. In a layer's ``call()`` it becomes ``keras.random.normal(shape,
+        seed=self.seed_generator)`` with a ``SeedGenerator`` made in ``__init__`` (the layer
+        then carries the generator's state, and its numbers are Keras's: unsafe)."""
+        found = kb.api.random_op(key)
+        if found is None:
+            return None
+        op = found["op"]
+        message = (
+            f"`{ast.unparse(call.func)}` draws from TensorFlow's generator, which Keras cannot "
+            "trace on other backends"
+        )
+        layer = _layer_calling(ctx, call)
+        edits = _random_edits(ctx, call, found, layer) if layer is not None else None
+        if not edits:
+            return ctx.diagnostic(
+                cls,
+                call,
+                message + f": draw with `keras.random.{op}` and a `keras.random.SeedGenerator` "
+                "made in a layer's `__init__` (`seed=self.seed_generator`)",
+            )
+        return ctx.diagnostic(
+            cls,
+            call,
+            message + f": use `keras.random.{op}` with a `SeedGenerator` of the layer",
+            fix(
+                Applicability.UNSAFE, f"Use `keras.random.{op}(…, seed=self.{_GENERATOR})`", *edits
+            ),
+        )
+
+    @classmethod
+    def _shape(cls, ctx: Context, call: ast.Call, key: str) -> Diagnostic | None:
+        """``tf.shape(x)[0]`` (or ``K.shape``), or ``tf.shape(x)`` given as a draw's shape:
+        ``keras.ops.shape(x)`` answers the same there (a tuple, not a tensor)."""
+        if key not in _SHAPES or len(call.args) != 1 or call.keywords or has_star(call):
+            return None
+        parent = ctx.tree.parents.get(call)
+        indexed = (
+            isinstance(parent, ast.Subscript)
+            and parent.value is call
+            and isinstance(parent.slice, ast.Constant)
+            and type(parent.slice.value) is int
+        )
+        drawn = (isinstance(parent, ast.keyword) and parent.arg == "shape") or (
+            isinstance(parent, ast.Call) and parent.args[:1] == [call] and _draws(ctx, parent)
+        )
+        if not (indexed or drawn):
+            return None
+        named = keras_name(ctx, "ops.shape", call, True)
+        if named is None:
+            return None
+        spelled, edits = named
+        edits.append(ctx.replace(call.func, spelled))
+        return ctx.diagnostic(
+            cls,
+            call,
+            f"`{ast.unparse(call.func)}` works only on TensorFlow: `keras.ops.shape` gives the "
+            "same dimensions here",
+            fix(Applicability.SAFE, f"Use `{spelled}`", *edits),
+        )
+
+    @classmethod
     def _backend_function(cls, ctx: Context, call: ast.Call, name: str) -> Iterator[Diagnostic]:
         """``K.std(x)``: Keras 2's backend function, which Keras 3 keeps only in TensorFlow's
         ``tf.keras.backend`` (written in TensorFlow)."""
@@ -211,11 +283,21 @@ class TfOpInBackendCode(Rule):
             return
         backend = kb.keras_path(qualname) or ""
         if backend.startswith("backend.") and backend.count(".") == 1:
+            drawn = cls._random(ctx, call, backend)
+            if drawn is None:
+                drawn = cls._shape(ctx, call, backend)
+            if drawn is not None:
+                yield drawn
+                return
             yield from cls._backend_function(ctx, call, backend[len("backend.") :])
             return
         if not qualname.startswith(kb.TF_OPS):
             return
         path = qualname[len(kb.TF_OPS) :]
+        drawn = cls._random(ctx, call, f"tf.{path}") or cls._shape(ctx, call, f"tf.{path}")
+        if drawn is not None:
+            yield drawn
+            return
         if path.split(".", 1)[0] in ("keras", "function") or path in _DTYPES:
             return
         if kb.api.tf_initializer(path):
@@ -233,6 +315,99 @@ class TfOpInBackendCode(Rule):
                 message + f": use `keras.ops.{op}`",
                 fix(Applicability.SAFE, f"Use `{spelled}`", *edits),
             )
+
+
+def _draws(ctx: Context, call: ast.Call) -> bool:
+    """A random draw, TensorFlow's, Keras 2's or Keras 3's (its first argument is a shape)."""
+    qualname = ctx.inference.qualified_name(call.func) or ""
+    if qualname.startswith(kb.TF_OPS) and kb.api.random_op("tf." + qualname[len(kb.TF_OPS) :]):
+        return True
+    path = kb.keras_path(qualname) or ""
+    return path.startswith("random.") or kb.api.random_op(path) is not None
+
+
+def _layer_calling(ctx: Context, call: ast.Call) -> ast.ClassDef | None:
+    """The Keras layer (or model) class whose ``call()`` holds ``call``."""
+    method = None
+    for node in ctx.tree.ancestors(call):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and method is None:
+            method = node
+        elif isinstance(node, ast.ClassDef):
+            keras = ctx.inference.keras3_base(node) is not None
+            return node if keras and getattr(method, "name", "") == "call" else None
+    return None
+
+
+def _random_edits(
+    ctx: Context, call: ast.Call, found: dict, layer: ast.ClassDef
+) -> list[Edit] | None:
+    """The edits that draw with ``keras.random`` and the layer's own ``SeedGenerator`` (made in
+    its ``__init__``, from the seed the call gave); None where that cannot be written exactly:
+    a draw of integers, a seed by position or computed, a generator name already taken."""
+    dtype = keyword_arg(call, "dtype")
+    dtype_value = dtype.value if dtype is not None else call.args[3] if len(call.args) > 3 else None
+    if dtype_value is not None and not _float_dtype(ctx, dtype_value):
+        return None
+    seed = keyword_arg(call, "seed")
+    if len(call.args) > 4 or (
+        seed is not None
+        and not (
+            isinstance(seed.value, ast.Constant) and type(seed.value.value) in (int, type(None))
+        )
+    ):
+        return None
+    _, _, edits = ops_rewrite(ctx, call, found, add_import=True, namespace="random")
+    if not edits:
+        return None
+    if seed is not None:
+        edits.append(ctx.replace(seed.value, f"self.{_GENERATOR}"))
+    else:
+        added = append_argument(ctx, call, f"seed=self.{_GENERATOR}", empty=False)
+        if added is None:
+            return None
+        edits.append(added)
+    made = _generator_made(ctx, layer)
+    if made is None:
+        return None
+    if not made:
+        named = keras_name(ctx, "random.SeedGenerator", call, True)
+        if named is None:
+            return None
+        spelled, import_edits = named
+        value = seed.value.value if seed is not None else None
+        init = init_statement(
+            ctx, layer, f"self.{_GENERATOR} = {spelled}({'' if value is None else value})"
+        )
+        if init is None:
+            return None
+        edits += [*import_edits, init]
+    return list(dict.fromkeys(edits))
+
+
+def _generator_made(ctx: Context, layer: ast.ClassDef) -> bool | None:
+    """Whether the layer makes its generator already (an earlier fix: True) or not yet (False);
+    None where the name holds something else."""
+    made = mentioned = False
+    for node in ast.walk(layer):
+        if not (isinstance(node, ast.Attribute) and node.attr == _GENERATOR):
+            continue
+        mentioned = True
+        holder = ctx.tree.parents.get(node)
+        if isinstance(holder, ast.Assign) and node in holder.targets:
+            value = holder.value
+            func = value.func if isinstance(value, ast.Call) else value
+            if kb.keras_path(ctx.inference.qualified_name(func) or "") != "random.SeedGenerator":
+                return None
+            made = True
+    return made if made or not mentioned else None
+
+
+def _float_dtype(ctx: Context, value: ast.expr) -> bool:
+    name = value.value if isinstance(value, ast.Constant) else None
+    if name is None:
+        qualname = ctx.inference.qualified_name(value) or ""
+        name = qualname[len(kb.TF_OPS) :] if qualname.startswith(kb.TF_OPS) else None
+    return isinstance(name, str) and name in _FLOAT_DTYPES
 
 
 def _backend_code(ctx: Context) -> Iterator[ast.AST]:
