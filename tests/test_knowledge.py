@@ -493,6 +493,29 @@ def test_backend_ops_compute_what_keras2_computed() -> None:
             assert np.array_equal(np.asarray(ours), np.asarray(theirs)), name
 
 
+def test_random_draws_draw_what_tensorflow_drew() -> None:
+    """Each TensorFlow or Keras 2 draw the tables map to ``keras.random`` draws the same
+    distribution (shape, dtype, mean and spread) from the same arguments, renamed."""
+    import numpy as np
+    import tensorflow as tf
+    import tf_keras
+
+    table = kb.api._tables()["random_ops"]
+    assert {"tf.random.normal", "backend.random_normal", "tf.random.uniform"} <= set(table)
+    for key, spec in table.items():
+        root, path = (tf, key[3:]) if key.startswith("tf.") else (tf_keras.backend, key[8:])
+        function = root
+        for part in path.split("."):
+            function = getattr(function, part)
+        kwargs = {"shape": (20000,), "seed": 1}
+        expected = np.asarray(function(**kwargs))
+        renamed = {spec["params"][k]: v for k, v in kwargs.items()}
+        got = np.asarray(getattr(keras.random, spec["op"])(**renamed))
+        assert expected.shape == got.shape and expected.dtype == got.dtype, key
+        assert abs(expected.mean() - got.mean()) < 0.03, key
+        assert abs(expected.std() - got.std()) < 0.03, key
+
+
 def test_keywords_gone_are_rejected_by_keras3_and_taken_by_keras2() -> None:
     """The generated keyword table holds for the installed packages: what it says Keras 3
     rejects, Keras 3 rejects, and Keras 2 took."""
