@@ -261,20 +261,27 @@ class TfOpInBackendCode(Rule):
             f"`{ast.unparse(call.func)}` is Keras 2's backend function, which Keras 3 keeps "
             f"only under TensorFlow"
         )
-        op, spelled, edits = ops_rewrite(ctx, call, kb.api.backend_op(name), add_import=True)
+        instead = kb.BACKEND_INSTEAD.get(name)
+        advice = f"; write it with {instead}" if instead else "; write it with `keras.ops`"
+        yield cls._as_op(ctx, call, message, kb.api.backend_op(name), advice)
+
+    @classmethod
+    def _as_op(
+        cls, ctx: Context, call: ast.Call, message: str, found: dict | None, advice: str
+    ) -> Diagnostic:
+        """The finding for a call whose ``keras.ops`` correspondence is ``found``: fixed where
+        the call can be written with the op exactly, else the op named, else ``advice``."""
+        op, spelled, edits = ops_rewrite(ctx, call, found, add_import=True)
         if not op:
-            instead = kb.BACKEND_INSTEAD.get(name)
-            advice = f"; write it with {instead}" if instead else "; write it with `keras.ops`"
-            yield ctx.diagnostic(cls, call, message + advice)
-        elif not edits:
-            yield ctx.diagnostic(cls, call, message + f": use `keras.ops.{op}`")
-        else:
-            yield ctx.diagnostic(
-                cls,
-                call,
-                message + f": use `keras.ops.{op}`",
-                fix(Applicability.SAFE, f"Use `{spelled}`", *edits),
-            )
+            return ctx.diagnostic(cls, call, message + advice)
+        if not edits:
+            return ctx.diagnostic(cls, call, message + f": use `keras.ops.{op}`")
+        return ctx.diagnostic(
+            cls,
+            call,
+            message + f": use `keras.ops.{op}`",
+            fix(Applicability.SAFE, f"Use `{spelled}`", *edits),
+        )
 
     @classmethod
     def _call(cls, ctx: Context, call: ast.Call) -> Iterator[Diagnostic]:
@@ -283,38 +290,25 @@ class TfOpInBackendCode(Rule):
             return
         backend = kb.keras_path(qualname) or ""
         if backend.startswith("backend.") and backend.count(".") == 1:
-            drawn = cls._random(ctx, call, backend)
-            if drawn is None:
-                drawn = cls._shape(ctx, call, backend)
-            if drawn is not None:
-                yield drawn
-                return
-            yield from cls._backend_function(ctx, call, backend[len("backend.") :])
+            key = backend  # Keras 2's backend function
+        elif qualname.startswith(kb.TF_OPS):
+            key = "tf." + qualname[len(kb.TF_OPS) :]
+        else:
             return
-        if not qualname.startswith(kb.TF_OPS):
-            return
-        path = qualname[len(kb.TF_OPS) :]
-        drawn = cls._random(ctx, call, f"tf.{path}") or cls._shape(ctx, call, f"tf.{path}")
+        drawn = cls._random(ctx, call, key) or cls._shape(ctx, call, key)
         if drawn is not None:
             yield drawn
             return
+        if key == backend:
+            yield from cls._backend_function(ctx, call, backend[len("backend.") :])
+            return
+        path = key[len("tf.") :]
         if path.split(".", 1)[0] in ("keras", "function") or path in _DTYPES:
             return
         if kb.api.tf_initializer(path):
             return  # given to Keras as an initializer: ``_initializer``
         message = f"`tf.{path}` in code Keras runs on its backend works only on TensorFlow"
-        op, spelled, edits = ops_rewrite(ctx, call, kb.api.tf_op(path), add_import=True)
-        if not op:
-            yield ctx.diagnostic(cls, call, message + _instead(path))
-        elif not edits:
-            yield ctx.diagnostic(cls, call, message + f": use `keras.ops.{op}`")
-        else:
-            yield ctx.diagnostic(
-                cls,
-                call,
-                message + f": use `keras.ops.{op}`",
-                fix(Applicability.SAFE, f"Use `{spelled}`", *edits),
-            )
+        yield cls._as_op(ctx, call, message, kb.api.tf_op(path), _instead(path))
 
 
 def _draws(ctx: Context, call: ast.Call) -> bool:
