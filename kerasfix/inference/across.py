@@ -58,13 +58,13 @@ class ProjectModels(KerasModels):
         self.synthetic: list[ast.Call] = []
 
     def imported(self, qualname: str) -> Value:
-        ref = Ref(qualname)
+        found = self._imports.get(qualname)
+        if found is not None:
+            return found
+        ref = self._imports[qualname] = Ref(qualname)  # also an import chain leading back here
         if self.project is None or self.hops >= MAX_HOPS or ref.keras is not None:
             return ref
-        found = self._imports.get(qualname)
-        if found is None:
-            self._imports[qualname] = ref  # an import chain that leads back here
-            found = self._imports[qualname] = self._follow(qualname) or ref
+        found = self._imports[qualname] = self._follow(qualname) or ref
         return found
 
     def imported_relative(self, node: ast.AST, name: str) -> Value:

@@ -14,6 +14,7 @@ instead of silently weakening the linter.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 # Module prefixes under which the Keras API lives. A qualified name starting
@@ -369,6 +370,7 @@ def may_lead_to_keras(qualified_name: str, keras2: bool = True) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=8192)
 def keras_path(qualified_name: str) -> str | None:
     """Canonical API path of a qualified name, or None if it is not Keras.
 
