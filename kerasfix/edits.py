@@ -362,6 +362,9 @@ def ops_rewrite(
         return "", "", []
     op, params = found["op"], found["params"]
     given = {*list(params)[: len(call.args)], *(k.arg for k in call.keywords)}
+    # a default that differs, given as None, still means the function's own default there
+    given -= {k.arg for k in call.keywords if _is_none(k.value)}
+    given -= {name for name, a in zip(params, call.args) if _is_none(a)}
     if (
         has_star(call)
         or len(call.args) > found["positional"]
@@ -415,3 +418,7 @@ def init_statement(ctx: Context, cls: ast.ClassDef, made: str) -> Edit | None:
         f"def __init__(self, **kwargs):\n{indent}    super().__init__(**kwargs)\n"
         f"{indent}    {made}\n\n{indent}",
     )
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None

@@ -385,6 +385,9 @@ def _tf_op_samples(x, y):  # noqa: ANN001, ANN202
         "ones": (((2, 3),), {}),
         "range": ((1, 7), {"delta": 2}),
         "round": ((x * 4 - 2,), {}),
+        "argmax": ((x,), {"axis": 1}),
+        "argmin": ((x,), {"axis": 1}),
+        "gather": ((x, idx), {"axis": 1}),
         "unary": ((x - 0.25,), {}),
     }
 
@@ -402,7 +405,7 @@ def test_tf_ops_compute_what_tensorflow_computed() -> None:
     table = kb.api._tables()["tf_ops"]
     assert {"concat", "reduce_mean", "nn.relu"} <= set(table)
     binary = {"add", "subtract", "multiply", "maximum", "minimum", "pow", "math.pow"}
-    binary |= {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"}
+    binary |= {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "truediv"}
     for path, spec in table.items():
         leaf = path.rsplit(".", 1)[-1]
         if path in samples:

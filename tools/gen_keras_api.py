@@ -528,7 +528,7 @@ TF_OPS_BY_NAME = (
     "math.exp math.log math.sigmoid math.sqrt math.square math.tanh math.softplus "
     "nn.relu nn.relu6 nn.sigmoid nn.softmax math.softmax nn.softplus nn.tanh nn.elu nn.selu "
     "nn.silu equal not_equal less less_equal greater greater_equal logical_and logical_or "
-    "logical_not sign floor math.ceil round sin cos size zeros ones"
+    "logical_not sign floor math.ceil round sin cos size zeros ones argmax argmin"
 ).split()
 TF_OPS_RENAMED = {
     "concat": "concatenate",
@@ -549,10 +549,12 @@ TF_OPS_RENAMED = {
     "math.divide": "divide",
     "nn.leaky_relu": "leaky_relu",
     "range": "arange",
+    "truediv": "true_divide",
+    "math.truediv": "true_divide",
+    "gather": "take",
 }
 
 
-# (not `argmax`/`argmin`: TensorFlow's axis=None is axis 0, Keras's the flattened tensor)
 # Defaults spelled differently that mean the same: TensorFlow's axis=None is the last axis.
 # (one_hot's float32 is Keras's default float type.)
 TF_DEFAULTS_ALIKE = {
@@ -563,6 +565,23 @@ TF_DEFAULTS_ALIKE = {
     ("zeros", "dtype"),
     ("ones", "dtype"),
 }
+
+
+# Defaults spelled alike that mean otherwise: TensorFlow's axis=None is axis 0 for these,
+# Keras's the flattened tensor (a call is rewritten only where it gives the axis).
+TF_DEFAULTS_UNLIKE = {("argmax", "axis"), ("argmin", "axis"), ("gather", "axis")}
+
+
+def _same_kind(old: object, new: object) -> bool:
+    """Whether two parameters at the same place can mean the same: both required, or both
+    defaulting to values of one type or to None (not TensorFlow's ``output_type=tf.int64``
+    beside Keras's ``keepdims=False``)."""
+    import inspect
+
+    empty = inspect.Parameter.empty
+    if (old is empty) != (new is empty):
+        return False
+    return old is empty or old is None or new is None or type(old) is type(new)
 
 
 def _op_table(
@@ -600,7 +619,12 @@ def _op_table(
         positional = 0
         for index, old in enumerate(before):
             new = new_by_name.get(old.name)
-            if new is None and index < len(after) and after[index].name not in old_names:
+            if (
+                new is None
+                and index < len(after)
+                and after[index].name not in old_names
+                and _same_kind(old.default, after[index].default)
+            ):
                 new = after[index]
             if new is None or old.name == "name":
                 continue
@@ -609,6 +633,8 @@ def _op_table(
             params[old.name] = new.name
             both = old.default is not old.empty and new.default is not new.empty
             alike_ = old.default == new.default or (path, old.name) in alike
+            if (path, old.name) in TF_DEFAULTS_UNLIKE:
+                alike_ = False
             if (both and not alike_) or (old.default is not old.empty and not both):
                 differs.append(old.name)
         if any(
