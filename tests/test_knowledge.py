@@ -388,6 +388,11 @@ def _tf_op_samples(x, y):  # noqa: ANN001, ANN202
         "argmax": ((x,), {"axis": 1}),
         "argmin": ((x,), {"axis": 1}),
         "gather": ((x, idx), {"axis": 1}),
+        "reduce_any": ((x > 0.5,), {"axis": 1}),
+        "reduce_all": ((x > 0.2,), {"axis": 1}),
+        "tensordot": ((x, np.transpose(y)), {"axes": 1}),
+        "cumsum": ((x,), {"axis": 1}),
+        "cumprod": ((x,), {"axis": 0}),
         "unary": ((x - 0.25,), {}),
     }
 
@@ -406,6 +411,7 @@ def test_tf_ops_compute_what_tensorflow_computed() -> None:
     assert {"concat", "reduce_mean", "nn.relu"} <= set(table)
     binary = {"add", "subtract", "multiply", "maximum", "minimum", "pow", "math.pow"}
     binary |= {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "truediv"}
+    binary |= {"divide_no_nan"}
     for path, spec in table.items():
         leaf = path.rsplit(".", 1)[-1]
         if path in samples:
@@ -419,7 +425,7 @@ def test_tf_ops_compute_what_tensorflow_computed() -> None:
         else:
             key = "unary"
         args, kwargs = samples[key]
-        if path in ("math.log", "log", "sqrt", "math.sqrt"):
+        if path in ("math.log", "log", "sqrt", "math.sqrt", "math.rsqrt"):
             args = (x,)
         function = tf
         for part in path.split("."):

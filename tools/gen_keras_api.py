@@ -528,7 +528,9 @@ TF_OPS_BY_NAME = (
     "math.exp math.log math.sigmoid math.sqrt math.square math.tanh math.softplus "
     "nn.relu nn.relu6 nn.sigmoid nn.softmax math.softmax nn.softplus nn.tanh nn.elu nn.selu "
     "nn.silu equal not_equal less less_equal greater greater_equal logical_and logical_or "
-    "logical_not sign floor math.ceil round sin cos size zeros ones argmax argmin"
+    "logical_not sign floor math.ceil round sin cos size zeros ones argmax argmin "
+    "math.erf math.rsqrt math.log1p math.expm1 math.reciprocal math.divide_no_nan "
+    "math.cumsum math.cumprod tensordot nn.log_softmax"
 ).split()
 TF_OPS_RENAMED = {
     "concat": "concatenate",
@@ -552,6 +554,12 @@ TF_OPS_RENAMED = {
     "truediv": "true_divide",
     "math.truediv": "true_divide",
     "gather": "take",
+    "reduce_logsumexp": "logsumexp",
+    "math.reduce_logsumexp": "logsumexp",
+    "reduce_any": "any",
+    "reduce_all": "all",
+    "math.reduce_any": "any",
+    "math.reduce_all": "all",
 }
 
 
@@ -564,24 +572,29 @@ TF_DEFAULTS_ALIKE = {
     ("one_hot", "dtype"),
     ("zeros", "dtype"),
     ("ones", "dtype"),
+    ("nn.log_softmax", "axis"),
 }
 
 
 # Defaults spelled alike that mean otherwise: TensorFlow's axis=None is axis 0 for these,
 # Keras's the flattened tensor (a call is rewritten only where it gives the axis).
 TF_DEFAULTS_UNLIKE = {("argmax", "axis"), ("argmin", "axis"), ("gather", "axis")}
+TF_DEFAULTS_UNLIKE |= {("math.cumsum", "axis"), ("math.cumprod", "axis")}
 
 
 def _same_kind(old: object, new: object) -> bool:
     """Whether two parameters at the same place can mean the same: both required, or both
-    defaulting to values of one type or to None (not TensorFlow's ``output_type=tf.int64``
-    beside Keras's ``keepdims=False``)."""
+    defaulting to values of one type, or to None beside a value that is not a flag (not
+    TensorFlow's ``output_type=tf.int64`` beside Keras's ``keepdims=False``, nor
+    ``exclusive=False`` beside ``dtype=None``)."""
     import inspect
 
     empty = inspect.Parameter.empty
     if (old is empty) != (new is empty):
         return False
-    return old is empty or old is None or new is None or type(old) is type(new)
+    if old is None or new is None:  # None beside a number (`delta=1`, `step=None`), not a flag
+        return type(old if new is None else new) is not bool
+    return old is empty or type(old) is type(new)
 
 
 def _op_table(
