@@ -384,41 +384,5 @@ def ops_rewrite(
     return op, spelled, edits
 
 
-def init_statement(ctx: Context, cls: ast.ClassDef, made: str) -> Edit | None:
-    """The edit that runs the statement ``made`` in the layer's ``__init__``: after its
-    ``super().__init__(…)``, or in an ``__init__`` added for it before the first method. None
-    where that cannot be written exactly."""
-    init = next(
-        (f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None
-    )
-    if init is not None:
-        first = next(
-            (
-                st
-                for st in init.body
-                if isinstance(st, ast.Expr)
-                and isinstance(st.value, ast.Call)
-                and isinstance(st.value.func, ast.Attribute)
-                and st.value.func.attr == "__init__"
-                and isinstance(st.value.func.value, ast.Call)
-                and ctx.code(st.value.func.value.func) == "super"
-            ),
-            None,
-        )
-        indent = ctx.indent(first) if first is not None else None
-        if first is None or indent is None:
-            return None
-        return ctx.insert_after(first, f"\n{indent}{made}")
-    method = next((f for f in cls.body if isinstance(f, ast.FunctionDef)), None)
-    indent = ctx.indent(method) if method is not None and not method.decorator_list else None
-    if method is None or indent is None:
-        return None
-    return ctx.insert_before(
-        method,
-        f"def __init__(self, **kwargs):\n{indent}    super().__init__(**kwargs)\n"
-        f"{indent}    {made}\n\n{indent}",
-    )
-
-
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None

@@ -31,7 +31,6 @@ from kerasfix.edits import (
     from_logits_edit,
     import_module_span,
     import_statements,
-    init_statement,
     keras_name,
     layer_name,
     module_bound,
@@ -42,6 +41,7 @@ from kerasfix.edits import (
     statement_removal,
     tf_checkpoint_edits,
 )
+from kerasfix.layer_edits import draws, init_statement, random_draw_edits
 from kerasfix.sites import (
     BUILDS_MODELS,
     CONV_KERNEL_POSITIONALS,
@@ -108,6 +108,8 @@ __all__ = [
     "import_module_span",
     "import_statements",
     "init_statement",
+    "draws",
+    "random_draw_edits",
     "keras_name",
     "keyword_arg",
     "layer_name",

@@ -4,20 +4,19 @@ import ast
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.diagnostic import Applicability, Diagnostic, Edit
+from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.rules.base import (
     KERAS,
     OUTSIDE_KERAS,
     Context,
     Mention,
     Rule,
-    append_argument,
+    draws,
     fix,
     has_star,
-    init_statement,
     keras_name,
-    keyword_arg,
     ops_rewrite,
+    random_draw_edits,
 )
 
 # the methods Keras runs on the backend, of a layer, model, loss, metric, regularizer or
@@ -34,10 +33,6 @@ _BACKEND_METHODS = frozenset(
         "result",
     }
 )
-# the generator a layer's draws take (`keras.random.normal(shape, seed=self.seed_generator)`)
-_GENERATOR = "seed_generator"
-# a draw's float types, by name
-_FLOAT_DTYPES = frozenset({"float16", "float32", "float64", "bfloat16"})
 # TensorFlow's and Keras 2's shape of a tensor, as a tensor
 _SHAPES = frozenset({"tf.shape", "backend.shape"})
 # a layer's keywords that take a function it calls on the backend
@@ -56,12 +51,16 @@ class TfOpInBackendCode(Rule):
         Inside what Keras runs on its backend — a `call()`, `build()` or
         `compute_output_shape()` of a layer or model, a custom loss, metric, regularizer or
         constraint, a function given as `loss=`/`metrics=` or to `Lambda` — finds TensorFlow
-        functions (`tf.reduce_sum`, `tf.concat`, `tf.nn.relu`, `tf.math.log` …) and rewrites
-        those that have a `keras.ops` function with the same meaning to it (`ops.sum`,
-        `ops.concatenate`, `ops.relu`, `ops.log`), and TensorFlow's dtypes (`tf.float32`) to
-        their names (`"float32"`). The correspondence is generated from the installed
-        packages: names, the Keras guide's renames, signatures compared argument by argument.
-        Opt-in (backend-neutral Keras, `--extend-select KF2`).
+        functions (`tf.reduce_sum`, `tf.concat`, `tf.nn.relu`, `tf.math.log` …) and Keras 2's
+        backend functions (`K.mean`, `K.std` …), and rewrites those that have a `keras.ops`
+        function with the same meaning to it (`ops.sum`, `ops.concatenate`, `ops.relu`,
+        `ops.std`), TensorFlow's dtypes (`tf.float32`) to their names (`"float32"`), and
+        `tf.shape(x)[0]` to `keras.ops.shape(x)[0]`. The correspondence is generated from the
+        installed packages: names, the Keras guide's renames, signatures compared argument by
+        argument, and checked on numbers. Also finds TensorFlow's own initializers given to a
+        layer (`kernel_initializer=tf.random_normal_initializer()` → Keras's `RandomNormal`)
+        and random draws (`tf.random.normal`, `K.random_normal`). Opt-in (backend-neutral
+        Keras, `--extend-select KF2`).
 
     Why is this bad?
         On JAX or PyTorch (`KERAS_BACKEND=jax`) Keras hands a layer the backend's arrays; a
@@ -81,8 +80,14 @@ class TfOpInBackendCode(Rule):
     Fix safety
         Safe: each op computes what the TensorFlow function did, on the same arguments (their
         keywords renamed); `import keras` is added where needed. A TensorFlow function with
-        no such op (`tf.shape`, `tf.gather`, `tf.image.*`), or a call passing an argument the
-        op lacks (`name=`) or leaving a default that differs, is reported.
+        no such op (`tf.image.*`, `K.sqrt`, which clipped negatives to 0), or a call passing an
+        argument the op lacks (`name=`) or leaving a default that differs (`tf.argmax`
+        without its axis), is reported with what to write. Unsafe: a random draw in a layer's
+        `call()` becomes `keras.random`'s with a `SeedGenerator` the layer makes in
+        `__init__` — Keras draws other numbers, and the layer carries the generator's state;
+        a function given to one `Lambda` that draws becomes a layer class (its body the
+        layer's `call()`), and the `Lambda` an instance of it. A draw elsewhere is reported:
+        a generator outside a layer repeats its numbers at every step on JAX.
     """
 
     code = "KF202"
@@ -202,21 +207,22 @@ class TfOpInBackendCode(Rule):
             f"`{ast.unparse(call.func)}` draws from TensorFlow's generator, which Keras cannot "
             "trace on other backends"
         )
-        layer = _layer_calling(ctx, call)
-        edits = _random_edits(ctx, call, found, layer) if layer is not None else None
-        if not edits:
+        drawn = random_draw_edits(ctx, call, found)
+        if drawn is None:
             return ctx.diagnostic(
                 cls,
                 call,
                 message + f": draw with `keras.random.{op}` and a `keras.random.SeedGenerator` "
                 "made in a layer's `__init__` (`seed=self.seed_generator`)",
             )
+        where, edits = drawn
+        held = "the layer" if where == "layer" else "a layer made of the function given to `Lambda`"
         return ctx.diagnostic(
             cls,
             call,
-            message + f": use `keras.random.{op}` with a `SeedGenerator` of the layer",
+            message + f": use `keras.random.{op}` with a `SeedGenerator` of {held}",
             fix(
-                Applicability.UNSAFE, f"Use `keras.random.{op}(…, seed=self.{_GENERATOR})`", *edits
+                Applicability.UNSAFE, f"Use `keras.random.{op}` with `self.seed_generator`", *edits
             ),
         )
 
@@ -234,7 +240,7 @@ class TfOpInBackendCode(Rule):
             and type(parent.slice.value) is int
         )
         drawn = (isinstance(parent, ast.keyword) and parent.arg == "shape") or (
-            isinstance(parent, ast.Call) and parent.args[:1] == [call] and _draws(ctx, parent)
+            isinstance(parent, ast.Call) and parent.args[:1] == [call] and draws(ctx, parent)
         )
         if not (indexed or drawn):
             return None
@@ -309,99 +315,6 @@ class TfOpInBackendCode(Rule):
             return  # given to Keras as an initializer: ``_initializer``
         message = f"`tf.{path}` in code Keras runs on its backend works only on TensorFlow"
         yield cls._as_op(ctx, call, message, kb.api.tf_op(path), _instead(path))
-
-
-def _draws(ctx: Context, call: ast.Call) -> bool:
-    """A random draw, TensorFlow's, Keras 2's or Keras 3's (its first argument is a shape)."""
-    qualname = ctx.inference.qualified_name(call.func) or ""
-    if qualname.startswith(kb.TF_OPS) and kb.api.random_op("tf." + qualname[len(kb.TF_OPS) :]):
-        return True
-    path = kb.keras_path(qualname) or ""
-    return path.startswith("random.") or kb.api.random_op(path) is not None
-
-
-def _layer_calling(ctx: Context, call: ast.Call) -> ast.ClassDef | None:
-    """The Keras layer (or model) class whose ``call()`` holds ``call``."""
-    method = None
-    for node in ctx.tree.ancestors(call):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and method is None:
-            method = node
-        elif isinstance(node, ast.ClassDef):
-            keras = ctx.inference.keras3_base(node) is not None
-            return node if keras and getattr(method, "name", "") == "call" else None
-    return None
-
-
-def _random_edits(
-    ctx: Context, call: ast.Call, found: dict, layer: ast.ClassDef
-) -> list[Edit] | None:
-    """The edits that draw with ``keras.random`` and the layer's own ``SeedGenerator`` (made in
-    its ``__init__``, from the seed the call gave); None where that cannot be written exactly:
-    a draw of integers, a seed by position or computed, a generator name already taken."""
-    dtype = keyword_arg(call, "dtype")
-    dtype_value = dtype.value if dtype is not None else call.args[3] if len(call.args) > 3 else None
-    if dtype_value is not None and not _float_dtype(ctx, dtype_value):
-        return None
-    seed = keyword_arg(call, "seed")
-    if len(call.args) > 4 or (
-        seed is not None
-        and not (
-            isinstance(seed.value, ast.Constant) and type(seed.value.value) in (int, type(None))
-        )
-    ):
-        return None
-    _, _, edits = ops_rewrite(ctx, call, found, add_import=True, namespace="random")
-    if not edits:
-        return None
-    if seed is not None:
-        edits.append(ctx.replace(seed.value, f"self.{_GENERATOR}"))
-    else:
-        added = append_argument(ctx, call, f"seed=self.{_GENERATOR}", empty=False)
-        if added is None:
-            return None
-        edits.append(added)
-    made = _generator_made(ctx, layer)
-    if made is None:
-        return None
-    if not made:
-        named = keras_name(ctx, "random.SeedGenerator", call, True)
-        if named is None:
-            return None
-        spelled, import_edits = named
-        value = seed.value.value if seed is not None else None
-        init = init_statement(
-            ctx, layer, f"self.{_GENERATOR} = {spelled}({'' if value is None else value})"
-        )
-        if init is None:
-            return None
-        edits += [*import_edits, init]
-    return list(dict.fromkeys(edits))
-
-
-def _generator_made(ctx: Context, layer: ast.ClassDef) -> bool | None:
-    """Whether the layer makes its generator already (an earlier fix: True) or not yet (False);
-    None where the name holds something else."""
-    made = mentioned = False
-    for node in ast.walk(layer):
-        if not (isinstance(node, ast.Attribute) and node.attr == _GENERATOR):
-            continue
-        mentioned = True
-        holder = ctx.tree.parents.get(node)
-        if isinstance(holder, ast.Assign) and node in holder.targets:
-            value = holder.value
-            func = value.func if isinstance(value, ast.Call) else value
-            if kb.keras_path(ctx.inference.qualified_name(func) or "") != "random.SeedGenerator":
-                return None
-            made = True
-    return made if made or not mentioned else None
-
-
-def _float_dtype(ctx: Context, value: ast.expr) -> bool:
-    name = value.value if isinstance(value, ast.Constant) else None
-    if name is None:
-        qualname = ctx.inference.qualified_name(value) or ""
-        name = qualname[len(kb.TF_OPS) :] if qualname.startswith(kb.TF_OPS) else None
-    return isinstance(name, str) and name in _FLOAT_DTYPES
 
 
 def _backend_code(ctx: Context) -> Iterator[ast.AST]:
