@@ -365,6 +365,13 @@ def ops_rewrite(
     # a default that differs, given as None, still means the function's own default there
     given -= {k.arg for k in call.keywords if _is_none(k.value)}
     given -= {name for name, a in zip(params, call.args) if _is_none(a)}
+    for name, allowed in found.get("values", {}).items():
+        index = list(params).index(name)
+        given_value = call.args[index] if index < len(call.args) else None
+        keyword = next((k for k in call.keywords if k.arg == name), None)
+        given_value = keyword.value if keyword is not None else given_value
+        if given_value is not None and string(given_value) not in allowed:
+            return op, "", []
     if (
         has_star(call)
         or len(call.args) > found["positional"]

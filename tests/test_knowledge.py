@@ -391,6 +391,7 @@ def _tf_op_samples(x, y):  # noqa: ANN001, ANN202
         "reduce_any": ((x > 0.5,), {"axis": 1}),
         "reduce_all": ((x > 0.2,), {"axis": 1}),
         "tensordot": ((x, np.transpose(y)), {"axes": 1}),
+        "image.resize": ((np.stack([x, y])[..., None], (6, 8)), {"method": "nearest"}),
         "cumsum": ((x,), {"axis": 1}),
         "cumprod": ((x,), {"axis": 0}),
         "unary": ((x - 0.25,), {}),
@@ -431,7 +432,9 @@ def test_tf_ops_compute_what_tensorflow_computed() -> None:
         for part in path.split("."):
             function = getattr(function, part)
         expected = function(*args, **kwargs)
-        op = getattr(keras.ops, spec["op"])
+        op = keras.ops
+        for part in spec["op"].split("."):  # `image.resize`
+            op = getattr(op, part)
         renamed = {spec["params"][k]: v for k, v in kwargs.items()}
         got = op(*args, **renamed)
         for e, g in zip(

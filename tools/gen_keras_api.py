@@ -560,7 +560,11 @@ TF_OPS_RENAMED = {
     "reduce_all": "all",
     "math.reduce_any": "any",
     "math.reduce_all": "all",
+    "image.resize": "image.resize",
 }
+# The values a parameter may be given for the call to be rewritten (what Keras's op takes,
+# and computes alike on every backend: tests/test_knowledge.py).
+TF_VALUES = {("image.resize", "method"): ["bilinear", "nearest", "bicubic"]}
 
 
 # Defaults spelled differently that mean the same: TensorFlow's axis=None is the last axis.
@@ -620,7 +624,10 @@ def _op_table(
             function = getattr(function, part)
         try:
             before = list(inspect.signature(function).parameters.values())
-            after = list(inspect.signature(getattr(target, op)).parameters.values())
+            resolved = target
+            for part in op.split("."):  # `image.resize`: keras.ops.image.resize
+                resolved = getattr(resolved, part)
+            after = list(inspect.signature(resolved).parameters.values())
         except (TypeError, ValueError, AttributeError):
             continue
         if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in before + after):
@@ -655,6 +662,9 @@ def _op_table(
         ):  # the op needs an argument the function never took
             continue
         found[path] = {"op": op, "params": params, "positional": positional, "differs": differs}
+        values = {k: v for (where, k), v in TF_VALUES.items() if where == path and k in params}
+        if values:
+            found[path]["values"] = values
     return found
 
 
