@@ -86,7 +86,8 @@ class TfOpInBackendCode(Rule):
         `call()` becomes `keras.random`'s with a `SeedGenerator` the layer makes in
         `__init__` — Keras draws other numbers, and the layer carries the generator's state;
         a function given to one `Lambda` that draws becomes a layer class (its body the
-        layer's `call()`), and the `Lambda` an instance of it. A draw elsewhere is reported:
+        layer's `call()`), and the `Lambda` an instance of it (a model saved with it is loaded
+        with the class given, `custom_objects=`). A draw elsewhere is reported:
         a generator outside a layer repeats its numbers at every step on JAX.
     """
 
