@@ -35,6 +35,8 @@ _BACKEND_METHODS = frozenset(
 )
 # TensorFlow's and Keras 2's shape of a tensor, as a tensor
 _SHAPES = frozenset({"tf.shape", "backend.shape"})
+# TensorFlow Probability (its JAX build is another package, with other names)
+_PROBABILITY = "tensorflow_probability."
 # a layer's keywords that take a function it calls on the backend
 _ACTIVATIONS = frozenset({"activation", "recurrent_activation"})
 # TensorFlow's dtypes, which Keras takes as their names on every backend
@@ -96,7 +98,11 @@ class TfOpInBackendCode(Rule):
     summary = "a TensorFlow op inside a layer's `call()`, a loss or a metric (TensorFlow only)"
     finds = "`tf.reduce_sum(x, axis=-1)` in a `keras.layers.Layer`'s `call()`"
     fix_summary = "safe: the `keras.ops` function with the same meaning"
-    looks_at = (OUTSIDE_KERAS, KERAS, Mention(("tf", "tensorflow", "backend")))
+    looks_at = (
+        OUTSIDE_KERAS,
+        KERAS,
+        Mention(("tf", "tensorflow", "backend", "tfp", "tensorflow_probability")),
+    )
 
     @classmethod
     def check(cls, ctx: Context) -> Iterator[Diagnostic]:
@@ -300,6 +306,15 @@ class TfOpInBackendCode(Rule):
             key = backend  # Keras 2's backend function
         elif qualname.startswith(kb.TF_OPS):
             key = "tf." + qualname[len(kb.TF_OPS) :]
+        elif qualname.startswith(_PROBABILITY):
+            yield ctx.diagnostic(
+                cls,
+                call,
+                f"`{ast.unparse(call.func)}` is TensorFlow Probability, which runs only on "
+                "TensorFlow: draw with `keras.random` and compute with `keras.ops`, or keep "
+                "this model on TensorFlow",
+            )
+            return
         else:
             return
         drawn = cls._random(ctx, call, key) or cls._shape(ctx, call, key)
