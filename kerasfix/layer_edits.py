@@ -42,12 +42,10 @@ def random_draw_edits(
             return None
         if not made:
             named = keras_name(ctx, "random.SeedGenerator", call, True)
-            init = (
-                init_statement(ctx, layer, f"self.{GENERATOR} = {named[0]}({seed})")
-                if named
-                else None
-            )
-            if named is None or init is None:
+            if named is None:
+                return None
+            init = init_statement(ctx, layer, f"self.{GENERATOR} = {named[0]}({seed})")
+            if init is None:
                 return None
             edits += [*named[1], init]
         return "layer", list(dict.fromkeys(edits))
@@ -158,7 +156,7 @@ def _only_given_to_lambda(ctx: Context, function: ast.FunctionDef) -> ast.Call |
     if not (
         isinstance(found, ast.Call)
         and found.args == reads
-        and kb.keras_path(ctx.inference.qualified_name(found.func) or "") == "layers.Lambda"
+        and ctx.inference.api_path(found.func) == "layers.Lambda"
         and not has_star(found)
         and all(k.arg in _LAMBDA_KEPT | _LAMBDA_DROPPED for k in found.keywords)
     ):
@@ -204,10 +202,10 @@ def init_statement(ctx: Context, cls: ast.ClassDef, made: str) -> Edit | None:
 
 def draws(ctx: Context, call: ast.Call) -> bool:
     """A random draw, TensorFlow's, Keras 2's or Keras 3's (its first argument is a shape)."""
-    qualname = ctx.inference.qualified_name(call.func) or ""
-    if qualname.startswith(kb.TF_OPS) and kb.api.random_op("tf." + qualname[len(kb.TF_OPS) :]):
+    tf_path = ctx.inference.tf_path(call.func)
+    if tf_path is not None and kb.api.random_op("tf." + tf_path):
         return True
-    path = kb.keras_path(qualname) or ""
+    path = ctx.inference.api_path(call.func) or ""
     return path.startswith("random.") or kb.api.random_op(path) is not None
 
 
@@ -235,15 +233,12 @@ def _generator_made(ctx: Context, layer: ast.ClassDef) -> bool | None:
         if isinstance(holder, ast.Assign) and node in holder.targets:
             value = holder.value
             func = value.func if isinstance(value, ast.Call) else value
-            if kb.keras_path(ctx.inference.qualified_name(func) or "") != "random.SeedGenerator":
+            if ctx.inference.api_path(func) != "random.SeedGenerator":
                 return None
             made = True
     return made if made or not mentioned else None
 
 
 def _float_dtype(ctx: Context, value: ast.expr) -> bool:
-    name = value.value if isinstance(value, ast.Constant) else None
-    if name is None:
-        qualname = ctx.inference.qualified_name(value) or ""
-        name = qualname[len(kb.TF_OPS) :] if qualname.startswith(kb.TF_OPS) else None
+    name = value.value if isinstance(value, ast.Constant) else ctx.inference.tf_path(value)
     return isinstance(name, str) and name in _FLOAT_DTYPES

@@ -277,6 +277,19 @@ class ModelInference:
         value = self.value_of(expr)
         return value.qualname if isinstance(value, Ref) else None
 
+    def api_path(self, expr: ast.expr) -> str | None:
+        """The Keras API path ``expr`` certainly stands for (``layers.Lambda``), or None."""
+        qualname = self.qualified_name(expr)
+        return kb.keras_path(qualname) if qualname else None
+
+    def tf_path(self, expr: ast.expr) -> str | None:
+        """The path below ``tensorflow`` of what ``expr`` certainly stands for (``reduce_sum``
+        for ``tf.reduce_sum``, ``nn.relu``), or None."""
+        qualname = self.qualified_name(expr)
+        if qualname is None or not qualname.startswith(kb.TF_OPS):
+            return None
+        return qualname[len(kb.TF_OPS) :]
+
     def keras_calls(
         self, names: frozenset[str] | set[str], skip_keras2: bool = False
     ) -> list[tuple[ast.Call, str]]:

@@ -256,7 +256,7 @@ class Keras3Arguments(Rule):
             and isinstance(made.value, ast.Call)
             and not made.value.args
             and not made.value.keywords
-            and kb.keras_path(ctx.inference.qualified_name(made.value.func) or "") == kb.SEQUENTIAL
+            and ctx.inference.api_path(made.value.func) == kb.SEQUENTIAL
         ):
             return []  # not certainly the model's first layer
         edits: list[Edit] = []

@@ -83,10 +83,9 @@ class TfOpOnKerasTensor(Rule):
                         root = root.value
                     if not isinstance(root, ast.Name) or root.id not in roots:
                         continue
-                    qualname = ctx.inference.qualified_name(call.func)
-                    if not qualname or not qualname.startswith(kb.TF_OPS):
+                    path = ctx.inference.tf_path(call.func)
+                    if path is None:
                         continue
-                    path = qualname[len(kb.TF_OPS) :]
                     if path.split(".", 1)[0] == "keras" or not ctx.inference.given_keras_tensor(
                         call
                     ):

@@ -127,9 +127,8 @@ class TfOpInBackendCode(Rule):
                 if isinstance(node, ast.Call):
                     yield from cls._call(ctx, node)
                 elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
-                    qualname = ctx.inference.qualified_name(node)
-                    if qualname and qualname.startswith(kb.TF_OPS):
-                        name = qualname[len(kb.TF_OPS) :]
+                    name = ctx.inference.tf_path(node)
+                    if name is not None:
                         if name in _DTYPES:
                             edit = ctx.replace(node, ctx.string_literal(name))
                             yield ctx.diagnostic(
@@ -143,10 +142,9 @@ class TfOpInBackendCode(Rule):
     @classmethod
     def _activation(cls, ctx: Context, value: ast.expr) -> Iterator[Diagnostic]:
         """``Dense(200, activation=tf.nn.relu)``: a TensorFlow function a layer calls."""
-        qualname = ctx.inference.qualified_name(value)
-        if not qualname or not qualname.startswith(kb.TF_OPS):
+        path = ctx.inference.tf_path(value)
+        if path is None:
             return
-        path = qualname[len(kb.TF_OPS) :]
         found = kb.api.tf_op(path)
         message = f"`tf.{path}` as a layer's activation works only on TensorFlow"
         if found is None or found["differs"] or found["positional"] < 1:
@@ -171,10 +169,9 @@ class TfOpInBackendCode(Rule):
         the weights."""
         if not isinstance(value, ast.Call) or has_star(value):
             return
-        qualname = ctx.inference.qualified_name(value.func)
-        if not qualname or not qualname.startswith(kb.TF_OPS):
+        path = ctx.inference.tf_path(value.func)
+        if path is None:
             return
-        path = qualname[len(kb.TF_OPS) :]
         target = kb.api.tf_initializer(path)
         if target is None:
             return
@@ -349,11 +346,9 @@ def _backend_code(ctx: Context) -> Iterator[ast.AST]:
                     keyword.value.elts if isinstance(keyword.value, ast.List) else [keyword.value]
                 )
                 yield from _functions(ctx, values)
-    for name in ("Lambda",):
-        for call in (*ctx.tree.calls_by_name.get(name, ()), *ctx.tree.calls_by_attr.get(name, ())):
-            path = kb.keras_path(ctx.inference.qualified_name(call.func) or "")
-            if path == "layers.Lambda" and call.args:
-                yield from _functions(ctx, call.args[:1])
+    for call, path in ctx.inference.keras_calls({"Lambda"}):
+        if path == "layers.Lambda" and call.args:
+            yield from _functions(ctx, call.args[:1])
 
 
 def _functions(ctx: Context, values: list[ast.expr]) -> Iterator[ast.AST]:

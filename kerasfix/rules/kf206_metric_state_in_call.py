@@ -88,7 +88,7 @@ def _metrics_made(ctx: Context, method: ast.FunctionDef) -> Iterator[str]:
     for node in ast.walk(method):
         if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
             continue
-        path = kb.keras_path(ctx.inference.qualified_name(node.value.func) or "") or ""
+        path = ctx.inference.api_path(node.value.func) or ""
         if not path.startswith("metrics.") or not path[len("metrics.") :][:1].isupper():
             continue
         for target in node.targets:
