@@ -286,10 +286,32 @@ def folder_made_first(ctx: Context, call: ast.Call, name: str) -> list[Edit] | N
     nothing is needed (an HDF5 file never made its folder), None when it cannot be done."""
     if "/" not in name or not kb.is_tf_checkpoint(name):
         return []
+    if _folder_made_just_before(ctx, call, name.rsplit("/", 1)[0]):
+        return []
     os_name = module_bound(ctx, call, "os")
     folder = ctx.string_literal(name.rsplit("/", 1)[0])
     edit = statement_before(ctx, call, f"{os_name}.makedirs({folder}, exist_ok=True)")
     return [edit] if os_name and edit else None
+
+
+def _folder_made_just_before(ctx: Context, call: ast.Call, folder: str) -> bool:
+    """Whether the statement before ``call``'s makes ``folder`` (``os.makedirs("ckpt", …)``)."""
+    statement = ctx.tree.parents.get(call)
+    owner = ctx.tree.block.get(statement) if statement is not None else None
+    if owner is None:
+        return False
+    siblings = getattr(owner[0], owner[1])
+    position = siblings.index(statement)
+    previous = siblings[position - 1] if position else None
+    if not (isinstance(previous, ast.Expr) and isinstance(previous.value, ast.Call)):
+        return False
+    made = previous.value
+    return (
+        isinstance(made.func, ast.Attribute)
+        and made.func.attr in ("makedirs", "mkdir")
+        and bool(made.args)
+        and string(made.args[0]) == folder
+    )
 
 
 def tf_checkpoint_edits(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import os
+import posixpath
 from functools import lru_cache
 
 from kerasfix import knowledge as kb
@@ -217,4 +218,52 @@ def files_naming(path: str, name: str) -> tuple[str, ...]:
     except OSError:
         siblings = []
     candidates = dict.fromkeys([*sorted(siblings), *project_files(path)])
-    return tuple(p for p in candidates if os.path.abspath(p) != own and leaf and mentions(p, leaf))
+    return tuple(
+        p
+        for p in candidates
+        if os.path.abspath(p) != own and leaf and mentions(p, leaf) and _may_name(p, name, leaf)
+    )
+
+
+# Calls whose first argument (or ``filepath=``) is the file a model or its weights is written
+# to or read from; and calls whose strings are messages, not paths.
+_FILE_CALLS = frozenset({"save", "save_weights", "load_weights", "save_model", "load_model"})
+_MESSAGE_CALLS = frozenset({"print", "info", "debug", "warning", "warn"})
+
+
+def _may_name(path: str, name: str, leaf: str) -> bool:
+    """Whether the file at ``path``, which holds ``leaf``, may name the file ``name`` too.
+    Not when every string there holding it is a message (``print``, a log call, a docstring)
+    or, whole, the file a model or its weights is saved to or loaded from under another path
+    (``save_weights("weights.ckpt")`` beside ``save_weights("ckpt/weights.ckpt")``: one
+    folder's scripts, run from one directory, write two files). A path built in pieces, a
+    notebook, a file that does not parse: may."""
+    module = parsed(path) if path.endswith(".py") else None
+    if module is None:
+        return True
+    target = posixpath.normpath(name.replace("\\", "/"))
+    skipped: set[int] = set()
+    direct: dict[int, str] = {}
+    for node in ast.walk(module):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            skipped.add(id(node.value))  # a docstring
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if called in _MESSAGE_CALLS:
+            skipped.update(id(n) for a in node.args for n in ast.walk(a))
+        elif called in _FILE_CALLS:
+            by_name = [k.value for k in node.keywords if k.arg == "filepath"]
+            for argument in node.args[:1] + by_name:
+                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                    direct[id(argument)] = argument.value
+    for node in ast.walk(module):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            continue
+        if leaf not in node.value or id(node) in skipped:
+            continue
+        written = direct.get(id(node))
+        if written is None or posixpath.normpath(written.replace("\\", "/")) == target:
+            return True
+    return False
