@@ -465,6 +465,7 @@ def test_backend_ops_compute_what_keras2_computed() -> None:
         "reshape": ((x, (-1,)), {}),
         "tile": ((x, (2, 1)), {}),
         "transpose": ((x,), {}),
+        "permute_dimensions": ((x, (1, 0)), {}),
         "clip": ((x, -0.2, 0.8), {}),
         "one_hot": ((idx, 5), {}),
         "cast": ((x, "int32"), {}),

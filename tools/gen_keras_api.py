@@ -586,6 +586,11 @@ TF_DEFAULTS_UNLIKE = {("argmax", "axis"), ("argmin", "axis"), ("gather", "axis")
 TF_DEFAULTS_UNLIKE |= {("math.cumsum", "axis"), ("math.cumprod", "axis")}
 
 
+# A parameter that means the op's of another name at the same place, where a required one
+# stands beside one with a default (`K.permute_dimensions(x, pattern)`: `transpose(x, axes)`).
+PARAMS_PAIRED = {("permute_dimensions", "pattern"): "axes"}
+
+
 def _same_kind(old: object, new: object) -> bool:
     """Whether two parameters at the same place can mean the same: both required, or both
     defaulting to values of one type, or to None beside a value that is not a flag (not
@@ -638,7 +643,7 @@ def _op_table(
         differs: list[str] = []
         positional = 0
         for index, old in enumerate(before):
-            new = new_by_name.get(old.name)
+            new = new_by_name.get(PARAMS_PAIRED.get((path, old.name), old.name))
             if (
                 new is None
                 and index < len(after)
@@ -698,7 +703,7 @@ def tf_ops() -> dict[str, dict[str, object]]:
 # neither is here, nor `K.repeat`, which was RepeatVector, nor `K.dot`, `K.gather`).
 BACKEND_OPS_BY_NAME = (
     "abs all any argmax argmin cast clip concatenate cos cumprod cumsum elu equal exp "
-    "expand_dims greater greater_equal less less_equal log max maximum mean min minimum "
+    "expand_dims greater greater_equal less less_equal log max maximum mean min minimum ndim "
     "not_equal one_hot ones_like prod relu reshape sigmoid sign sin softmax softplus softsign "
     "square squeeze stack std stop_gradient sum tanh tile transpose var zeros_like"
 ).split()
@@ -710,6 +715,7 @@ def backend_ops() -> dict[str, dict[str, object]]:
 
     pairs = {name: name for name in BACKEND_OPS_BY_NAME}
     pairs["pow"] = "power"
+    pairs["permute_dimensions"] = "transpose"
     return dict(sorted(_op_table(tf_keras.backend, pairs, set()).items()))
 
 

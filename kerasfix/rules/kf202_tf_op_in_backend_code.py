@@ -368,6 +368,8 @@ def _instead(path: str) -> str:
             ": draw with `keras.random` and a `keras.random.SeedGenerator` made in `__init__` "
             "(`keras.random.normal(shape, seed=self.seed_generator)`)"
         )
+    if path == "Variable":
+        return ": make it a `keras.Variable` (state: `self.add_weight` in `build()`)"
     if path == "TensorShape":
         return "; Keras 3 takes a shape as a tuple"
     if path in ("py_function", "numpy_function") or path.startswith(("strings.", "io.")):
