@@ -70,7 +70,10 @@ class Keras3Arguments(Rule):
         the same literal in the module), and other programs may read the old
         name. Where another file of the project (a script beside it, an
         importable module) names the same file, nothing is renamed: it is
-        reported with where else the name is. A TensorFlow checkpoint
+        reported with where else the name is. A file that holds the name only in
+        messages (`print`, a log call, a docstring), or saves and loads another
+        path of the same last part (`weights.ckpt` beside `ckpt/weights.ckpt`),
+        does not name it. A TensorFlow checkpoint
         (`save_weights("weights.ckpt")`, any name not ending `.h5`) is written
         and read with `tf.train.Checkpoint(model)` where the
         module imports `tensorflow`: the checkpoint Keras 2 wrote, restored as lazily
