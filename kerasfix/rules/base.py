@@ -41,7 +41,7 @@ from kerasfix.edits import (
     statement_removal,
     tf_checkpoint_edits,
 )
-from kerasfix.layer_edits import draws, init_statement, random_draw_edits
+from kerasfix.layer_edits import draws, init_statement, input_layer_first, random_draw_edits
 from kerasfix.sites import (
     BUILDS_MODELS,
     CONV_KERNEL_POSITIONALS,
@@ -108,6 +108,7 @@ __all__ = [
     "import_module_span",
     "import_statements",
     "init_statement",
+    "input_layer_first",
     "draws",
     "random_draw_edits",
     "keras_name",

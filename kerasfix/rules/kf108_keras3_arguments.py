@@ -19,6 +19,7 @@ from kerasfix.rules.base import (
     fix,
     folder_made_first,
     has_star,
+    input_layer_first,
     keyword_arg,
     module_bound,
     renamed_file,
@@ -212,7 +213,7 @@ class Keras3Arguments(Rule):
                 ": a fixed batch size (a stateful model) needs an input layer with "
                 "`batch_shape=` first"
             )
-            edits = cls._input_layer_first(ctx, call, keyword)
+            edits = input_layer_first(ctx, call, keyword)
             return ctx.diagnostic(
                 cls,
                 keyword,
@@ -230,70 +231,6 @@ class Keras3Arguments(Rule):
             message + f": use `input_shape=({inner})` (the batch size is None)",
             fix(Applicability.SAFE, "Use `input_shape=` without the batch", edit),
         )
-
-    @staticmethod
-    def _input_layer_first(ctx: Context, call: ast.Call, keyword: ast.keyword) -> list[Edit]:
-        """``model = Sequential()`` then ``model.add(LSTM(…, batch_input_shape=(50, 20, 1)))``:
-        Keras 2 made that the input layer; Keras 3 takes ``InputLayer(batch_shape=…)`` added
-        first, spelled as the layer is (imported beside it, or through the same module)."""
-        add = ctx.tree.parents.get(call)
-        statement = ctx.tree.parents.get(add) if add is not None else None
-        place = ctx.tree.block.get(statement) if statement is not None else None
-        if not (
-            isinstance(add, ast.Call)
-            and isinstance(add.func, ast.Attribute)
-            and add.func.attr == "add"
-            and add.args == [call]
-            and isinstance(add.func.value, ast.Name)
-            and isinstance(statement, ast.Expr)
-            and place is not None
-        ):
-            return []
-        siblings = getattr(*place)
-        index = siblings.index(statement)
-        made = siblings[index - 1] if index else None
-        model = add.func.value.id
-        if not (
-            isinstance(made, ast.Assign)
-            and [t.id for t in made.targets if isinstance(t, ast.Name)] == [model]
-            and isinstance(made.value, ast.Call)
-            and not made.value.args
-            and not made.value.keywords
-            and ctx.inference.api_path(made.value.func) == kb.SEQUENTIAL
-        ):
-            return []  # not certainly the model's first layer
-        edits: list[Edit] = []
-        func = call.func
-        if isinstance(func, ast.Attribute):
-            spelled = f"{ctx.code(func.value)}.{kb.INPUT_LAYER}"
-        elif isinstance(func, ast.Name) and ctx.inference.name_is_free(call, kb.INPUT_LAYER):
-            source = next(
-                (
-                    node
-                    for node in ctx.tree.imports
-                    if isinstance(node, ast.ImportFrom)
-                    and any((a.asname or a.name) == func.id for a in node.names)
-                ),
-                None,
-            )
-            if source is None or ctx.text[slice(*ctx.span(source))].count("\n"):
-                return []
-            edits.append(ctx.insert_after(source.names[-1], f", {kb.INPUT_LAYER}"))
-            spelled = kb.INPUT_LAYER
-        else:
-            return []
-        arguments = ctx.arguments(call)
-        if arguments is None:
-            return []
-        edits += argument_removal(ctx, arguments, keyword)
-        indent = ctx.indent(statement)
-        if indent is None:
-            return []
-        shape = ctx.code(keyword.value)
-        edits.append(
-            ctx.insert_before(statement, f"{model}.add({spelled}(batch_shape={shape}))\n{indent}")
-        )
-        return edits
 
     # -- saving -------------------------------------------------------------------------
 
