@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from kerasfix import knowledge as kb
 from kerasfix.inference.across import ProjectModels
 from kerasfix.inference.bindings import Bindings
+from kerasfix.inference.built import built_before
 from kerasfix.inference.compile import Compiles
 from kerasfix.inference.keras_models import KerasModels
 from kerasfix.inference.modules import ProjectModules, files_naming
@@ -183,6 +184,12 @@ class ModelInference:
         """The Keras layer class (``SimpleRNNCell``) of the layer ``expr`` certainly holds."""
         value = self.value_of(expr)
         return value.name if isinstance(value, Layer) and value.name else None
+
+    def built_before(self, expr: ast.expr, writer: ast.expr) -> bool:
+        """Whether the model ``expr`` holds is certainly built there (it holds its variables):
+        the model ``writer`` holds, a functional model, a Sequential made with its input, or
+        one built before (:mod:`~kerasfix.inference.built`)."""
+        return built_before(self.bindings, self.models, self.tree, self.api_path, expr, writer)
 
     def model_class(self, expr: ast.expr) -> str | None:
         """``Sequential`` or ``Model`` for a model ``expr`` certainly holds that a call of one of

@@ -28,6 +28,11 @@ from kerasfix.rules.base import (
 )
 
 _MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+_BUILD_FIRST = (
+    ': Keras 3 reads "{new}" only into a built model, where the checkpoint was restored '
+    "lazily: build the model that loads it first (`model.build(input_shape)`, or call it on "
+    'data), then write "{new}"'
+)
 
 
 class Keras3Arguments(Rule):
@@ -302,7 +307,9 @@ class Keras3Arguments(Rule):
                 return checkpoint
         if save_format is not None:
             if method == "save_weights" and target is not None and name:
-                return cls._weights_with_format(ctx, call, target, name, save_format, loaded, saved)
+                return cls._weights_with_format(
+                    ctx, call, target, name, save_format, (loaded, weight_loads), saved
+                )
             if target is not None and name and string(save_format.value) == "tf":
                 return cls._saved_model(ctx, call, target, name, save_format, loaded, saved)
             return ctx.diagnostic(
@@ -325,6 +332,8 @@ class Keras3Arguments(Rule):
                 return ctx.diagnostic(
                     cls, call, message + f': write "{new}" once its folder exists'
                 )
+            if cls._read_lazily(ctx, call, name, weight_loads):
+                return ctx.diagnostic(cls, call, message + _BUILD_FIRST.format(new=new))
         else:
             if name.endswith(_MODEL_SUFFIXES) or "." in name.rsplit("/", 1)[-1]:
                 return None
@@ -346,11 +355,12 @@ class Keras3Arguments(Rule):
         target: ast.expr,
         name: str,
         save_format: ast.keyword,
-        loaded: dict[str, list[ast.expr]],
+        loads: tuple[dict[str, list[ast.expr]], dict[str, list[ast.Call]]],
         saved: set[str],
     ) -> Diagnostic:
         """``save_weights("ckpt/w", save_format="tf")``: Keras 3 has one weights format, named by
         the file: the name becomes ``*.weights.h5`` (with its loads) and the keyword goes."""
+        loaded, weight_loads = loads
         new = kb.weights_file_name(name)
         saved.add(name)
         message = (
@@ -361,9 +371,27 @@ class Keras3Arguments(Rule):
         folder = folder_made_first(ctx, call, name)
         if arguments is None or folder is None:
             return ctx.diagnostic(cls, save_format, message)
+        if cls._read_lazily(ctx, call, name, weight_loads):
+            return ctx.diagnostic(cls, save_format, message + _BUILD_FIRST.format(new=new))
         edits = [*folder, *renamed_file(ctx, target, new, loaded.get(name, ()))]
         edits += argument_removal(ctx, arguments, save_format)
         return cls._renaming(ctx, call, message, name, new, edits)
+
+    @staticmethod
+    def _read_lazily(
+        ctx: Context, call: ast.Call, name: str, weight_loads: dict[str, list[ast.Call]]
+    ) -> bool:
+        """Whether a TensorFlow checkpoint's ``load_weights`` may read into a model not built
+        yet: Keras 2 restored it when the variables were made, Keras 3 reads ``.weights.h5``
+        only into a built model (``ValueError: … a model that has not yet been built``)."""
+        if not kb.is_tf_checkpoint(name) or not isinstance(call.func, ast.Attribute):
+            return False
+        writer = call.func.value
+        return any(
+            not isinstance(load.func, ast.Attribute)
+            or not ctx.inference.built_before(load.func.value, writer)
+            for load in weight_loads.get(name, ())
+        )
 
     @classmethod
     def _renaming(
