@@ -237,11 +237,14 @@ class TfOpInBackendCode(Rule):
         if key not in _SHAPES or len(call.args) != 1 or call.keywords or has_star(call):
             return None
         parent = ctx.tree.parents.get(call)
+        index = parent.slice if isinstance(parent, ast.Subscript) else None
+        if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
+            index = index.operand  # `tf.shape(x)[-1]`: the last dimension, from either
         indexed = (
             isinstance(parent, ast.Subscript)
             and parent.value is call
-            and isinstance(parent.slice, ast.Constant)
-            and type(parent.slice.value) is int
+            and isinstance(index, ast.Constant)
+            and type(index.value) is int
         )
         drawn = (isinstance(parent, ast.keyword) and parent.arg == "shape") or (
             isinstance(parent, ast.Call) and parent.args[:1] == [call] and draws(ctx, parent)
