@@ -237,14 +237,8 @@ class TfOpInBackendCode(Rule):
         if key not in _SHAPES or len(call.args) != 1 or call.keywords or has_star(call):
             return None
         parent = ctx.tree.parents.get(call)
-        index = parent.slice if isinstance(parent, ast.Subscript) else None
-        if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
-            index = index.operand  # `tf.shape(x)[-1]`: the last dimension, from either
-        indexed = (
-            isinstance(parent, ast.Subscript)
-            and parent.value is call
-            and isinstance(index, ast.Constant)
-            and type(index.value) is int
+        indexed = _dimension(parent, call) or (
+            isinstance(parent, ast.Assign) and _dimensions_only(ctx, parent, call)
         )
         drawn = (isinstance(parent, ast.keyword) and parent.arg == "shape") or (
             isinstance(parent, ast.Call) and parent.args[:1] == [call] and draws(ctx, parent)
@@ -362,6 +356,35 @@ def _functions(ctx: Context, values: list[ast.expr]) -> Iterator[ast.AST]:
             function = ctx.inference.function_of(value)
             if function is not None:
                 yield function
+
+
+def _dimension(node: ast.AST | None, value: ast.expr) -> bool:
+    """``value[1]`` or ``value[-1]``: one dimension of a shape, by a whole-number index."""
+    if not (isinstance(node, ast.Subscript) and node.value is value):
+        return False
+    index = node.slice
+    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
+        index = index.operand  # `tf.shape(x)[-1]`: the last dimension, from either
+    return isinstance(index, ast.Constant) and type(index.value) is int
+
+
+def _dimensions_only(ctx: Context, assign: ast.Assign, call: ast.Call) -> bool:
+    """``shape = tf.shape(x)`` in a function that reads ``shape`` only by dimensions
+    (``shape[0]``, ``shape[-1]``) and binds it nowhere else."""
+    target = assign.targets[0] if len(assign.targets) == 1 else None
+    function = next(
+        (a for a in ctx.tree.ancestors(call) if isinstance(a, (ast.FunctionDef, ast.Lambda))),
+        None,
+    )
+    if assign.value is not call or not isinstance(target, ast.Name) or function is None:
+        return False
+    uses = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == target.id]
+    reads = [n for n in uses if isinstance(n.ctx, ast.Load)]
+    return (
+        len(uses) - len(reads) == 1
+        and bool(reads)
+        and all(_dimension(ctx.tree.parents.get(n), n) for n in reads)
+    )
 
 
 def _instead(path: str) -> str:
