@@ -410,6 +410,11 @@ def ops_rewrite(
         assert keyword.arg is not None
         if params[keyword.arg] != keyword.arg:
             edits.append(ctx.rename(keyword, params[keyword.arg]))
+    for name, value in found.get("extra", {}).items():  # `from_logits=True`
+        added = append_argument(ctx, call, f"{name}={value}", empty=False)
+        if added is None:
+            return op, "", []
+        edits.append(added)
     return op, spelled, edits
 
 

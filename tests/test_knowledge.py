@@ -395,6 +395,12 @@ def _tf_op_samples(x, y):  # noqa: ANN001, ANN202
         "cumsum": ((x,), {"axis": 1}),
         "cumprod": ((x,), {"axis": 0}),
         "unary": ((x - 0.25,), {}),
+        "sigmoid_cross_entropy_with_logits": ((), {"labels": y, "logits": x * 4 - 2}),
+        "softmax_cross_entropy_with_logits": (
+            (y / y.sum(axis=-1, keepdims=True), x * 4 - 2),
+            {"axis": -1},
+        ),
+        "sparse_softmax_cross_entropy_with_logits": ((idx, x * 4 - 2), {}),
     }
 
 
@@ -436,6 +442,7 @@ def test_tf_ops_compute_what_tensorflow_computed() -> None:
         for part in spec["op"].split("."):  # `image.resize`
             op = getattr(op, part)
         renamed = {spec["params"][k]: v for k, v in kwargs.items()}
+        renamed.update({k: v == "True" for k, v in spec.get("extra", {}).items()})
         got = op(*args, **renamed)
         for e, g in zip(
             expected if isinstance(expected, list) else [expected],

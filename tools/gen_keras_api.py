@@ -561,6 +561,19 @@ TF_OPS_RENAMED = {
     "math.reduce_any": "any",
     "math.reduce_all": "all",
     "image.resize": "image.resize",
+    "nn.sigmoid_cross_entropy_with_logits": "binary_crossentropy",
+    "nn.softmax_cross_entropy_with_logits": "categorical_crossentropy",
+    "nn.sparse_softmax_cross_entropy_with_logits": "sparse_categorical_crossentropy",
+}
+# Arguments the op is given besides the call's own: TensorFlow's cross-entropies of logits
+# are Keras's with `from_logits=True` (per example, as TensorFlow's: no reduction).
+TF_EXTRA = {
+    path: {"from_logits": "True"}
+    for path in (
+        "nn.sigmoid_cross_entropy_with_logits",
+        "nn.softmax_cross_entropy_with_logits",
+        "nn.sparse_softmax_cross_entropy_with_logits",
+    )
 }
 # The values a parameter may be given for the call to be rewritten (what Keras's op takes,
 # and computes alike on every backend: tests/test_knowledge.py).
@@ -589,6 +602,8 @@ TF_DEFAULTS_UNLIKE |= {("math.cumsum", "axis"), ("math.cumprod", "axis")}
 # A parameter that means the op's of another name at the same place, where a required one
 # stands beside one with a default (`K.permute_dimensions(x, pattern)`: `transpose(x, axes)`).
 PARAMS_PAIRED = {("permute_dimensions", "pattern"): "axes"}
+for _path in TF_EXTRA:
+    PARAMS_PAIRED.update({(_path, "labels"): "target", (_path, "logits"): "output"})
 
 
 def _same_kind(old: object, new: object) -> bool:
@@ -667,6 +682,8 @@ def _op_table(
         ):  # the op needs an argument the function never took
             continue
         found[path] = {"op": op, "params": params, "positional": positional, "differs": differs}
+        if path in TF_EXTRA:
+            found[path]["extra"] = TF_EXTRA[path]
         values = {k: v for (where, k), v in TF_VALUES.items() if where == path and k in params}
         if values:
             found[path]["values"] = values
