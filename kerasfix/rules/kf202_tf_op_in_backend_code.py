@@ -56,8 +56,10 @@ class TfOpInBackendCode(Rule):
         functions (`tf.reduce_sum`, `tf.concat`, `tf.nn.relu`, `tf.math.log` …) and Keras 2's
         backend functions (`K.mean`, `K.std` …), and rewrites those that have a `keras.ops`
         function with the same meaning to it (`ops.sum`, `ops.concatenate`, `ops.relu`,
-        `ops.std`), TensorFlow's dtypes (`tf.float32`) to their names (`"float32"`), and
-        `tf.shape(x)[0]` to `keras.ops.shape(x)[0]`. The correspondence is generated from the
+        `ops.std`), TensorFlow's cross-entropies of logits to Keras's with `from_logits=True`,
+        TensorFlow's dtypes (`tf.float32`) to their names (`"float32"`), and `tf.shape(x)[0]`
+        (or a shape variable read only by dimensions) to `keras.ops.shape(x)[0]`. The
+        correspondence is generated from the
         installed packages: names, the Keras guide's renames, signatures compared argument by
         argument, and checked on numbers. Also finds TensorFlow's own initializers given to a
         layer (`kernel_initializer=tf.random_normal_initializer()` → Keras's `RandomNormal`)
