@@ -272,7 +272,35 @@ class TfOpInBackendCode(Rule):
         )
         instead = kb.BACKEND_INSTEAD.get(name)
         advice = f"; write it with {instead}" if instead else "; write it with `keras.ops`"
+        if name == "sqrt" and len(call.args) == 1 and not call.keywords and not has_star(call):
+            yield cls._sqrt(ctx, call, message)
+            return
         yield cls._as_op(ctx, call, message, kb.api.backend_op(name), advice)
+
+    @classmethod
+    def _sqrt(cls, ctx: Context, call: ast.Call, message: str) -> Diagnostic:
+        """``K.sqrt(x)``: Keras 2's clipped ``x`` at 0 first (a root of a negative number was 0,
+        not NaN): ``keras.ops.sqrt`` where ``x`` is never negative (a square, a sum of squares,
+        ``K.maximum(…, K.epsilon())``), else of ``keras.ops.maximum(x, 0.0)``."""
+        named = keras_name(ctx, "ops.sqrt", call, True)
+        if named is None:
+            return ctx.diagnostic(cls, call, message + ": use `keras.ops.sqrt`")
+        spelled, edits = named
+        argument = call.args[0]
+        if _never_negative(ctx, argument):
+            edits.append(ctx.replace(call.func, spelled))
+            title = f"Use `{spelled}`"
+        else:
+            maximum = spelled[: -len("sqrt")] + "maximum"
+            clipped = f"{spelled}({maximum}({ctx.code(argument)}, 0.0))"
+            edits.append(ctx.replace(call, clipped))
+            title = f"Use `{spelled}` of `{maximum}(x, 0.0)`, as Keras 2 computed it"
+        return ctx.diagnostic(
+            cls,
+            call,
+            message + ": use `keras.ops.sqrt` (of `maximum(x, 0.0)` where `x` may be negative)",
+            fix(Applicability.SAFE, title, *edits),
+        )
 
     @classmethod
     def _as_op(
@@ -387,6 +415,40 @@ def _dimensions_only(ctx: Context, assign: ast.Assign, call: ast.Call) -> bool:
         and bool(reads)
         and all(_dimension(ctx.tree.parents.get(n), n) for n in reads)
     )
+
+
+# what is never negative: a square, an absolute value, an exponential …
+_NON_NEGATIVE = frozenset({"square", "abs", "absolute", "exp", "sqrt", "softplus", "sigmoid"})
+# … and a sum, mean or maximum of what is never negative
+_OF_NON_NEGATIVE = frozenset({"sum", "mean", "max", "reduce_sum", "reduce_mean", "reduce_max"})
+
+
+def _never_negative(ctx: Context, node: ast.expr) -> bool:
+    """Whether ``node`` is certainly never negative: ``K.square(x)``, ``K.sum(K.square(x))``,
+    ``K.maximum(x, K.epsilon())``, ``a * a`` of such, a number ≥ 0."""
+    if isinstance(node, ast.Constant):
+        return type(node.value) in (int, float) and node.value >= 0
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult, ast.Div)):
+        return _never_negative(ctx, node.left) and _never_negative(ctx, node.right)
+    if not isinstance(node, ast.Call) or not node.args or has_star(node):
+        return isinstance(node, ast.Call) and _function_leaf(ctx, node) == "epsilon"
+    leaf = _function_leaf(ctx, node)
+    if leaf in _NON_NEGATIVE:
+        return True
+    if leaf in _OF_NON_NEGATIVE:
+        return _never_negative(ctx, node.args[0])
+    if leaf == "maximum" and len(node.args) == 2:
+        return any(_never_negative(ctx, a) for a in node.args)
+    return False
+
+
+def _function_leaf(ctx: Context, call: ast.Call) -> str:
+    """The last name of the Keras, Keras 2 backend or TensorFlow function ``call`` calls."""
+    api = ctx.inference.api_path(call.func) or ""
+    if api.startswith(("backend.", "ops.")):
+        return api.rsplit(".", 1)[-1]
+    tf = ctx.inference.tf_path(call.func)
+    return tf.rsplit(".", 1)[-1] if tf else ""
 
 
 def _instead(path: str) -> str:
