@@ -717,7 +717,8 @@ def tf_ops() -> dict[str, dict[str, object]]:
 # Keras 2's backend functions (`K.sum`, `K.softmax` …) with a `keras.ops` function of the same
 # name and meaning, and Keras 2's `K.pow` (`ops.power`); tests/test_knowledge.py computes both
 # (on negative numbers too: `K.sqrt` clipped them to 0, `K.hard_sigmoid` had another slope, so
-# neither is here, nor `K.repeat`, which was RepeatVector, nor `K.dot`, `K.gather`).
+# neither is here — KF202 writes `K.sqrt` as `sqrt(maximum(x, 0.0))` itself — nor `K.repeat`,
+# which was RepeatVector, nor `K.dot`, `K.gather`).
 BACKEND_OPS_BY_NAME = (
     "abs all any argmax argmin cast clip concatenate cos cumprod cumsum elu equal exp "
     "expand_dims greater greater_equal less less_equal log max maximum mean min minimum ndim "
