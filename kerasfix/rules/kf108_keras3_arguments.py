@@ -85,7 +85,10 @@ class Keras3Arguments(Rule):
         module imports `tensorflow`: the checkpoint Keras 2 wrote, restored as lazily
         (into a model not built yet), unless the backend-neutral rules (KF2xx) are selected:
         a model on JAX is no TensorFlow object. Elsewhere it becomes `*.weights.h5`, its folder
-        made first (`os.makedirs`, where the module imports `os`), or is reported.
+        made first (`os.makedirs`, where the module imports `os`), where every model that reads
+        it back is certainly built (the model that wrote it, a functional model, a `Sequential`
+        made with its input, one built before: Keras 3 reads `.weights.h5` only into a built
+        model), or is reported.
         `save(dir, save_format="tf")` becomes `model.export(dir)`, the SavedModel for
         serving, or, where the module loads it back as a Keras model, a `.keras` file
         with its load (unsafe: other programs may read the folder).
