@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -54,13 +55,41 @@ def _fully_fixed() -> list[Path]:
     return outputs
 
 
-@pytest.mark.parametrize("output", _fully_fixed(), ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_every_fully_fixed_migration_fixture_runs_under_keras3(
-    output: Path, tmp_path: Path
-) -> None:
+FULLY_FIXED = _fully_fixed()
+
+
+@pytest.fixture(scope="module")
+def fully_fixed_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, tuple]:
+    """Every fully fixed output run under Keras 3: in batches of one process each (TensorFlow
+    is imported once a batch, not once a script; the runner gives each script its own folder,
+    seeds and session), two at a time on two cores. A batch holds one file of each name."""
     pytest.importorskip("scikeras")
-    result = run_scripts("plain", [output], tmp_path / "run.pkl")
-    status, detail = result[output.name]
+    tmp = tmp_path_factory.mktemp("fully-fixed")
+    batches: list[list[Path]] = [[], []]
+    for index, output in enumerate(FULLY_FIXED):
+        preferred = batches[index % 2]
+        batch = next(
+            (b for b in [preferred, *batches] if output.name not in {p.name for p in b}), None
+        )
+        if batch is None:
+            batch = []
+            batches.append(batch)
+        batch.append(output)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(
+            pool.map(
+                lambda n: (batches[n], run_scripts("plain", batches[n], tmp / f"{n}.pkl")),
+                [n for n, b in enumerate(batches) if b],
+            )
+        )
+    return {output: result[output.name] for batch, result in done for output in batch}
+
+
+@pytest.mark.parametrize("output", FULLY_FIXED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_fully_fixed_migration_fixture_runs_under_keras3(
+    output: Path, fully_fixed_runs: dict[Path, tuple]
+) -> None:
+    status, detail = fully_fixed_runs[output]
     assert status == "ok", f"{output.name} fails under Keras 3:\n{detail}"
 
 
