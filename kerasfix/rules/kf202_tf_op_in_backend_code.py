@@ -4,7 +4,7 @@ import ast
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
-from kerasfix.diagnostic import Applicability, Diagnostic
+from kerasfix.diagnostic import Applicability, Diagnostic, Edit
 from kerasfix.rules.base import (
     KERAS,
     OUTSIDE_KERAS,
@@ -287,14 +287,13 @@ class TfOpInBackendCode(Rule):
             return ctx.diagnostic(cls, call, message + ": use `keras.ops.sqrt`")
         spelled, edits = named
         argument = call.args[0]
-        if _never_negative(ctx, argument):
-            edits.append(ctx.replace(call.func, spelled))
-            title = f"Use `{spelled}`"
-        else:
+        edits.append(ctx.replace(call.func, spelled))
+        title = f"Use `{spelled}`"
+        if not _never_negative(ctx, argument):
             maximum = spelled[: -len("sqrt")] + "maximum"
-            clipped = f"{spelled}({maximum}({ctx.code(argument)}, 0.0))"
-            edits.append(ctx.replace(call, clipped))
-            title = f"Use `{spelled}` of `{maximum}(x, 0.0)`, as Keras 2 computed it"
+            start, end = ctx.span(argument)
+            edits += [Edit(start, start, f"{maximum}("), Edit(end, end, ", 0.0)")]
+            title += f" of `{maximum}(x, 0.0)`, as Keras 2 computed it"
         return ctx.diagnostic(
             cls,
             call,
