@@ -20,6 +20,7 @@ from functools import lru_cache
 from kerasfix import knowledge as kb
 from kerasfix.project import project_root
 from kerasfix.source import SourceError, decode
+from kerasfix.walk import all_nodes
 
 # A module larger than this is not read for another file's sake.
 MAX_MODULE_BYTES = 2_000_000
@@ -242,28 +243,25 @@ def _may_name(path: str, name: str, leaf: str) -> bool:
     if module is None:
         return True
     target = posixpath.normpath(name.replace("\\", "/"))
-    skipped: set[int] = set()
-    direct: dict[int, str] = {}
-    for node in ast.walk(module):
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+    skipped: set[int] = set()  # strings that are messages
+    direct: set[int] = set()  # strings that are a saved or loaded file, whole
+    holding: list[ast.Constant] = []  # strings that hold the name
+    for node in all_nodes(module):
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and leaf in node.value:
+                holding.append(node)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             skipped.add(id(node.value))  # a docstring
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        if called in _MESSAGE_CALLS:
-            skipped.update(id(n) for a in node.args for n in ast.walk(a))
-        elif called in _FILE_CALLS:
-            by_name = [k.value for k in node.keywords if k.arg == "filepath"]
-            for argument in node.args[:1] + by_name:
-                if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-                    direct[id(argument)] = argument.value
-    for node in ast.walk(module):
-        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
-            continue
-        if leaf not in node.value or id(node) in skipped:
-            continue
-        written = direct.get(id(node))
-        if written is None or posixpath.normpath(written.replace("\\", "/")) == target:
-            return True
-    return False
+        elif isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if called in _MESSAGE_CALLS:
+                skipped.update(id(n) for a in node.args for n in all_nodes(a))
+            elif called in _FILE_CALLS:
+                by_name = [k.value for k in node.keywords if k.arg == "filepath"]
+                direct.update(id(a) for a in node.args[:1] + by_name)
+    return any(
+        id(node) not in skipped
+        and (id(node) not in direct or posixpath.normpath(node.value.replace("\\", "/")) == target)
+        for node in holding
+    )
