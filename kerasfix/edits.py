@@ -297,12 +297,7 @@ def folder_made_first(ctx: Context, call: ast.Call, name: str) -> list[Edit] | N
 def _folder_made_just_before(ctx: Context, call: ast.Call, folder: str) -> bool:
     """Whether the statement before ``call``'s makes ``folder`` (``os.makedirs("ckpt", …)``)."""
     statement = ctx.tree.parents.get(call)
-    owner = ctx.tree.block.get(statement) if statement is not None else None
-    if owner is None:
-        return False
-    siblings = getattr(owner[0], owner[1])
-    position = siblings.index(statement)
-    previous = siblings[position - 1] if position else None
+    previous = ctx.tree.previous_statement(statement) if statement is not None else None
     if not (isinstance(previous, ast.Expr) and isinstance(previous.value, ast.Call)):
         return False
     made = previous.value

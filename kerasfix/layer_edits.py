@@ -257,7 +257,6 @@ def input_layer_first(ctx: Context, call: ast.Call, keyword: ast.keyword) -> lis
     first, spelled as the layer is (imported beside it, or through the same module)."""
     add = ctx.tree.parents.get(call)
     statement = ctx.tree.parents.get(add) if add is not None else None
-    place = ctx.tree.block.get(statement) if statement is not None else None
     if not (
         isinstance(add, ast.Call)
         and isinstance(add.func, ast.Attribute)
@@ -265,12 +264,9 @@ def input_layer_first(ctx: Context, call: ast.Call, keyword: ast.keyword) -> lis
         and add.args == [call]
         and isinstance(add.func.value, ast.Name)
         and isinstance(statement, ast.Expr)
-        and place is not None
     ):
         return []
-    siblings = getattr(*place)
-    index = siblings.index(statement)
-    made = siblings[index - 1] if index else None
+    made = ctx.tree.previous_statement(statement)
     model = add.func.value.id
     if not (
         isinstance(made, ast.Assign)

@@ -105,6 +105,15 @@ class TreeIndex:
     def scope_of(self, node: ast.AST) -> Scope | None:
         return self.scopes.scope_of.get(node)
 
+    def previous_statement(self, statement: ast.AST) -> ast.AST | None:
+        """The statement just before ``statement`` in its block, or None (the first)."""
+        place = self.block.get(statement)
+        if place is None:
+            return None
+        siblings = getattr(*place)
+        index = siblings.index(statement)
+        return siblings[index - 1] if index else None
+
     def contains(self, container: ast.AST, node: ast.AST) -> bool:
         """Whether ``node`` lies in ``container``'s subtree (or is it)."""
         return self.order[container] <= self.order[node] <= self.last[container]

@@ -311,7 +311,7 @@ class Keras3Arguments(Rule):
         if save_format is not None:
             if method == "save_weights" and target is not None and name:
                 return cls._weights_with_format(
-                    ctx, call, target, name, save_format, (loaded, weight_loads), saved
+                    ctx, call, target, name, save_format, loaded, weight_loads, saved
                 )
             if target is not None and name and string(save_format.value) == "tf":
                 return cls._saved_model(ctx, call, target, name, save_format, loaded, saved)
@@ -358,12 +358,12 @@ class Keras3Arguments(Rule):
         target: ast.expr,
         name: str,
         save_format: ast.keyword,
-        loads: tuple[dict[str, list[ast.expr]], dict[str, list[ast.Call]]],
+        loaded: dict[str, list[ast.expr]],
+        weight_loads: dict[str, list[ast.Call]],
         saved: set[str],
     ) -> Diagnostic:
         """``save_weights("ckpt/w", save_format="tf")``: Keras 3 has one weights format, named by
         the file: the name becomes ``*.weights.h5`` (with its loads) and the keyword goes."""
-        loaded, weight_loads = loads
         new = kb.weights_file_name(name)
         saved.add(name)
         message = (

@@ -59,11 +59,11 @@ class TfOpInBackendCode(Rule):
         `ops.std`), TensorFlow's cross-entropies of logits to Keras's with `from_logits=True`,
         TensorFlow's dtypes (`tf.float32`) to their names (`"float32"`), and `tf.shape(x)[0]`
         (or a shape variable read only by dimensions) to `keras.ops.shape(x)[0]`. The
-        correspondence is generated from the
-        installed packages: names, the Keras guide's renames, signatures compared argument by
-        argument, and checked on numbers. Also finds TensorFlow's own initializers given to a
-        layer (`kernel_initializer=tf.random_normal_initializer()` → Keras's `RandomNormal`)
-        and random draws (`tf.random.normal`, `K.random_normal`). Opt-in (backend-neutral
+        correspondence is generated from the installed packages: names, the Keras guide's
+        renames, signatures compared argument by argument, and checked on numbers. Also finds
+        TensorFlow's own initializers given to a layer
+        (`kernel_initializer=tf.random_normal_initializer()` → Keras's `RandomNormal`) and
+        random draws (`tf.random.normal`, `K.random_normal`). Opt-in (backend-neutral
         Keras, `--extend-select KF2`).
 
     Why is this bad?
@@ -83,16 +83,18 @@ class TfOpInBackendCode(Rule):
 
     Fix safety
         Safe: each op computes what the TensorFlow function did, on the same arguments (their
-        keywords renamed); `import keras` is added where needed. A TensorFlow function with
-        no such op (`tf.image.*`, `K.sqrt`, which clipped negatives to 0), or a call passing an
-        argument the op lacks (`name=`) or leaving a default that differs (`tf.argmax`
-        without its axis), is reported with what to write. Unsafe: a random draw in a layer's
-        `call()` becomes `keras.random`'s with a `SeedGenerator` the layer makes in
-        `__init__` — Keras draws other numbers, and the layer carries the generator's state;
-        a function given to one `Lambda` that draws becomes a layer class (its body the
-        layer's `call()`), and the `Lambda` an instance of it (a model saved with it is loaded
-        with the class given, `custom_objects=`). A draw elsewhere is reported:
-        a generator outside a layer repeats its numbers at every step on JAX.
+        keywords renamed); `K.sqrt` becomes `keras.ops.sqrt` of `keras.ops.maximum(x, 0.0)`
+        (Keras 2 clipped negatives to 0), of `x` itself where it is never negative; `import
+        keras` is added where needed. A TensorFlow function with no such op (`tf.py_function`,
+        `K.batch_dot`), or a call passing an argument the op lacks (`name=`) or leaving a
+        default that differs (`tf.argmax` without its axis), is reported with what to write.
+        Unsafe: a random draw in a layer's `call()` becomes `keras.random`'s with a
+        `SeedGenerator` the layer makes in `__init__` — Keras draws other numbers, and the
+        layer carries the generator's state; a function given to one `Lambda` that draws
+        becomes a layer class (its body the layer's `call()`), and the `Lambda` an instance of
+        it (a model saved with it is loaded with the class given, `custom_objects=`). A draw
+        elsewhere is reported: a generator outside a layer repeats its numbers at every step
+        on JAX.
     """
 
     code = "KF202"
@@ -270,11 +272,11 @@ class TfOpInBackendCode(Rule):
             f"`{ast.unparse(call.func)}` is Keras 2's backend function, which Keras 3 keeps "
             f"only under TensorFlow"
         )
-        instead = kb.BACKEND_INSTEAD.get(name)
-        advice = f"; write it with {instead}" if instead else "; write it with `keras.ops`"
         if name == "sqrt" and len(call.args) == 1 and not call.keywords and not has_star(call):
             yield cls._sqrt(ctx, call, message)
             return
+        instead = kb.BACKEND_INSTEAD.get(name)
+        advice = f"; write it with {instead}" if instead else "; write it with `keras.ops`"
         yield cls._as_op(ctx, call, message, kb.api.backend_op(name), advice)
 
     @classmethod
@@ -417,7 +419,7 @@ def _dimensions_only(ctx: Context, assign: ast.Assign, call: ast.Call) -> bool:
 
 
 # what is never negative: a square, an absolute value, an exponential …
-_NON_NEGATIVE = frozenset({"square", "abs", "absolute", "exp", "sqrt", "softplus", "sigmoid"})
+_NON_NEGATIVE = frozenset({"square", "abs", "absolute", "exp", "softplus", "sigmoid"})
 # … and a sum, mean or maximum of what is never negative
 _OF_NON_NEGATIVE = frozenset({"sum", "mean", "max", "reduce_sum", "reduce_mean", "reduce_max"})
 
@@ -427,7 +429,7 @@ def _never_negative(ctx: Context, node: ast.expr) -> bool:
     ``K.maximum(x, K.epsilon())``, ``a * a`` of such, a number ≥ 0."""
     if isinstance(node, ast.Constant):
         return type(node.value) in (int, float) and node.value >= 0
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult, ast.Div)):
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
         return _never_negative(ctx, node.left) and _never_negative(ctx, node.right)
     if not isinstance(node, ast.Call) or not node.args or has_star(node):
         return isinstance(node, ast.Call) and _function_leaf(ctx, node) == "epsilon"
