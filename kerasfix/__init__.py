@@ -17,13 +17,13 @@ def check_source(
     source: str, path: str = "<string>", settings: Settings | None = None
 ) -> list[Diagnostic]:
     """Diagnostics for ``source`` (a module's text)."""
-    from kerasfix.engine import check_source as _check
+    from kerasfix.engine.pipeline import check_source as _check
 
     return _check(source, path, settings)
 
 
 def fix_source(source: str, path: str = "<string>", settings: Settings | None = None) -> str:
     """``source`` with every safe fix applied (unsafe ones too if settings say so)."""
-    from kerasfix.engine import fix_source as _fix
+    from kerasfix.engine.pipeline import fix_source as _fix
 
     return _fix(source, path, settings)

@@ -1,3 +1,3 @@
-from kerasfix.cli import main
+from kerasfix.frontends.cli import main
 
 main()

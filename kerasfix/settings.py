@@ -1,7 +1,7 @@
 """Settings shared by the engine and the CLI (filled from flags and config).
 
 Each checked file has its own: the nearest configuration above it decides,
-the command line overrides it (:mod:`kerasfix.config`).
+the command line overrides it (:mod:`kerasfix.engine.config`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""The shape of the code: no import cycles (counting imports inside
-functions), the inference in layers that each import only those below, and
-rules that ask the inference only through its facade."""
+"""The shape of the code: the folders are the stages (front ends, engine, rules, analysis,
+knowledge), each importing only those after it and the shared modules at the package's top
+level; no import cycles (counting imports inside functions), the inference in layers that
+each import only those below, and rules that ask the inference only through its facade."""
 
 from __future__ import annotations
 
@@ -60,17 +61,47 @@ def test_no_import_cycle() -> None:
             visit(name)
 
 
+# the stages, first to last: a module imports only from its own stage and those after it
+STAGES = ["frontends", "engine", "rules", "analysis", "knowledge"]
+# what every stage shares: values and plain helpers that import no stage
+SHARED = {"diagnostic", "settings", "source", "noqa", "project", "_version"}
+# the package itself (its public functions) and `python -m kerasfix` are front ends
+FRONT = {"kerasfix", "kerasfix.__main__"}
+
+
+def _stage(module: str) -> int:
+    """The stage's place in STAGES; the shared modules after them all."""
+    if module in FRONT:
+        return 0
+    part = module.split(".")[1]
+    if part in SHARED:
+        return len(STAGES)
+    assert part in STAGES, f"{module} sits outside the stages' folders and the shared modules"
+    return STAGES.index(part)
+
+
+def test_folders_are_the_stages_and_import_one_way() -> None:
+    assert {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"} == set(
+        STAGES
+    )
+    for module, imported in GRAPH.items():
+        for target in imported:
+            if target == "kerasfix":
+                continue  # the package's version, imported through it
+            assert _stage(target) >= _stage(module), f"{module} imports {target}: a later stage"
+
+
 # each layer of the inference imports only the layers listed for it
 LAYERS = {
-    "kerasfix.inference.values": set(),
-    "kerasfix.inference.imports": set(),
-    "kerasfix.inference.bindings": {"imports"},
-    "kerasfix.inference.classes": {"bindings"},
-    "kerasfix.inference.evaluation": {"values", "bindings", "classes"},
-    "kerasfix.inference.keras_models": {"values", "classes", "evaluation"},
-    "kerasfix.inference.compile": {"values", "bindings", "keras_models"},
-    "kerasfix.inference.modules": set(),
-    "kerasfix.inference.across": {
+    "kerasfix.analysis.inference.values": set(),
+    "kerasfix.analysis.inference.imports": set(),
+    "kerasfix.analysis.inference.bindings": {"imports"},
+    "kerasfix.analysis.inference.classes": {"bindings"},
+    "kerasfix.analysis.inference.evaluation": {"values", "bindings", "classes"},
+    "kerasfix.analysis.inference.keras_models": {"values", "classes", "evaluation"},
+    "kerasfix.analysis.inference.compile": {"values", "bindings", "keras_models"},
+    "kerasfix.analysis.inference.modules": set(),
+    "kerasfix.analysis.inference.across": {
         "values",
         "imports",
         "bindings",
@@ -86,7 +117,7 @@ def test_inference_layers_import_only_below() -> None:
         inner = {
             name.rsplit(".", 1)[1]
             for name in GRAPH[module]
-            if name.startswith("kerasfix.inference")
+            if name.startswith("kerasfix.analysis.inference")
         }
         assert inner <= allowed, f"{module} imports {sorted(inner - allowed)}"
         assert "kerasfix.rules" not in {n[:14] for n in GRAPH[module]}
@@ -95,7 +126,7 @@ def test_inference_layers_import_only_below() -> None:
 # all that a rule module may import: the facade, the knowledge, the
 # diagnostics and the rules' base (which holds the sites and edit helpers)
 RULE_IMPORTS = {
-    "kerasfix.inference",
+    "kerasfix.analysis.inference",
     "kerasfix.knowledge",
     "kerasfix.diagnostic",
     "kerasfix.rules.base",
@@ -107,13 +138,15 @@ def test_rules_import_only_the_facade_knowledge_diagnostics_and_base() -> None:
     assert len(rules) >= 14
     for name in rules:
         extra = sorted(GRAPH[name] - RULE_IMPORTS - {"kerasfix"})
-        assert not extra, f"{name} imports {extra}: ask kerasfix.inference or the rules' base"
+        assert not extra, (
+            f"{name} imports {extra}: ask kerasfix.analysis.inference or the rules' base"
+        )
 
 
 def test_rules_declare_what_they_look_at_and_nothing_filters_by_hand() -> None:
     """One declaration per rule: no text triggers or tree filters of its own."""
+    from kerasfix.analysis.sites import AnyOf, Site
     from kerasfix.rules import ALL_RULES
-    from kerasfix.sites import AnyOf, Site
 
     for rule in ALL_RULES:
         assert not hasattr(rule, "triggers") and not hasattr(rule, "may_fire"), rule.code

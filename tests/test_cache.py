@@ -108,8 +108,8 @@ def test_every_setting_is_in_the_cache_key(tmp_path: Path) -> None:
 
 
 def test_internal_error_is_never_cached(tmp_path: Path) -> None:
-    from kerasfix.cache import Cache
-    from kerasfix.engine import error_diagnostic
+    from kerasfix.engine.cache import Cache
+    from kerasfix.engine.pipeline import error_diagnostic
 
     cache = Cache(secret=b"k" * 32)
     path = str(tmp_path / "m.py")

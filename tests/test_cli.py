@@ -191,7 +191,7 @@ def test_shipped_fixtures_run() -> None:
 
 def test_cli_does_not_import_tensorflow(project: Path) -> None:
     code = (
-        "import sys; from kerasfix.cli import main\n"
+        "import sys; from kerasfix.frontends.cli import main\n"
         "sys.argv = ['kerasfix', 'check', '--exit-zero', '.']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('tensorflow', 'keras', 'tf_keras', 'torch') if m in sys.modules]\n"

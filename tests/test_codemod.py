@@ -40,7 +40,7 @@ def _codemod(root: Path, *args: str) -> subprocess.CompletedProcess:
             "libcst.tool",
             "codemod",
             "-x",
-            "kerasfix.codemod.KerasFix",
+            "kerasfix.frontends.codemod.KerasFix",
             "--no-format",
             "--hide-progress",
             "-j",

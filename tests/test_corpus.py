@@ -101,7 +101,7 @@ def _keras_sample() -> list[Path]:
 
 
 def test_prefilter_hides_nothing_on_the_corpus() -> None:
-    from kerasfix.engine import lint_text
+    from kerasfix.engine.pipeline import lint_text
     from kerasfix.settings import Settings
 
     sample = _keras_sample()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kerasfix.docs import SECTIONS, all_docs, rules_table, sections, with_table
+from kerasfix.frontends.docs import SECTIONS, all_docs, rules_table, sections, with_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -15,7 +15,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 def test_readme_rule_table_is_generated_from_the_rules() -> None:
     text = README.read_text(encoding="utf-8")
     assert rules_table() in text
-    assert with_table(text) == text, "run `python -m kerasfix.docs README.md`"
+    assert with_table(text) == text, "run `python -m kerasfix.frontends.docs README.md`"
 
 
 @pytest.mark.parametrize(("code", "doc"), all_docs(), ids=[code for code, _ in all_docs()])

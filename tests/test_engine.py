@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kerasfix.engine import lint_text, process_path, process_text
+from kerasfix.engine.pipeline import lint_text, process_path, process_text
 from kerasfix.settings import Settings
 
 MODEL = (

@@ -13,7 +13,7 @@ import libcst as cst
 import pytest
 from fixture_cases import Case, cases
 
-from kerasfix.engine import process_notebook, process_text
+from kerasfix.engine.pipeline import process_notebook, process_text
 from kerasfix.settings import Settings
 
 UPDATE = bool(os.environ.get("KERASFIX_UPDATE_FIXTURES"))

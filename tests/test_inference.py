@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from kerasfix.engine import lint_text
+from kerasfix.engine.pipeline import lint_text
 from kerasfix.settings import Settings
 
 CASES: dict[str, tuple[str, str]] = {
@@ -399,7 +399,7 @@ CASES.update(
             model.predict_classes(x)
         """,
         ),
-        # name resolution by kerasfix.scopes: what reaches the call, and only that
+        # name resolution by kerasfix.analysis.scopes: what reaches the call, and only that
         "add-before-rebinding-is-not-folded": (
             "argmax",
             """

@@ -8,13 +8,13 @@ import textwrap
 
 import pytest
 
-from kerasfix.inference import Const, Model, ModelInference, NonKeras, Ref
-from kerasfix.inference.bindings import Bindings, import_qualname, imported
-from kerasfix.inference.compile import Compiles
-from kerasfix.inference.evaluation import Evaluator
-from kerasfix.inference.keras_models import KerasModels
-from kerasfix.inference.values import UNKNOWN
-from kerasfix.tree import TreeIndex
+from kerasfix.analysis.inference import Const, Model, ModelInference, NonKeras, Ref
+from kerasfix.analysis.inference.bindings import Bindings, import_qualname, imported
+from kerasfix.analysis.inference.compile import Compiles
+from kerasfix.analysis.inference.evaluation import Evaluator
+from kerasfix.analysis.inference.keras_models import KerasModels
+from kerasfix.analysis.inference.values import UNKNOWN
+from kerasfix.analysis.tree import TreeIndex
 
 
 def _parse(source: str) -> tuple[ast.Module, TreeIndex]:

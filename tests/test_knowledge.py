@@ -271,8 +271,8 @@ def test_removed_apis_are_removed() -> None:
 def test_anchor_words_are_implied_by_every_rule() -> None:
     """A text without any anchor is passed over before a rule is loaded:
     every rule must look at a site whose every word holds an anchor."""
+    from kerasfix.analysis.sites import words
     from kerasfix.rules import ALL_RULES, ANCHORS
-    from kerasfix.sites import words
 
     for rule in ALL_RULES:
         if rule.meta:

@@ -39,7 +39,7 @@ def _migrated(case: Case) -> Path:
 def _fully_fixed() -> list[Path]:
     """The fixed (or unsafe-fixed) outputs of the migration fixtures that
     kerasfix leaves with no finding at all: each must run under Keras 3."""
-    from kerasfix.engine import lint_text
+    from kerasfix.engine.pipeline import lint_text
     from kerasfix.settings import Settings
 
     outputs = []

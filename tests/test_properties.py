@@ -16,7 +16,7 @@ import hypothesmith
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kerasfix.engine import lint_text, process_text
+from kerasfix.engine.pipeline import lint_text, process_text
 from kerasfix.settings import Settings
 
 SETTINGS = settings(

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from test_cli import KERASFIX
 
-import kerasfix.engine as engine
-from kerasfix.discovery import find_files
-from kerasfix.engine import process_text
-from kerasfix.fixing import AppliedFixes, FixVerificationError, verify
-from kerasfix.runner import run
+import kerasfix.engine.pipeline as engine
+from kerasfix.engine.discovery import find_files
+from kerasfix.engine.fixing import AppliedFixes, FixVerificationError, verify
+from kerasfix.engine.pipeline import process_text
+from kerasfix.engine.runner import run
 from kerasfix.settings import Settings
 
 TEMPLATE = """import numpy as np
@@ -213,7 +213,7 @@ def test_python2_and_junk(tmp_path: Path) -> None:
 def test_verbose_flag_sets_traceback_env(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     code = (
-        "import os, sys\nfrom kerasfix.cli import main\n"
+        "import os, sys\nfrom kerasfix.frontends.cli import main\n"
         f"sys.argv = ['kerasfix', 'check', '--verbose', {str(tmp_path)!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "assert os.environ.get('KERASFIX_TRACEBACK') == '1'\n"

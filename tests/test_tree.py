@@ -1,5 +1,5 @@
-"""The one walk (kerasfix.tree), its scopes (kerasfix.scopes) and offsets
-(kerasfix.positions), checked against CPython's own answers: every read of
+"""The one walk (kerasfix.analysis.tree), its scopes (kerasfix.analysis.scopes) and offsets
+(kerasfix.analysis.positions), checked against CPython's own answers: every read of
 a name resolves to the scope Python's compiler (``symtable``) says it does,
 every binding it sees is recorded, and every node's offsets cut out the text
 ``ast.get_source_segment`` gives; over every fixture, over the installed
@@ -17,10 +17,10 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from kerasfix.positions import Positions
-from kerasfix.scopes import Scope
+from kerasfix.analysis.positions import Positions
+from kerasfix.analysis.scopes import Scope
+from kerasfix.analysis.tree import TreeIndex
 from kerasfix.source import LineIndex
-from kerasfix.tree import TreeIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 _COMPREHENSION_NAMES = {

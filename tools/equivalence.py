@@ -48,7 +48,7 @@ def generate(count: int, target: Path) -> None:
 
 
 def record(path: Path) -> dict[str, object]:
-    from kerasfix.engine import lint_text, process_text
+    from kerasfix.engine.pipeline import lint_text, process_text
     from kerasfix.settings import Settings
 
     text = path.read_text(encoding="utf-8", errors="surrogateescape")

@@ -29,8 +29,8 @@ from pygls import uris
 from pygls.lsp.server import LanguageServer
 
 from kerasfix import __version__
-from kerasfix.config import ConfigError, Overrides, Resolver
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit
+from kerasfix.engine.config import ConfigError, Overrides, Resolver
 from kerasfix.settings import Settings
 from kerasfix.source import LineIndex
 
@@ -91,8 +91,8 @@ class KerasfixServer(LanguageServer):
 
     def check_uri(self, uri: str) -> list[lsp.Diagnostic]:
         """Check a text document (not a notebook's cell) and remember what was found."""
-        from kerasfix.engine import lint_text
-        from kerasfix.inference import modules
+        from kerasfix.analysis.inference import modules
+        from kerasfix.engine.pipeline import lint_text
 
         document = self.workspace.get_text_document(uri)
         path = _path(uri)
@@ -108,8 +108,8 @@ class KerasfixServer(LanguageServer):
 
     def check_notebook(self, notebook_uri: str) -> dict[str, list[lsp.Diagnostic]]:
         """Check a notebook's code cells as one module: the findings of each cell."""
-        from kerasfix.engine import lint_text
-        from kerasfix.notebook import Notebook
+        from kerasfix.engine.notebook import Notebook
+        from kerasfix.engine.pipeline import lint_text
 
         notebook = self.workspace.get_notebook_document(notebook_uri=notebook_uri)
         if notebook is None:
@@ -218,7 +218,7 @@ class KerasfixServer(LanguageServer):
     def fix_all(self, uri: str, text: str) -> lsp.CodeAction | None:
         """Every fix the settings allow, as one edit of the document (not of a notebook cell,
         whose fixes are offered one by one)."""
-        from kerasfix.engine import fix_text
+        from kerasfix.engine.pipeline import fix_text
 
         if self.workspace.get_notebook_document(cell_uri=uri) is not None:
             return None
@@ -274,7 +274,7 @@ def _lsp_diagnostic(diagnostic: Diagnostic, text: str) -> lsp.Diagnostic:
 
 def _documentation(code: str) -> str:
     """The rule's documentation (what ``kerasfix rule KFnnn`` prints)."""
-    from kerasfix.output import rule_doc
+    from kerasfix.frontends.output import rule_doc
     from kerasfix.rules import PARSE_ERROR_DOC, rule_by_code
 
     found = rule_by_code(code)

@@ -4,11 +4,11 @@ the inference facade, the knowledge and the diagnostics.
 A rule is one small class: its code (``KF001``) and name, a docstring that is
 its user documentation (What it does / Why is this bad? / Example / Use
 instead / Fix safety), ``looks_at`` — the sites it reads, declared once
-(:mod:`kerasfix.sites`): the engine derives from them both the text test
+(:mod:`kerasfix.analysis.sites`): the engine derives from them both the text test
 before parsing and the test on the parsed tree — and ``check``, which reads
 the shared :class:`Context` and yields diagnostics with their fixes.
 
-A rule module imports only this module, :mod:`kerasfix.inference` (the
+A rule module imports only this module, :mod:`kerasfix.analysis.inference` (the
 facade), :mod:`kerasfix.knowledge` and :mod:`kerasfix.diagnostic`
 (``tests/test_architecture.py`` holds it to that).
 """
@@ -18,31 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from kerasfix.context import Context, fix
-from kerasfix.diagnostic import Diagnostic
-from kerasfix.edits import (
-    activation_edit,
-    append_argument,
-    append_parameter,
-    argument_deletions,
-    argument_removal,
-    describe,
-    folder_made_first,
-    from_logits_edit,
-    import_module_span,
-    import_statements,
-    keras_name,
-    layer_name,
-    module_bound,
-    ops_rewrite,
-    renamed_call_text,
-    renamed_file,
-    statement_before,
-    statement_removal,
-    tf_checkpoint_edits,
-)
-from kerasfix.layer_edits import draws, init_statement, input_layer_first, random_draw_edits
-from kerasfix.sites import (
+from kerasfix.analysis.context import Context, fix
+from kerasfix.analysis.sites import (
     BUILDS_MODELS,
     CONV_KERNEL_POSITIONALS,
     DEFAULT_POOL,
@@ -67,7 +44,30 @@ from kerasfix.sites import (
     Requirement,
     StringLiteral,
 )
-from kerasfix.syntax import arg, has_star, keyword_arg, receiver_of, string
+from kerasfix.analysis.syntax import arg, has_star, keyword_arg, receiver_of, string
+from kerasfix.diagnostic import Diagnostic
+from kerasfix.rules.edits import (
+    activation_edit,
+    append_argument,
+    append_parameter,
+    argument_deletions,
+    argument_removal,
+    describe,
+    folder_made_first,
+    from_logits_edit,
+    import_module_span,
+    import_statements,
+    keras_name,
+    layer_name,
+    module_bound,
+    ops_rewrite,
+    renamed_call_text,
+    renamed_file,
+    statement_before,
+    statement_removal,
+    tf_checkpoint_edits,
+)
+from kerasfix.rules.layer_edits import draws, init_statement, input_layer_first, random_draw_edits
 
 __all__ = [
     "BUILDS_MODELS",

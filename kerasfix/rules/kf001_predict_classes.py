@@ -3,8 +3,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from kerasfix.analysis.inference import Head
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.inference import Head
 from kerasfix.rules.base import Context, MethodCall, Rule, fix, receiver_of, renamed_call_text
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
+from kerasfix.analysis.inference import Head, LossSpec
 from kerasfix.diagnostic import Applicability, Diagnostic, Fix
-from kerasfix.inference import Head, LossSpec
 from kerasfix.rules.base import (
     BUILDS_MODELS,
     KERAS,

@@ -5,8 +5,8 @@ import re
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
+from kerasfix.analysis.inference import Model
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.inference import Model
 from kerasfix.rules.base import (
     BUILDS_MODELS,
     KERAS,

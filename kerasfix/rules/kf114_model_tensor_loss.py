@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kerasfix import knowledge as kb
+from kerasfix.analysis.inference import Model
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit
-from kerasfix.inference import Model
 from kerasfix.rules.base import (
     KERAS,
     OUTSIDE_KERAS,

@@ -4,8 +4,8 @@ import ast
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
+from kerasfix.analysis.inference import Tensor
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.inference import Tensor
 from kerasfix.rules.base import KERAS, OUTSIDE_KERAS, Context, MethodCall, Rule, fix, keras_name
 
 

@@ -4,8 +4,8 @@ import ast
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
+from kerasfix.analysis.inference import Model
 from kerasfix.diagnostic import Applicability, Diagnostic
-from kerasfix.inference import Model
 from kerasfix.rules.base import KERAS, OUTSIDE_KERAS, Context, Pattern, Rule, fix
 
 _SAVE = "tensorflow.saved_model.save"
