@@ -530,7 +530,9 @@ TF_OPS_BY_NAME = (
     "nn.silu equal not_equal less less_equal greater greater_equal logical_and logical_or "
     "logical_not sign floor math.ceil round sin cos size zeros ones argmax argmin "
     "math.erf math.rsqrt math.log1p math.expm1 math.reciprocal math.divide_no_nan "
-    "math.cumsum math.cumprod tensordot nn.log_softmax"
+    "math.cumsum math.cumprod tensordot nn.log_softmax "
+    "stop_gradient broadcast_to repeat sort linspace math.negative math.log_sigmoid "
+    "nn.softsign nn.gelu math.tan math.sinh math.cosh"
 ).split()
 TF_OPS_RENAMED = {
     "concat": "concatenate",
@@ -561,6 +563,20 @@ TF_OPS_RENAMED = {
     "math.reduce_any": "any",
     "math.reduce_all": "all",
     "image.resize": "image.resize",
+    "reverse": "flip",
+    "nn.moments": "moments",
+    "math.floormod": "mod",
+    "math.floordiv": "floor_divide",
+    "math.atan2": "arctan2",
+    "math.atan": "arctan",
+    "math.asin": "arcsin",
+    "math.acos": "arccos",
+    "math.asinh": "arcsinh",
+    "math.atanh": "arctanh",
+    "math.is_nan": "isnan",
+    "math.is_inf": "isinf",
+    "math.is_finite": "isfinite",
+    "math.logical_xor": "logical_xor",
     "nn.sigmoid_cross_entropy_with_logits": "binary_crossentropy",
     "nn.softmax_cross_entropy_with_logits": "categorical_crossentropy",
     "nn.sparse_softmax_cross_entropy_with_logits": "sparse_categorical_crossentropy",
