@@ -642,7 +642,8 @@ def _op_table(
 ) -> dict[str, dict[str, object]]:
     """``path`` (under ``root``) -> {"op": its ``keras.ops`` name, "params": the function's
     parameter names -> the op's, "positional": how many leading parameters mean the same by
-    position, "differs": the parameters a call must pass}. A parameter pairs with the op's of
+    position, "differs": the parameters a call must pass, "defaults": those of them the op can
+    be given instead, as the function's literal defaults}. A parameter pairs with the op's of
     the same name, else with the op's at the same place while the two lists line up. A pair
     whose defaults differ (``tf.nn.gelu`` approximates by default, ``ops.gelu`` does not), or
     that the op requires and the function did not, is "differs": a call is rewritten only if
@@ -698,6 +699,16 @@ def _op_table(
         ):  # the op needs an argument the function never took
             continue
         found[path] = {"op": op, "params": params, "positional": positional, "differs": differs}
+        # a differing default the function spelled as a literal: a call that leaves it out
+        # means it, and the op is given it (`K.concatenate(xs)`: `concatenate(xs, axis=-1)`)
+        defaults = {
+            name: repr(default)
+            for name in differs
+            for default in [next(p.default for p in before if p.name == name)]
+            if type(default) in (bool, int, float, str)
+        }
+        if defaults:
+            found[path]["defaults"] = defaults
         if path in TF_EXTRA:
             found[path]["extra"] = TF_EXTRA[path]
         values = {k: v for (where, k), v in TF_VALUES.items() if where == path and k in params}

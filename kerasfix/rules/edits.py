@@ -372,9 +372,10 @@ def ops_rewrite(
     """For a call of a TensorFlow function or Keras 2 backend function whose ``keras.ops``
     correspondence is ``found`` (generated: ``kb.api.tf_op``, ``kb.api.backend_op``): the op,
     and the edits that call it instead, its keywords renamed; no edits where the call cannot be
-    rewritten exactly (no such op, an argument the op lacks, a default that differs and is not
-    given). With ``add_import``, ``import keras`` is added where the module cannot name
-    ``keras.ops`` yet. Returns the op, how the fix spells it, and the edits."""
+    rewritten exactly (no such op, an argument the op lacks, a default that differs, is not
+    given and has no literal the op can be given). With ``add_import``, ``import keras`` is
+    added where the module cannot name ``keras.ops`` yet. Returns the op, how the fix spells
+    it, and the edits."""
     if found is None:
         return "", "", []
     op, params = found["op"], found["params"]
@@ -389,11 +390,14 @@ def ops_rewrite(
         given_value = keyword.value if keyword is not None else given_value
         if given_value is not None and string(given_value) not in allowed:
             return op, "", []
+    # a differing default left out is given to the op as the function's literal default
+    passed = {*list(params)[: len(call.args)], *(k.arg for k in call.keywords)}
+    filled = {n: v for n, v in found.get("defaults", {}).items() if n not in passed}
     if (
         has_star(call)
         or len(call.args) > found["positional"]
         or not all(k.arg in params for k in call.keywords)
-        or not set(found["differs"]) <= given
+        or not set(found["differs"]) <= given | set(filled)
     ):
         return op, "", []
     named = keras_name(ctx, f"{namespace}.{op}", call, add_import)
@@ -405,7 +409,9 @@ def ops_rewrite(
         assert keyword.arg is not None
         if params[keyword.arg] != keyword.arg:
             edits.append(ctx.rename(keyword, params[keyword.arg]))
-    for name, value in found.get("extra", {}).items():  # `from_logits=True`
+    extra = {params[name]: value for name, value in filled.items()}
+    extra.update(found.get("extra", {}))  # `from_logits=True`
+    for name, value in extra.items():
         added = append_argument(ctx, call, f"{name}={value}", empty=False)
         if added is None:
             return op, "", []
