@@ -22,6 +22,10 @@ _PYTHON_VALUED = (
 )
 # what a tensor gives as Python values: its static shape, rank, type, name
 _STATIC = frozenset({"shape", "ndim", "dtype", "name"})
+# Python's functions that answer about an object, not with a tensor
+_PYTHON_BUILTINS = frozenset(
+    f"builtins.{name}" for name in ("isinstance", "hasattr", "callable", "type", "id")
+)
 
 
 class CallControlFlow(Rule):
@@ -139,6 +143,15 @@ def _computes_tensor(ctx: Context, expr: ast.expr, tensors: set[str]) -> bool:
         node = todo.pop()
         if isinstance(node, ast.Attribute) and node.attr in _STATIC:
             continue  # `x.shape[0]`: a Python value
+        if isinstance(node, ast.Compare) and all(
+            isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops
+        ):
+            continue  # `mask is not None`: identity, a Python bool whatever the operands
+        if (
+            isinstance(node, ast.Call)
+            and ctx.inference.qualified_name(node.func) in _PYTHON_BUILTINS
+        ):
+            continue  # `isinstance(x, tf.Tensor)`: a Python value
         todo.extend(ast.iter_child_nodes(node))
         if isinstance(node, ast.Name) and node.id in tensors:
             return True
