@@ -68,6 +68,7 @@ from kerasfix.rules.edits import (
     tf_checkpoint_edits,
 )
 from kerasfix.rules.layer_edits import draws, init_statement, input_layer_first, random_draw_edits
+from kerasfix.rules.op_forms import rearranged
 
 __all__ = [
     "BUILDS_MODELS",
@@ -116,6 +117,7 @@ __all__ = [
     "module_bound",
     "ops_rewrite",
     "random_draw_edits",
+    "rearranged",
     "receiver_of",
     "renamed_call_text",
     "renamed_file",

@@ -17,22 +17,9 @@ from kerasfix.rules.base import (
     keras_name,
     ops_rewrite,
     random_draw_edits,
+    rearranged,
 )
 
-# the methods Keras runs on the backend, of a layer, model, loss, metric, regularizer or
-# constraint (not `train_step`, whose TensorFlow is KF205's, nor `__init__`)
-_BACKEND_METHODS = frozenset(
-    {
-        "call",
-        "build",
-        "compute_output_shape",
-        "compute_output_spec",
-        "compute_loss",
-        "__call__",
-        "update_state",
-        "result",
-    }
-)
 # TensorFlow's and Keras 2's shape of a tensor, as a tensor
 _SHAPES = frozenset({"tf.shape", "backend.shape"})
 # TensorFlow Probability (its JAX build is another package, with other names)
@@ -52,7 +39,8 @@ class TfOpInBackendCode(Rule):
     What it does
         Inside what Keras runs on its backend — a `call()`, `build()` or
         `compute_output_shape()` of a layer or model, a custom loss, metric, regularizer or
-        constraint, a function given as `loss=`/`metrics=` or to `Lambda` — finds TensorFlow
+        constraint, a function given as `loss=`/`metrics=` or to `Lambda`, and the module's
+        functions that only such code calls (an attention layer's helper) — finds TensorFlow
         functions (`tf.reduce_sum`, `tf.concat`, `tf.nn.relu`, `tf.math.log` …) and Keras 2's
         backend functions (`K.mean`, `K.std` …), and rewrites those that have a `keras.ops`
         function with the same meaning to it (`ops.sum`, `ops.concatenate`, `ops.relu`,
@@ -123,7 +111,7 @@ class TfOpInBackendCode(Rule):
                 if keyword.arg == "initializer":
                     yield from cls._initializer(ctx, keyword.value)
         seen: set[int] = set()
-        for scope in _backend_code(ctx):
+        for scope in ctx.inference.backend_code:
             for node in ast.walk(scope):
                 if id(node) in seen:
                     continue
@@ -355,38 +343,17 @@ class TfOpInBackendCode(Rule):
         if kb.api.tf_initializer(path):
             return  # given to Keras as an initializer: ``_initializer``
         message = f"`tf.{path}` in code Keras runs on its backend works only on TensorFlow"
+        written = rearranged(ctx, call, path)  # `band_part(x, -1, 0)`: `tril(x)`
+        if written is not None:
+            op, edits = written
+            yield ctx.diagnostic(
+                cls,
+                call,
+                message + f": use `keras.ops.{op}`",
+                fix(Applicability.SAFE, f"Use `keras.ops.{op}`", *edits),
+            )
+            return
         yield cls._as_op(ctx, call, message, kb.api.tf_op(path), _instead(path))
-
-
-def _backend_code(ctx: Context) -> Iterator[ast.AST]:
-    """What Keras runs on its backend: the methods of the module's Keras classes named above,
-    and the functions (or lambdas) given as a loss or metric to ``compile`` or to ``Lambda``."""
-    for node in ctx.tree.classes:
-        if ctx.inference.keras3_base(node) is None:
-            continue
-        for method in node.body:
-            if isinstance(method, ast.FunctionDef) and method.name in _BACKEND_METHODS:
-                yield method
-    for call in ctx.method_calls("compile"):
-        for keyword in call.keywords:
-            if keyword.arg in ("loss", "metrics"):
-                values = (
-                    keyword.value.elts if isinstance(keyword.value, ast.List) else [keyword.value]
-                )
-                yield from _functions(ctx, values)
-    for call, path in ctx.inference.keras_calls({"Lambda"}):
-        if path == "layers.Lambda" and call.args:
-            yield from _functions(ctx, call.args[:1])
-
-
-def _functions(ctx: Context, values: list[ast.expr]) -> Iterator[ast.AST]:
-    for value in values:
-        if isinstance(value, ast.Lambda):
-            yield value
-        else:
-            function = ctx.inference.function_of(value)
-            if function is not None:
-                yield function
 
 
 def _dimension(node: ast.AST | None, value: ast.expr) -> bool:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from kerasfix import knowledge as kb
 from kerasfix.analysis.inference.across import ProjectModels
+from kerasfix.analysis.inference.backend import backend_code
 from kerasfix.analysis.inference.bindings import Bindings
 from kerasfix.analysis.inference.built import built_before
 from kerasfix.analysis.inference.compile import Compiles
@@ -184,6 +185,14 @@ class ModelInference:
         """The Keras layer class (``SimpleRNNCell``) of the layer ``expr`` certainly holds."""
         value = self.value_of(expr)
         return value.name if isinstance(value, Layer) and value.name else None
+
+    @functools.cached_property
+    def backend_code(self) -> list[ast.AST]:
+        """The functions, methods and lambdas of the module that Keras runs on its backend
+        (:mod:`~kerasfix.analysis.inference.backend`)."""
+        classes = [c for c in self.tree.classes if self.keras3_base(c) is not None]
+        lambdas = [c for c, path in self.keras_calls({"Lambda"}) if path == "layers.Lambda"]
+        return backend_code(self.tree, self.bindings, classes, lambdas, self.function_of)
 
     def built_before(self, expr: ast.expr, writer: ast.expr) -> bool:
         """Whether the model ``expr`` holds is certainly built there (it holds its variables):

@@ -1,0 +1,120 @@
+"""What Keras runs on its backend: the code whose TensorFlow ops stop a model on JAX or PyTorch.
+
+The methods Keras calls with the backend's tensors — a Keras class's ``call``, ``build``,
+``compute_output_shape``, a loss's or metric's ``__call__``/``update_state``/``result``,
+``compute_loss`` (not ``train_step``, nor ``__init__``) —, the functions (or lambdas) given to
+``compile`` as a loss or metric or to a ``Lambda`` layer, and the module's plain functions that
+only such code calls (``scaled_dot_product_attention(q, k, v)`` from an attention layer's
+``call()``), followed through such helpers in turn. A function also called elsewhere is not
+backend code: what it returns there is still TensorFlow's.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+
+from kerasfix.analysis.inference.bindings import Bindings
+from kerasfix.analysis.tree import TreeIndex
+
+BACKEND_METHODS = frozenset(
+    {
+        "call",
+        "build",
+        "compute_output_shape",
+        "compute_output_spec",
+        "compute_loss",
+        "__call__",
+        "update_state",
+        "result",
+    }
+)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# helpers calling helpers: followed this deep
+_HELPER_DEPTH = 3
+
+FunctionOf = Callable[[ast.expr], "ast.FunctionDef | ast.AsyncFunctionDef | None"]
+
+
+def backend_code(
+    tree: TreeIndex,
+    bindings: Bindings,
+    keras_classes: Iterable[ast.ClassDef],
+    lambda_calls: Iterable[ast.Call],
+    function_of: FunctionOf,
+) -> list[ast.AST]:
+    """The functions, methods and lambdas of the module that Keras runs on its backend (above):
+    ``keras_classes`` are the module's Keras classes, ``lambda_calls`` its ``Lambda(…)``
+    layers."""
+    found: list[ast.AST] = []
+    for cls in keras_classes:
+        for method in cls.body:
+            if isinstance(method, ast.FunctionDef) and method.name in BACKEND_METHODS:
+                found.append(method)
+    for call in tree.calls_by_attr.get("compile", ()):
+        for keyword in call.keywords:
+            if keyword.arg in ("loss", "metrics"):
+                value = keyword.value
+                found.extend(
+                    _functions(function_of, value.elts if isinstance(value, ast.List) else [value])
+                )
+    for call in lambda_calls:
+        found.extend(_functions(function_of, call.args[:1]))
+    for _ in range(_HELPER_DEPTH):
+        helpers = _helpers(tree, bindings, function_of, found)
+        if not helpers:
+            break
+        found.extend(helpers)
+    return found
+
+
+def _functions(function_of: FunctionOf, values: list[ast.expr]) -> Iterable[ast.AST]:
+    for value in values:
+        if isinstance(value, ast.Lambda):
+            yield value
+        else:
+            function = function_of(value)
+            if function is not None:
+                yield function
+
+
+def _helpers(
+    tree: TreeIndex, bindings: Bindings, function_of: FunctionOf, code: list[ast.AST]
+) -> list[ast.AST]:
+    """The plain functions called from ``code`` that nothing but ``code`` calls or reads."""
+
+    def inside(node: ast.AST) -> bool:
+        return any(tree.contains(scope, node) for scope in code)
+
+    found: list[ast.AST] = []
+    for calls in tree.calls_by_name.values():
+        for call in calls:
+            if not inside(call):
+                continue
+            function = function_of(call.func)
+            if function is None or function in code or function in found:
+                continue
+            if _called_only_from(bindings, function, inside):
+                found.append(function)
+    return found
+
+
+def _called_only_from(
+    bindings: Bindings, function: ast.AST, inside: Callable[[ast.AST], bool]
+) -> bool:
+    """Whether every read of the plain, undecorated ``function`` calls it from where
+    ``inside`` holds."""
+    scope = bindings.scope_of(function)
+    if not isinstance(function, _FUNCTIONS) or function.decorator_list or scope is None:
+        return False
+    if scope.kind == "class":
+        return False  # a method: read through its instances
+    bound = scope.bindings.get(function.name, [])
+    if len(bound) != 1 or bound[0].node is not function:
+        return False
+    reads = list(bindings.references(bound[0]))
+    for read in reads:
+        call = bindings.parents.get(read.node)
+        if not (isinstance(call, ast.Call) and call.func is read.node and inside(call)):
+            return False
+    return bool(reads)

@@ -1,0 +1,85 @@
+"""TensorFlow calls whose meaning a ``keras.ops`` op has with the arguments arranged otherwise,
+as the Keras guide's examples and TensorFlow's own attention tutorials write them:
+
+* ``tf.linalg.band_part(x, -1, 0)`` (the lower triangle: a causal mask) is
+  ``keras.ops.tril(x)``, ``band_part(x, 0, -1)`` is ``keras.ops.triu(x)``;
+* ``tf.matmul(q, k, transpose_b=True)`` is ``keras.ops.matmul(q, keras.ops.swapaxes(k, -1, -2))``
+  (``transpose_a`` likewise on the first; ``False`` is dropped).
+
+Only those spellings: literal bounds and flags, nothing else passed. The generated
+correspondence (``kb.api.tf_op``) answers every other call.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from kerasfix.analysis.context import Context
+from kerasfix.analysis.syntax import has_star
+from kerasfix.diagnostic import Edit
+from kerasfix.rules.edits import keras_name
+
+# `band_part`'s (num_lower, num_upper) -> the op that keeps the same triangle
+_TRIANGLES = {(-1, 0): "tril", (0, -1): "triu"}
+_TRANSPOSED = {"transpose_a": 0, "transpose_b": 1}
+
+
+def rearranged(ctx: Context, call: ast.Call, path: str) -> tuple[str, list[Edit]] | None:
+    """For ``tf.<path>(…)``, the op and the edits that write the call with it, or None where
+    the call is not one of the spellings above."""
+    if has_star(call):
+        return None
+    if path == "linalg.band_part":
+        return _band_part(ctx, call)
+    if path in ("matmul", "linalg.matmul"):
+        return _matmul(ctx, call)
+    return None
+
+
+def _band_part(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+    if len(call.args) != 3 or call.keywords:
+        return None
+    op = _TRIANGLES.get((_integer(call.args[1]), _integer(call.args[2])))
+    arguments = ctx.arguments(call)
+    named = keras_name(ctx, f"ops.{op}", call) if op else None
+    if op is None or arguments is None or named is None:
+        return None
+    spelled, edits = named
+    (_, _, first_end), _, (_, _, last_end) = arguments.items
+    edits += [ctx.replace(call.func, spelled), Edit(first_end, last_end, "")]
+    return op, edits
+
+
+def _matmul(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+    flags = {k.arg: k.value for k in call.keywords}
+    if len(call.args) != 2 or not flags or not set(flags) <= set(_TRANSPOSED):
+        return None
+    if any(not isinstance(v, ast.Constant) or type(v.value) is not bool for v in flags.values()):
+        return None
+    arguments = ctx.arguments(call)
+    named = keras_name(ctx, "ops.matmul", call)
+    if arguments is None or named is None:
+        return None
+    spelled, edits = named
+    swapaxes = spelled[: -len("matmul")] + "swapaxes"
+    edits.append(ctx.replace(call.func, spelled))
+    items = arguments.items
+    for index, (node, _, end) in enumerate(items):
+        if not isinstance(node, ast.keyword):
+            continue
+        edits.append(Edit(items[index - 1][2], end, ""))  # the flag, with its comma
+        if node.value.value:
+            operand = items[_TRANSPOSED[node.arg or ""]]
+            edits.append(Edit(operand[1], operand[1], f"{swapaxes}("))
+            edits.append(Edit(operand[2], operand[2], ", -1, -2)"))
+    return "matmul", edits
+
+
+def _integer(node: ast.expr) -> int | None:
+    """The value of an integer literal, negative ones included."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _integer(node.operand)
+        return -inner if inner is not None else None
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
