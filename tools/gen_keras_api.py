@@ -577,6 +577,7 @@ TF_OPS_RENAMED = {
     "math.is_inf": "isinf",
     "math.is_finite": "isfinite",
     "math.logical_xor": "logical_xor",
+    "norm": "norm",
     "nn.sigmoid_cross_entropy_with_logits": "binary_crossentropy",
     "nn.softmax_cross_entropy_with_logits": "categorical_crossentropy",
     "nn.sparse_softmax_cross_entropy_with_logits": "sparse_categorical_crossentropy",
@@ -593,7 +594,7 @@ TF_EXTRA = {
 }
 # The values a parameter may be given for the call to be rewritten (what Keras's op takes,
 # and computes alike on every backend: tests/test_knowledge.py).
-TF_VALUES = {("image.resize", "method"): ["bilinear", "nearest", "bicubic"]}
+TF_VALUES = {("image.resize", "method"): ["bilinear", "nearest", "bicubic"], ("norm", "ord"): []}
 
 
 # Defaults spelled differently that mean the same: TensorFlow's axis=None is the last axis.
@@ -606,6 +607,8 @@ TF_DEFAULTS_ALIKE = {
     ("zeros", "dtype"),
     ("ones", "dtype"),
     ("nn.log_softmax", "axis"),
+    ("norm", "ord"),  # "euclidean": the 2-norm of a vector, of the flattened tensor otherwise
+    ("norm", "keepdims"),  # None: False
 }
 
 
@@ -613,6 +616,9 @@ TF_DEFAULTS_ALIKE = {
 # Keras's the flattened tensor (a call is rewritten only where it gives the axis).
 TF_DEFAULTS_UNLIKE = {("argmax", "axis"), ("argmin", "axis"), ("gather", "axis")}
 TF_DEFAULTS_UNLIKE |= {("math.cumsum", "axis"), ("math.cumprod", "axis")}
+# What such a None meant, given to the op for a call that leaves it out (TensorFlow's docs:
+# argmax/argmin "defaults to 0", gather's axis "defaults to the first non-batch dimension").
+TF_DEFAULT_MEANS = {("argmax", "axis"): 0, ("argmin", "axis"): 0, ("gather", "axis"): 0}
 
 
 # A parameter that means the op's of another name at the same place, where a required one
@@ -638,7 +644,11 @@ def _same_kind(old: object, new: object) -> bool:
 
 
 def _op_table(
-    root: object, pairs: dict[str, str], alike: set[tuple[str, str]], target: object = None
+    root: object,
+    pairs: dict[str, str],
+    alike: set[tuple[str, str]],
+    target: object = None,
+    means: dict[tuple[str, str], object] | None = None,
 ) -> dict[str, dict[str, object]]:
     """``path`` (under ``root``) -> {"op": its ``keras.ops`` name, "params": the function's
     parameter names -> the op's, "positional": how many leading parameters mean the same by
@@ -648,7 +658,8 @@ def _op_table(
     whose defaults differ (``tf.nn.gelu`` approximates by default, ``ops.gelu`` does not), or
     that the op requires and the function did not, is "differs": a call is rewritten only if
     it passes it. ``name`` (and any parameter without a counterpart) is left out: a call that
-    passes one is not rewritten. ``target``: the namespace of the ops (``keras.ops``)."""
+    passes one is not rewritten. ``target``: the namespace of the ops (``keras.ops``);
+    ``means``: what a function's default of None meant, where the op is to be given it."""
     import inspect
 
     import keras
@@ -701,12 +712,12 @@ def _op_table(
         found[path] = {"op": op, "params": params, "positional": positional, "differs": differs}
         # a differing default the function spelled as a literal: a call that leaves it out
         # means it, and the op is given it (`K.concatenate(xs)`: `concatenate(xs, axis=-1)`)
-        defaults = {
-            name: repr(default)
+        meant = {
+            name: (means or {}).get((path, name), default)
             for name in differs
             for default in [next(p.default for p in before if p.name == name)]
-            if type(default) in (bool, int, float, str)
         }
+        defaults = {k: repr(v) for k, v in meant.items() if type(v) in (bool, int, float, str)}
         if defaults:
             found[path]["defaults"] = defaults
         if path in TF_EXTRA:
@@ -723,7 +734,7 @@ def tf_ops() -> dict[str, dict[str, object]]:
     import tensorflow as tf
 
     pairs = {**{name: name.rsplit(".", 1)[-1] for name in TF_OPS_BY_NAME}, **TF_OPS_RENAMED}
-    found = _op_table(tf, pairs, TF_DEFAULTS_ALIKE)
+    found = _op_table(tf, pairs, TF_DEFAULTS_ALIKE, means=TF_DEFAULT_MEANS)
     # the same functions under TensorFlow's other names (`tf.math.maximum` is `tf.maximum`)
     by_object = {}
     for path in found:

@@ -4,7 +4,11 @@ as the Keras guide's examples and TensorFlow's own attention tutorials write the
 * ``tf.linalg.band_part(x, -1, 0)`` (the lower triangle: a causal mask) is
   ``keras.ops.tril(x)``, ``band_part(x, 0, -1)`` is ``keras.ops.triu(x)``;
 * ``tf.matmul(q, k, transpose_b=True)`` is ``keras.ops.matmul(q, keras.ops.swapaxes(k, -1, -2))``
-  (``transpose_a`` likewise on the first; ``False`` is dropped).
+  (``transpose_a`` likewise on the first; ``False`` is dropped);
+* ``tf.einsum(equation, a, b)`` is ``keras.ops.einsum`` (its inputs passed as TensorFlow's);
+* ``tf.split(x, 2, axis=-1)`` (a number of equal parts; a list there is of sizes in
+  TensorFlow, of indices in Keras) is ``keras.ops.split``;
+* ``tf.nn.embedding_lookup(table, ids)`` is ``keras.ops.take(table, ids, axis=0)``.
 
 Only those spellings: literal bounds and flags, nothing else passed. The generated
 correspondence (``kb.api.tf_op``) answers every other call.
@@ -33,7 +37,35 @@ def rearranged(ctx: Context, call: ast.Call, path: str) -> tuple[str, list[Edit]
         return _band_part(ctx, call)
     if path in ("matmul", "linalg.matmul"):
         return _matmul(ctx, call)
+    keywords = {k.arg for k in call.keywords}
+    if path in ("einsum", "linalg.einsum") and not keywords:
+        return _renamed(ctx, call, "einsum")
+    if (
+        path == "split"
+        and len(call.args) in (2, 3)
+        and (_integer(call.args[1]) or 0) > 0
+        and keywords <= ({"axis"} if len(call.args) == 2 else set())
+    ):
+        return _renamed(ctx, call, "split")
+    if path == "nn.embedding_lookup" and len(call.args) == 2 and not keywords:
+        return _renamed(ctx, call, "take", ", axis=0")
     return None
+
+
+def _renamed(
+    ctx: Context, call: ast.Call, op: str, added: str = ""
+) -> tuple[str, list[Edit]] | None:
+    """The call of ``op`` with the same arguments (and ``added`` after them)."""
+    arguments = ctx.arguments(call)
+    named = keras_name(ctx, f"ops.{op}", call)
+    if arguments is None or named is None or not arguments.items:
+        return None
+    spelled, edits = named
+    edits.append(ctx.replace(call.func, spelled))
+    if added:
+        end = arguments.items[-1][2]
+        edits.append(Edit(end, end, added))
+    return op, edits
 
 
 def _band_part(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
