@@ -120,16 +120,22 @@ class TfOpInBackendCode(Rule):
                     yield from cls._call(ctx, node)
                 elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
                     name = ctx.inference.tf_path(node)
-                    if name is not None:
-                        if name in _DTYPES:
-                            edit = ctx.replace(node, ctx.string_literal(name))
-                            yield ctx.diagnostic(
-                                cls,
-                                node,
-                                f"`tf.{name}` is TensorFlow's dtype: Keras takes its name on "
-                                f'every backend, `"{name}"`',
-                                fix(Applicability.SAFE, f'Use "{name}"', edit),
-                            )
+                    if name in _DTYPES:
+                        edit = ctx.replace(node, ctx.string_literal(name))
+                        yield ctx.diagnostic(
+                            cls,
+                            node,
+                            f"`tf.{name}` is TensorFlow's dtype: Keras takes its name on "
+                            f'every backend, `"{name}"`',
+                            fix(Applicability.SAFE, f'Use "{name}"', edit),
+                        )
+                    elif name == "newaxis":  # `x[:, tf.newaxis]`: Python's None
+                        yield ctx.diagnostic(
+                            cls,
+                            node,
+                            "`tf.newaxis` is `None`: indexing with it needs no TensorFlow",
+                            fix(Applicability.SAFE, "Use `None`", ctx.replace(node, "None")),
+                        )
 
     @classmethod
     def _activation(cls, ctx: Context, value: ast.expr) -> Iterator[Diagnostic]:
