@@ -49,7 +49,7 @@ class TfOpInBackendCode(Rule):
         (or a shape variable read only by dimensions) to `keras.ops.shape(x)[0]`. The
         correspondence is generated from the installed packages: names, the Keras guide's
         renames, signatures compared argument by argument, and checked on numbers. Also finds
-        TensorFlow's own initializers given to a layer
+        TensorFlow's own initializers given to a layer or made in one
         (`kernel_initializer=tf.random_normal_initializer()` → Keras's `RandomNormal`) and
         random draws (`tf.random.normal`, `K.random_normal`). Opt-in (backend-neutral
         Keras, `--extend-select KF2`).
@@ -110,6 +110,11 @@ class TfOpInBackendCode(Rule):
             for keyword in call.keywords:
                 if keyword.arg == "initializer":
                     yield from cls._initializer(ctx, keyword.value)
+        for node in ctx.tree.classes:  # `w_init = tf.random_normal_initializer()` in a layer
+            if ctx.inference.keras3_base(node) is not None:
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Call):
+                        yield from cls._initializer(ctx, inner)
         seen: set[int] = set()
         for scope in ctx.inference.backend_code:
             for node in ast.walk(scope):
