@@ -2,7 +2,8 @@
 
 The methods Keras calls with the backend's tensors — a Keras class's ``call``, ``build``,
 ``compute_output_shape``, a loss's or metric's ``__call__``/``update_state``/``result``,
-``compute_loss`` (not ``train_step``, nor ``__init__``) —, the functions (or lambdas) given to
+``compute_loss`` (not ``train_step``, nor ``__init__``, but the values ``__init__`` gives the
+attributes those methods read) —, the functions (or lambdas) given to
 ``compile`` as a loss or metric or to a ``Lambda`` layer, and the module's plain functions that
 only such code calls (``scaled_dot_product_attention(q, k, v)`` from an attention layer's
 ``call()``), followed through such helpers in turn. A function also called elsewhere is not
@@ -48,9 +49,10 @@ def backend_code(
     layers."""
     found: list[ast.AST] = []
     for cls in keras_classes:
-        for method in cls.body:
-            if isinstance(method, ast.FunctionDef) and method.name in BACKEND_METHODS:
-                found.append(method)
+        methods = [m for m in cls.body if isinstance(m, ast.FunctionDef)]
+        backend = [m for m in methods if m.name in BACKEND_METHODS]
+        found.extend(backend)
+        found.extend(_state_read_by(methods, backend))
     for call in tree.calls_by_attr.get("compile", ()):
         for keyword in call.keywords:
             if keyword.arg in ("loss", "metrics"):
@@ -66,6 +68,36 @@ def backend_code(
             break
         found.extend(helpers)
     return found
+
+
+def _state_read_by(methods: list[ast.FunctionDef], backend: list[ast.FunctionDef]) -> list[ast.AST]:
+    """The values ``__init__`` gives the attributes of ``self`` that the backend methods read
+    (``self.pos_encoding = positional_encoding(…)``, sliced in ``call()``): the layer's
+    constant state, which must be the backend's tensors too."""
+    read = {
+        node.attr
+        for method in backend
+        for node in ast.walk(method)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.ctx, ast.Load)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    }
+    values: list[ast.AST] = []
+    for method in methods:
+        if method.name != "__init__":
+            continue
+        for node in ast.walk(method):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"
+                    and target.attr in read
+                ):
+                    values.append(node.value)
+    return values
 
 
 def _functions(function_of: FunctionOf, values: list[ast.expr]) -> Iterable[ast.AST]:
