@@ -353,9 +353,10 @@ class TfOpInBackendCode(Rule):
             return
         if kb.api.tf_initializer(path):
             return  # given to Keras as an initializer: ``_initializer``
-        method = ctx.inference.enclosing_method(call)
-        if path == "Variable" and method is not None and method.name in ("__init__", "build"):
-            return  # a layer's state: KF111 makes it a `keras.Variable`
+        if path == "Variable":
+            method = ctx.inference.enclosing_method(call)
+            if method is not None and method.name in ("__init__", "build"):
+                return  # a layer's state: KF111 makes it a `keras.Variable`
         message = f"`tf.{path}` in code Keras runs on its backend works only on TensorFlow"
         written = rearranged(ctx, call, path)  # `band_part(x, -1, 0)`: `tril(x)`
         if written is not None:
