@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import functools
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from functools import cached_property
@@ -235,20 +236,21 @@ class Context:
             return self._imports_added[key]
         # LibCST's import codemod knows where an import goes (after the
         # docstring, __future__ imports and the other imports) and how to
-        # write it; it parses the module, once, only for a fix that needs it.
+        # write it; it parses, only for a fix that needs it, the module up to
+        # the first statement after those (all the codemod reads or changes).
         import libcst as cst
         from libcst.codemod import CodemodContext
         from libcst.codemod.visitors import AddImportsVisitor
 
         try:
-            tree = cst.parse_module(self.text)
+            tree = cst.parse_module(self._import_prefix())
         except cst.ParserSyntaxError:
             self._imports_added[key] = None
             return None
         context = CodemodContext()
         AddImportsVisitor.add_needed_import(context, module, asname=asname)
         new = AddImportsVisitor(context).transform_module(tree).code
-        edit = _insertion(self.text, new)
+        edit = _insertion(tree.code, new)
         if edit is not None and self.path.endswith(".ipynb"):
             # a cell keeps its own layout: no blank line after the import
             # (it would end a cell with a stray newline)
@@ -258,6 +260,27 @@ class Context:
             edit = Edit(edit.start, edit.end, content)
         self._imports_added[key] = edit
         return edit
+
+    def _import_prefix(self) -> str:
+        """The module up to its first statement that is not its docstring or an import, that
+        statement replaced by ``pass`` (the codemod reads only where it begins); the whole
+        text when there is none, or when it shares a line with an import."""
+        for index, statement in enumerate(self.module.body):
+            docstring = (
+                index == 0
+                and isinstance(statement, ast.Expr)
+                and isinstance(statement.value, ast.Constant)
+                and isinstance(statement.value.value, str)
+            )
+            if docstring or isinstance(statement, (ast.Import, ast.ImportFrom)):
+                continue
+            first = min([statement, *getattr(statement, "decorator_list", [])], key=_line)
+            start = self.text.rfind("\n", 0, self.span(first)[0]) + 1
+            if self.text[start : self.span(first)[0]].strip(" \t@"):
+                return self.text  # `import os; x = 1`: not a line of its own
+            ending = _NEWLINE.search(self.text)
+            return self.text[:start] + "pass" + (ending.group(0) if ending else "\n")
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -340,6 +363,13 @@ _TRIVIA = frozenset(
 )
 _OPENING = frozenset("([{")
 _CLOSING = frozenset(")]}")
+
+
+_NEWLINE = re.compile(r"\r\n|\n|\r")
+
+
+def _line(node: ast.AST) -> int:
+    return getattr(node, "lineno", 0)
 
 
 def _insertion(old: str, new: str) -> Edit | None:
