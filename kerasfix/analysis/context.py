@@ -15,7 +15,7 @@ from functools import cached_property
 from kerasfix import knowledge as kb
 from kerasfix.analysis.inference import Head, Model, ModelInference, Value
 from kerasfix.analysis.positions import Positions
-from kerasfix.analysis.syntax import Arg
+from kerasfix.analysis.syntax import Arg, string
 from kerasfix.analysis.tree import TreeIndex
 from kerasfix.diagnostic import Applicability, Diagnostic, Edit, Fix
 from kerasfix.noqa import noqa_rows
@@ -269,8 +269,7 @@ class Context:
             docstring = (
                 index == 0
                 and isinstance(statement, ast.Expr)
-                and isinstance(statement.value, ast.Constant)
-                and isinstance(statement.value.value, str)
+                and string(statement.value) is not None
             )
             if docstring or isinstance(statement, (ast.Import, ast.ImportFrom)):
                 continue

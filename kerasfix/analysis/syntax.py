@@ -93,6 +93,16 @@ def literal(node: ast.AST | None) -> tuple[bool, object]:
 _LITERAL_TYPES = (int, bool, str, bytes, type(None))
 
 
+def integer(node: ast.AST | None) -> int | None:
+    """The value of an integer literal, a negative one (``-1``) included, else None."""
+    sign = 1
+    if type(node) is ast.UnaryOp and type(node.op) is ast.USub:
+        node, sign = node.operand, -1
+    if type(node) is ast.Constant and type(node.value) is int:
+        return sign * node.value
+    return None
+
+
 def string(node: ast.AST | None) -> str | None:
     """The value of a string literal, else None."""
     if type(node) is ast.Constant and type(node.value) is str:

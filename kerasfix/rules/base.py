@@ -44,7 +44,7 @@ from kerasfix.analysis.sites import (
     Requirement,
     StringLiteral,
 )
-from kerasfix.analysis.syntax import arg, has_star, keyword_arg, receiver_of, string
+from kerasfix.analysis.syntax import arg, has_star, integer, keyword_arg, receiver_of, string
 from kerasfix.diagnostic import Diagnostic
 from kerasfix.rules.edits import (
     activation_edit,
@@ -111,6 +111,7 @@ __all__ = [
     "import_statements",
     "init_statement",
     "input_layer_first",
+    "integer",
     "keras_name",
     "keyword_arg",
     "layer_name",

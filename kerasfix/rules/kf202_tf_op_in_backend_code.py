@@ -14,6 +14,7 @@ from kerasfix.rules.base import (
     draws,
     fix,
     has_star,
+    integer,
     keras_name,
     ops_rewrite,
     random_draw_edits,
@@ -375,10 +376,7 @@ def _dimension(node: ast.AST | None, value: ast.expr) -> bool:
     """``value[1]`` or ``value[-1]``: one dimension of a shape, by a whole-number index."""
     if not (isinstance(node, ast.Subscript) and node.value is value):
         return False
-    index = node.slice
-    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
-        index = index.operand  # `tf.shape(x)[-1]`: the last dimension, from either
-    return isinstance(index, ast.Constant) and type(index.value) is int
+    return integer(node.slice) is not None  # `tf.shape(x)[-1]`: the last, from either end
 
 
 def _dimensions_only(ctx: Context, assign: ast.Assign, call: ast.Call) -> bool:

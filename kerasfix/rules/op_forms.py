@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 
 from kerasfix.analysis.context import Context
-from kerasfix.analysis.syntax import has_star
+from kerasfix.analysis.syntax import has_star, integer
 from kerasfix.diagnostic import Edit
 from kerasfix.rules.edits import keras_name
 
@@ -43,7 +43,7 @@ def rearranged(ctx: Context, call: ast.Call, path: str) -> tuple[str, list[Edit]
     if (
         path == "split"
         and len(call.args) in (2, 3)
-        and (_integer(call.args[1]) or 0) > 0
+        and (integer(call.args[1]) or 0) > 0
         and keywords <= ({"axis"} if len(call.args) == 2 else set())
     ):
         return _renamed(ctx, call, "split")
@@ -71,7 +71,7 @@ def _renamed(
 def _band_part(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
     if len(call.args) != 3 or call.keywords:
         return None
-    op = _TRIANGLES.get((_integer(call.args[1]), _integer(call.args[2])))
+    op = _TRIANGLES.get((integer(call.args[1]), integer(call.args[2])))
     arguments = ctx.arguments(call)
     named = keras_name(ctx, f"ops.{op}", call) if op else None
     if op is None or arguments is None or named is None:
@@ -105,13 +105,3 @@ def _matmul(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
             edits.append(Edit(operand[1], operand[1], f"{swapaxes}("))
             edits.append(Edit(operand[2], operand[2], ", -1, -2)"))
     return "matmul", edits
-
-
-def _integer(node: ast.expr) -> int | None:
-    """The value of an integer literal, negative ones included."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _integer(node.operand)
-        return -inner if inner is not None else None
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    return None

@@ -52,7 +52,7 @@ def backend_code(
         methods = [m for m in cls.body if isinstance(m, ast.FunctionDef)]
         backend = [m for m in methods if m.name in BACKEND_METHODS]
         found.extend(backend)
-        found.extend(_state_read_by(methods, backend))
+        found.extend(_state_read_by(bindings, methods, backend))
     for call in tree.calls_by_attr.get("compile", ()):
         for keyword in call.keywords:
             if keyword.arg in ("loss", "metrics"):
@@ -70,34 +70,37 @@ def backend_code(
     return found
 
 
-def _state_read_by(methods: list[ast.FunctionDef], backend: list[ast.FunctionDef]) -> list[ast.AST]:
+def _state_read_by(
+    bindings: Bindings, methods: list[ast.FunctionDef], backend: list[ast.FunctionDef]
+) -> list[ast.AST]:
     """The values ``__init__`` gives the attributes of ``self`` that the backend methods read
     (``self.pos_encoding = positional_encoding(…)``, sliced in ``call()``): the layer's
     constant state, which must be the backend's tensors too."""
+
+    def self_attribute(node: ast.AST) -> str | None:
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and bindings.is_self(node.value)
+        ):
+            return node.attr
+        return None
+
     read = {
-        node.attr
+        self_attribute(node)
         for method in backend
         for node in ast.walk(method)
-        if isinstance(node, ast.Attribute)
-        and isinstance(node.ctx, ast.Load)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == "self"
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load)
     }
-    values: list[ast.AST] = []
-    for method in methods:
-        if method.name != "__init__":
-            continue
-        for node in ast.walk(method):
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target = node.targets[0]
-                if (
-                    isinstance(target, ast.Attribute)
-                    and isinstance(target.value, ast.Name)
-                    and target.value.id == "self"
-                    and target.attr in read
-                ):
-                    values.append(node.value)
-    return values
+    return [
+        node.value
+        for method in methods
+        if method.name == "__init__"
+        for node in ast.walk(method)
+        if isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and self_attribute(node.targets[0]) in read - {None}
+    ]
 
 
 def _functions(function_of: FunctionOf, values: list[ast.expr]) -> Iterable[ast.AST]:
