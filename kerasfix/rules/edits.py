@@ -280,6 +280,36 @@ def statement_before(ctx: Context, call: ast.Call, code: str) -> Edit | None:
     return None if indent is None else ctx.insert_before(statement, f"{code}\n{indent}")
 
 
+def built_first(
+    ctx: Context, save: ast.Call, name: str, loads: Iterable[ast.Call]
+) -> list[Edit] | None:
+    """For a TensorFlow checkpoint ``save`` writes, the edits that build each model reading it
+    back that may not be built there (Keras 2 restored the checkpoint lazily, when the variables
+    were made; Keras 3 reads ``.weights.h5`` only into a built model) as the model that wrote it
+    was (``network.build(input_shape=(None, 784))`` before ``network.load_weights(…)``): []
+    when every reader is built, None when one cannot be built so."""
+    if not kb.is_tf_checkpoint(name) or not isinstance(save.func, ast.Attribute):
+        return []
+    writer = save.func.value
+    edits = []
+    for load in loads:
+        if not isinstance(load.func, ast.Attribute):
+            return None
+        model = load.func.value
+        if ctx.inference.built_before(model, writer):
+            continue
+        build = ctx.inference.build_as_writer(model, writer, save)
+        if build is None:
+            return None
+        arguments = [ctx.code(a) for a in build.args]
+        arguments += [f"{k.arg}={ctx.code(k.value)}" for k in build.keywords]
+        edit = statement_before(ctx, load, f"{ctx.code(model)}.build({', '.join(arguments)})")
+        if edit is None:
+            return None
+        edits.append(edit)
+    return edits
+
+
 def folder_made_first(ctx: Context, call: ast.Call, name: str) -> list[Edit] | None:
     """The edits that make a TensorFlow checkpoint's folder before the weights are written as
     HDF5 there (``os.makedirs("ckpt", exist_ok=True)``, where the module has ``os``): [] when

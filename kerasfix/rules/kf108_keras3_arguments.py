@@ -16,6 +16,7 @@ from kerasfix.rules.base import (
     Rule,
     append_argument,
     argument_removal,
+    built_first,
     fix,
     folder_made_first,
     has_star,
@@ -32,6 +33,10 @@ _BUILD_FIRST = (
     ': Keras 3 reads "{new}" only into a built model, where the checkpoint was restored '
     "lazily: build the model that loads it first (`model.build(input_shape)`, or call it on "
     'data), then write "{new}"'
+)
+_BUILT_AS_WRITER = (
+    ", which it reads only into a built model (Keras 2 restored the checkpoint lazily): the fix "
+    "builds the model that reads it first, as the one that wrote it was"
 )
 
 
@@ -88,7 +93,9 @@ class Keras3Arguments(Rule):
         made first (`os.makedirs`, where the module imports `os`), where every model that reads
         it back is certainly built (the model that wrote it, a functional model, a `Sequential`
         made with its input, one built before: Keras 3 reads `.weights.h5` only into a built
-        model), or is reported.
+        model) or can be built first as the writer was (made by the same code, the writer built
+        with `build(…)` of constants before it wrote: `reader.build(…)` is added before the
+        read), or is reported.
         `save(dir, save_format="tf")` becomes `model.export(dir)`, the SavedModel for
         serving, or, where the module loads it back as a Keras model, a `.keras` file
         with its load (unsafe: other programs may read the folder).
@@ -335,8 +342,11 @@ class Keras3Arguments(Rule):
                 return ctx.diagnostic(
                     cls, call, message + f': write "{new}" once its folder exists'
                 )
-            if cls._read_lazily(ctx, call, name, weight_loads):
+            built = built_first(ctx, call, name, weight_loads.get(name, ()))
+            if built is None:
                 return ctx.diagnostic(cls, call, message + _BUILD_FIRST.format(new=new))
+            message += _BUILT_AS_WRITER if built else ""
+            folder = [*folder, *built]
         else:
             if name.endswith(_MODEL_SUFFIXES) or "." in name.rsplit("/", 1)[-1]:
                 return None
@@ -374,27 +384,13 @@ class Keras3Arguments(Rule):
         folder = folder_made_first(ctx, call, name)
         if arguments is None or folder is None:
             return ctx.diagnostic(cls, save_format, message)
-        if cls._read_lazily(ctx, call, name, weight_loads):
+        built = built_first(ctx, call, name, weight_loads.get(name, ()))
+        if built is None:
             return ctx.diagnostic(cls, save_format, message + _BUILD_FIRST.format(new=new))
-        edits = [*folder, *renamed_file(ctx, target, new, loaded.get(name, ()))]
+        message += _BUILT_AS_WRITER if built else ""
+        edits = [*folder, *built, *renamed_file(ctx, target, new, loaded.get(name, ()))]
         edits += argument_removal(ctx, arguments, save_format)
         return cls._renaming(ctx, call, message, name, new, edits)
-
-    @staticmethod
-    def _read_lazily(
-        ctx: Context, call: ast.Call, name: str, weight_loads: dict[str, list[ast.Call]]
-    ) -> bool:
-        """Whether a TensorFlow checkpoint's ``load_weights`` may read into a model not built
-        yet: Keras 2 restored it when the variables were made, Keras 3 reads ``.weights.h5``
-        only into a built model (``ValueError: … a model that has not yet been built``)."""
-        if not kb.is_tf_checkpoint(name) or not isinstance(call.func, ast.Attribute):
-            return False
-        writer = call.func.value
-        return any(
-            not isinstance(load.func, ast.Attribute)
-            or not ctx.inference.built_before(load.func.value, writer)
-            for load in weight_loads.get(name, ())
-        )
 
     @classmethod
     def _renaming(

@@ -27,7 +27,7 @@ from kerasfix import knowledge as kb
 from kerasfix.analysis.inference.across import ProjectModels
 from kerasfix.analysis.inference.backend import backend_code
 from kerasfix.analysis.inference.bindings import Bindings
-from kerasfix.analysis.inference.built import built_before
+from kerasfix.analysis.inference.built import build_as_writer, built_before
 from kerasfix.analysis.inference.compile import Compiles
 from kerasfix.analysis.inference.keras_models import KerasModels
 from kerasfix.analysis.inference.modules import ProjectModules, files_naming
@@ -199,6 +199,11 @@ class ModelInference:
         the model ``writer`` holds, a functional model, a Sequential made with its input, or
         one built before (:mod:`~kerasfix.analysis.inference.built`)."""
         return built_before(self.bindings, self.models, self.tree, self.api_path, expr, writer)
+
+    def build_as_writer(self, expr: ast.expr, writer: ast.expr, save: ast.AST) -> ast.Call | None:
+        """The ``writer.build(…)`` that builds the model ``expr`` holds as the writer was before
+        ``save``: both made by the same code, the build's arguments constants."""
+        return build_as_writer(self.bindings, self.tree, expr, writer, save)
 
     def model_class(self, expr: ast.expr) -> str | None:
         """``Sequential`` or ``Model`` for a model ``expr`` certainly holds that a call of one of
