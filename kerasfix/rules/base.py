@@ -69,7 +69,7 @@ from kerasfix.rules.edits import (
     tf_checkpoint_edits,
 )
 from kerasfix.rules.layer_edits import draws, init_statement, input_layer_first, random_draw_edits
-from kerasfix.rules.op_forms import rearranged
+from kerasfix.rules.op_forms import backend_dot, l2_normalized, rearranged
 
 __all__ = [
     "BUILDS_MODELS",
@@ -120,6 +120,8 @@ __all__ = [
     "module_bound",
     "ops_rewrite",
     "random_draw_edits",
+    "backend_dot",
+    "l2_normalized",
     "rearranged",
     "receiver_of",
     "renamed_call_text",

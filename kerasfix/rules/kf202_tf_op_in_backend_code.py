@@ -11,11 +11,13 @@ from kerasfix.rules.base import (
     Context,
     Mention,
     Rule,
+    backend_dot,
     draws,
     fix,
     has_star,
     integer,
     keras_name,
+    l2_normalized,
     ops_rewrite,
     random_draw_edits,
     rearranged,
@@ -47,7 +49,11 @@ class TfOpInBackendCode(Rule):
         function with the same meaning to it (`ops.sum`, `ops.concatenate`, `ops.relu`,
         `ops.std`), TensorFlow's cross-entropies of logits to Keras's with `from_logits=True`,
         TensorFlow's dtypes (`tf.float32`) to their names (`"float32"`), and `tf.shape(x)[0]`
-        (or a shape variable read only by dimensions) to `keras.ops.shape(x)[0]`. The
+        (or a shape variable read only by dimensions) to `keras.ops.shape(x)[0]`; calls whose
+        op takes the arguments arranged otherwise are rearranged (`tf.linalg.band_part` as
+        `tril`/`triu`, `tf.matmul(…, transpose_b=True)`, `K.dot(x, self.kernel)` of a
+        matrix kernel as `matmul`, `tf.nn.l2_normalize` as `normalize` with the root of its
+        epsilon, `tf.math.squared_difference`). The
         correspondence is generated from the installed packages: names, the Keras guide's
         renames, signatures compared argument by argument, and checked on numbers. Also finds
         TensorFlow's own initializers given to a layer or made in one
@@ -274,6 +280,17 @@ class TfOpInBackendCode(Rule):
         )
         if name == "sqrt" and len(call.args) == 1 and not call.keywords and not has_star(call):
             yield cls._sqrt(ctx, call, message)
+            return
+        forms = {"dot": backend_dot, "l2_normalize": l2_normalized}
+        written = forms[name](ctx, call) if name in forms else None
+        if written is not None:  # `K.dot(x, self.kernel)`: a matrix product
+            op, edits = written
+            yield ctx.diagnostic(
+                cls,
+                call,
+                message + f": use `keras.ops.{op}`",
+                fix(Applicability.SAFE, f"Use `keras.ops.{op}`", *edits),
+            )
             return
         instead = kb.BACKEND_INSTEAD.get(name)
         advice = f"; write it with {instead}" if instead else "; write it with `keras.ops`"

@@ -8,7 +8,16 @@ as the Keras guide's examples and TensorFlow's own attention tutorials write the
 * ``tf.einsum(equation, a, b)`` is ``keras.ops.einsum`` (its inputs passed as TensorFlow's);
 * ``tf.split(x, 2, axis=-1)`` (a number of equal parts; a list there is of sizes in
   TensorFlow, of indices in Keras) is ``keras.ops.split``;
-* ``tf.nn.embedding_lookup(table, ids)`` is ``keras.ops.take(table, ids, axis=0)``.
+* ``tf.nn.embedding_lookup(table, ids)`` is ``keras.ops.take(table, ids, axis=0)``;
+* Keras 2's ``K.dot(x, self.kernel)``, where the kernel is a weight of two dimensions, is
+  ``keras.ops.matmul(x, self.kernel)``: both contract ``x``'s last axis with the kernel's
+  first (of a kernel of more dimensions ``K.dot`` contracts the second to last, which
+  ``matmul`` does not: left as it is);
+* ``tf.nn.l2_normalize(x, axis=1)`` (and Keras 2's ``K.l2_normalize``) is
+  ``keras.ops.normalize(x, axis=1, epsilon=1e-06)``: TensorFlow bounds the squared norm by its
+  epsilon (1e-12), Keras the norm by its own (so the root of TensorFlow's); only with an
+  integer axis (Keras's default is the last, TensorFlow's all);
+* ``tf.math.squared_difference(x, y)`` is ``keras.ops.square(keras.ops.subtract(x, y))``.
 
 Only those spellings: literal bounds and flags, nothing else passed. The generated
 correspondence (``kb.api.tf_op``) answers every other call.
@@ -17,6 +26,7 @@ correspondence (``kb.api.tf_op``) answers every other call.
 from __future__ import annotations
 
 import ast
+import math
 
 from kerasfix.analysis.context import Context
 from kerasfix.analysis.syntax import has_star, integer
@@ -49,7 +59,70 @@ def rearranged(ctx: Context, call: ast.Call, path: str) -> tuple[str, list[Edit]
         return _renamed(ctx, call, "split")
     if path == "nn.embedding_lookup" and len(call.args) == 2 and not keywords:
         return _renamed(ctx, call, "take", ", axis=0")
+    if path in ("nn.l2_normalize", "math.l2_normalize", "linalg.l2_normalize"):
+        return l2_normalized(ctx, call)
+    if path == "math.squared_difference":
+        return _squared_difference(ctx, call)
     return None
+
+
+def l2_normalized(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+    """``tf.nn.l2_normalize(x, axis, epsilon)`` / ``K.l2_normalize(x, axis)`` with an integer
+    axis, written with ``keras.ops.normalize`` (the epsilon's root)."""
+    given = _given(call, ("x", "axis", "epsilon"))
+    if given is None or "x" not in given or integer(given.get("axis")) is None:
+        return None
+    epsilon: object = 1e-12
+    if "epsilon" in given:
+        node = given["epsilon"]
+        if not isinstance(node, ast.Constant) or type(node.value) not in (int, float):
+            return None
+        epsilon = node.value
+    if not isinstance(epsilon, (int, float)) or epsilon <= 0:
+        return None
+    named = keras_name(ctx, "ops.normalize", call)
+    if named is None or "#" in ctx.code(call):
+        return None
+    spelled, edits = named
+    x, axis = ctx.code(given["x"]), ctx.code(given["axis"])
+    root = repr(math.sqrt(epsilon))
+    edits.append(ctx.replace(call, f"{spelled}({x}, axis={axis}, epsilon={root})"))
+    return "normalize", edits
+
+
+def _squared_difference(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+    given = _given(call, ("x", "y"))
+    square = keras_name(ctx, "ops.square", call)
+    if given is None or len(given) != 2 or square is None or "#" in ctx.code(call):
+        return None
+    spelled, edits = square
+    subtract = spelled[: -len("square")] + "subtract"
+    x, y = ctx.code(given["x"]), ctx.code(given["y"])
+    edits.append(ctx.replace(call, f"{spelled}({subtract}({x}, {y}))"))
+    return "square(keras.ops.subtract(x, y))", edits
+
+
+def _given(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr] | None:
+    """The arguments of ``call`` by the function's parameter names ``params``; None where it
+    passes another (or one twice, or a star)."""
+    if has_star(call) or len(call.args) > len(params):
+        return None
+    given = dict(zip(params, call.args))
+    for keyword in call.keywords:
+        if keyword.arg not in params or keyword.arg in given:
+            return None
+        given[keyword.arg] = keyword.value
+    return given
+
+
+def backend_dot(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+    """``K.dot(x, self.kernel)`` with a kernel of two dimensions: ``keras.ops.matmul``."""
+    if has_star(call) or len(call.args) != 2 or call.keywords:
+        return None
+    kernel = call.args[1]
+    if not isinstance(kernel, ast.Attribute) or ctx.inference.weight_rank(kernel) != 2:
+        return None
+    return _renamed(ctx, call, "matmul")
 
 
 def _renamed(

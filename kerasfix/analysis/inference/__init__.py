@@ -28,6 +28,7 @@ from kerasfix.analysis.inference.across import ProjectModels
 from kerasfix.analysis.inference.backend import backend_code
 from kerasfix.analysis.inference.bindings import Bindings
 from kerasfix.analysis.inference.built import build_as_writer, built_before
+from kerasfix.analysis.inference.classes import weight_shape_rank
 from kerasfix.analysis.inference.compile import Compiles
 from kerasfix.analysis.inference.keras_models import KerasModels
 from kerasfix.analysis.inference.modules import ProjectModules, files_naming
@@ -269,6 +270,16 @@ class ModelInference:
             if not (kb.keras_path(qualname) or "").startswith("metrics."):
                 return False
         return bool(values)
+
+    def weight_rank(self, attribute: ast.Attribute) -> int | None:
+        """The dimensions of ``self.<name>`` where the class assigns it only weights made with
+        a literal shape of that many entries (``add_weight(shape=(d, units))``: 2)."""
+        cls = self.self_class(attribute.value)
+        if cls is None:
+            return None
+        assigned = self.models.class_info(cls).attr_assigns.get(attribute.attr, [])
+        ranks = {weight_shape_rank(self.bindings, value) for value, _, _ in assigned}
+        return ranks.pop() if len(ranks) == 1 else None
 
     def enclosing_method(self, node: ast.AST) -> ast.FunctionDef | None:
         """The function ``node`` is in, when that function is a method of a class."""

@@ -86,3 +86,24 @@ def collect_self_attributes(
         children = child_nodes(node)
         children.reverse()
         stack.extend(children)
+
+
+def weight_shape_rank(bindings: Bindings, value: ast.expr) -> int | None:
+    """How many dimensions the weight ``value`` makes has: ``self.add_weight(shape=(d, u))``
+    (Keras 3 takes the shape first, Keras 2 the name then the shape), or None."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+        return None
+    receiver = value.func.value
+    if value.func.attr not in ("add_weight", "add_variable"):
+        return None
+    if not (isinstance(receiver, ast.Name) and bindings.is_self(receiver)):
+        return None
+    shape = next((k.value for k in value.keywords if k.arg == "shape"), None)
+    if shape is None and value.args:
+        named = isinstance(value.args[0], ast.Constant) and isinstance(value.args[0].value, str)
+        shape = value.args[1] if named and len(value.args) > 1 else value.args[0]
+    if not isinstance(shape, (ast.Tuple, ast.List)):
+        return None
+    if any(isinstance(e, ast.Starred) for e in shape.elts):
+        return None
+    return len(shape.elts)
