@@ -509,6 +509,13 @@ def test_backend_ops_compute_what_keras2_computed() -> None:
         "argmin": ((x,), {"axis": 0}),
         "cumsum": ((x,), {}),
         "cumprod": ((x,), {"axis": 0}),
+        "round": ((x * 3,), {}),
+        "repeat_elements": ((x, 2, 1), {}),
+        "categorical_crossentropy": ((np.eye(4, dtype="float32")[idx], np.abs(x) + 0.1), {}),
+        "sparse_categorical_crossentropy": (
+            (idx, np.abs(x) / np.abs(x).sum(-1, keepdims=True)),
+            {},
+        ),
     }
     binary = {"equal", "not_equal", "greater", "greater_equal", "less", "less_equal"}
     binary |= {"maximum", "minimum"}

@@ -756,12 +756,14 @@ def tf_ops() -> dict[str, dict[str, object]]:
 # name and meaning, and Keras 2's `K.pow` (`ops.power`); tests/test_knowledge.py computes both
 # (on negative numbers too: `K.sqrt` clipped them to 0, `K.hard_sigmoid` had another slope, so
 # neither is here — KF202 writes `K.sqrt` as `sqrt(maximum(x, 0.0))` itself — nor `K.repeat`,
-# which was RepeatVector, nor `K.dot`, `K.gather`).
+# which was RepeatVector, nor `K.dot`, `K.gather`; nor `K.binary_crossentropy`, which added the
+# epsilon inside its logarithms after clipping: log 2 apart at outputs of exactly 0 or 1).
 BACKEND_OPS_BY_NAME = (
     "abs all any argmax argmin cast clip concatenate cos cumprod cumsum elu equal exp "
     "expand_dims greater greater_equal less less_equal log max maximum mean min minimum ndim "
-    "not_equal one_hot ones_like prod relu reshape sigmoid sign sin softmax softplus softsign "
-    "square squeeze stack std stop_gradient sum tanh tile transpose var zeros_like"
+    "not_equal one_hot ones_like prod relu reshape round sigmoid sign sin softmax softplus "
+    "softsign square squeeze stack std stop_gradient sum tanh tile transpose var zeros_like "
+    "categorical_crossentropy sparse_categorical_crossentropy"
 ).split()
 
 
@@ -772,6 +774,7 @@ def backend_ops() -> dict[str, dict[str, object]]:
     pairs = {name: name for name in BACKEND_OPS_BY_NAME}
     pairs["pow"] = "power"
     pairs["permute_dimensions"] = "transpose"
+    pairs["repeat_elements"] = "repeat"
     return dict(sorted(_op_table(tf_keras.backend, pairs, set()).items()))
 
 

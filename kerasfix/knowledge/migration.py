@@ -268,6 +268,10 @@ BACKEND_INSTEAD: dict[str, str] = {
     "ndim": "`keras.ops.ndim`",
     "dot": "`keras.ops.matmul` (or `keras.ops.tensordot`)",
     "batch_dot": "`keras.ops.einsum`",
+    "binary_crossentropy": (
+        "`keras.ops.binary_crossentropy` (Keras 2's added the epsilon inside its logarithms: "
+        "the same but at outputs of exactly 0 or 1)"
+    ),
     "variable": "`self.add_weight` in `build()`, or `keras.Variable`",
     "zeros": "`keras.ops.zeros`, or `self.add_weight` for state",
     "ones": "`keras.ops.ones`, or `self.add_weight` for state",

@@ -69,7 +69,13 @@ from kerasfix.rules.edits import (
     tf_checkpoint_edits,
 )
 from kerasfix.rules.layer_edits import draws, init_statement, input_layer_first, random_draw_edits
-from kerasfix.rules.op_forms import backend_dot, l2_normalized, rearranged
+from kerasfix.rules.op_forms import (
+    backend_constant,
+    backend_dot,
+    backend_flatten,
+    l2_normalized,
+    rearranged,
+)
 
 __all__ = [
     "BUILDS_MODELS",
@@ -120,7 +126,9 @@ __all__ = [
     "module_bound",
     "ops_rewrite",
     "random_draw_edits",
+    "backend_constant",
     "backend_dot",
+    "backend_flatten",
     "l2_normalized",
     "rearranged",
     "receiver_of",

@@ -11,7 +11,9 @@ from kerasfix.rules.base import (
     Context,
     Mention,
     Rule,
+    backend_constant,
     backend_dot,
+    backend_flatten,
     draws,
     fix,
     has_star,
@@ -282,6 +284,8 @@ class TfOpInBackendCode(Rule):
             yield cls._sqrt(ctx, call, message)
             return
         forms = {"dot": backend_dot, "l2_normalize": l2_normalized}
+        forms |= {"flatten": backend_flatten, "batch_flatten": backend_flatten}
+        forms["constant"] = backend_constant
         written = forms[name](ctx, call) if name in forms else None
         if written is not None:  # `K.dot(x, self.kernel)`: a matrix product
             op, edits = written

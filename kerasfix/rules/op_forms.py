@@ -17,7 +17,11 @@ as the Keras guide's examples and TensorFlow's own attention tutorials write the
   ``keras.ops.normalize(x, axis=1, epsilon=1e-06)``: TensorFlow bounds the squared norm by its
   epsilon (1e-12), Keras the norm by its own (so the root of TensorFlow's); only with an
   integer axis (Keras's default is the last, TensorFlow's all);
-* ``tf.math.squared_difference(x, y)`` is ``keras.ops.square(keras.ops.subtract(x, y))``.
+* ``tf.math.squared_difference(x, y)`` is ``keras.ops.square(keras.ops.subtract(x, y))``;
+* Keras 2's ``K.flatten(x)`` is ``keras.ops.reshape(x, (-1,))``, ``K.batch_flatten(x)`` (of a
+  name) ``keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))``: the reshapes they were;
+* ``K.constant(value)`` is ``keras.ops.convert_to_tensor(value, dtype=keras.config.floatx())``
+  (Keras 2 made every constant of the float type, integers too).
 
 Only those spellings: literal bounds and flags, nothing else passed. The generated
 correspondence (``kb.api.tf_op``) answers every other call.
@@ -123,6 +127,43 @@ def backend_dot(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
     if not isinstance(kernel, ast.Attribute) or ctx.inference.weight_rank(kernel) != 2:
         return None
     return _renamed(ctx, call, "matmul")
+
+
+def backend_flatten(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+    """``K.flatten(x)`` / ``K.batch_flatten(x)`` as the ``keras.ops.reshape`` they were."""
+    if has_star(call) or len(call.args) != 1 or call.keywords:
+        return None
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "batch_flatten":
+        x = call.args[0]
+        named = keras_name(ctx, "ops.shape", call)
+        if not isinstance(x, ast.Name) or named is None:
+            return None
+        shape, edits = named
+        written = _renamed(ctx, call, "reshape", f", ({shape}({x.id})[0], -1)")
+        if written is None:
+            return None
+        return written[0], edits + [e for e in written[1] if e not in edits]
+    return _renamed(ctx, call, "reshape", ", (-1,)")
+
+
+def backend_constant(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+    """``K.constant(value[, dtype])`` as ``keras.ops.convert_to_tensor`` of that dtype."""
+    given = _given(call, ("value", "dtype"))
+    named = keras_name(ctx, "ops.convert_to_tensor", call)
+    if given is None or "value" not in given or named is None or "#" in ctx.code(call):
+        return None
+    spelled, edits = named
+    if "dtype" in given:
+        dtype = ctx.code(given["dtype"])
+    else:
+        floatx = keras_name(ctx, "config.floatx", call)
+        if floatx is None:
+            return None
+        dtype = f"{floatx[0]}()"
+        edits += [e for e in floatx[1] if e not in edits]
+    text = f"{spelled}({ctx.code(given['value'])}, dtype={dtype})"
+    return "convert_to_tensor", [*edits, ctx.replace(call, text)]
 
 
 def _renamed(
