@@ -18,6 +18,10 @@ as the Keras guide's examples and TensorFlow's own attention tutorials write the
   epsilon (1e-12), Keras the norm by its own (so the root of TensorFlow's); only with an
   integer axis (Keras's default is the last, TensorFlow's all);
 * ``tf.math.squared_difference(x, y)`` is ``keras.ops.square(keras.ops.subtract(x, y))``;
+* ``tf.image.extract_patches(images=x, sizes=[1, p, p, 1], strides=[1, s, s, 1],
+  rates=[1, 1, 1, 1], padding="VALID")`` (the Vision Transformer's patches) is
+  ``keras.ops.image.extract_patches(x, size=(p, p), strides=(s, s), padding="valid")``, which
+  lays each patch out as TensorFlow does, on every backend;
 * Keras 2's ``K.flatten(x)`` is ``keras.ops.reshape(x, (-1,))``, ``K.batch_flatten(x)`` (of a
   name) ``keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))``: the reshapes they were;
 * ``K.constant(value)`` is ``keras.ops.convert_to_tensor(value, dtype=keras.config.floatx())``
@@ -67,6 +71,8 @@ def rearranged(ctx: Context, call: ast.Call, path: str) -> tuple[str, list[Edit]
         return l2_normalized(ctx, call)
     if path == "math.squared_difference":
         return _squared_difference(ctx, call)
+    if path == "image.extract_patches":
+        return _patches(ctx, call)
     return None
 
 
@@ -104,6 +110,62 @@ def _squared_difference(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] 
     x, y = ctx.code(given["x"]), ctx.code(given["y"])
     edits.append(ctx.replace(call, f"{spelled}({subtract}({x}, {y}))"))
     return "square(keras.ops.subtract(x, y))", edits
+
+
+def _patches(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+    given = _given(call, ("images", "sizes", "strides", "rates", "padding"))
+    if given is None or len(given) != 5 or "#" in ctx.code(call):
+        return None
+    padding = given["padding"]
+    mode = padding.value if isinstance(padding, ast.Constant) else None
+    if not isinstance(mode, str) or mode.upper() not in ("VALID", "SAME"):
+        return None
+    windows = [_spatial(given[k]) for k in ("sizes", "strides", "rates")]
+    sizes, strides, rates = windows
+    if sizes is None or strides is None or rates is None:
+        return None
+    if any(integer(r) != 1 for r in rates):
+        return None  # a dilation: Keras takes it only without strides
+    named = keras_name(ctx, "ops.image.extract_patches", call)
+    arguments = ctx.arguments(call)
+    if named is None or arguments is None:
+        return None
+    spelled, edits = named
+    edits.append(ctx.replace(call.func, spelled))
+    pairs = {"sizes": ("size", sizes), "strides": ("strides", strides)}
+    items = arguments.items
+    params = ("images", "sizes", "strides", "rates", "padding")
+    for index, (node, start, end) in enumerate(items):
+        keyword = node.arg if isinstance(node, ast.keyword) else None
+        param = keyword or params[index]
+        if param in pairs:
+            name, (a, b) = pairs[param]
+            written = f"({ctx.code(a)}, {ctx.code(b)})"
+            edits.append(Edit(start, end, f"{name}={written}" if keyword else written))
+        elif param == "rates" and not keyword:
+            edits.append(Edit(start, end, "1"))
+        elif param == "rates":  # dropped with its comma
+            after = index + 1 < len(items)
+            edits.append(
+                Edit(start, items[index + 1][1], "")
+                if after
+                else Edit(items[index - 1][2], end, "")
+            )
+        elif param == "padding":
+            edits.append(ctx.replace(padding, f'"{mode.lower()}"'))
+    return "image.extract_patches", edits
+
+
+def _spatial(window: ast.expr) -> tuple[ast.expr, ast.expr] | None:
+    """The two middle entries of TensorFlow's ``[1, rows, cols, 1]``."""
+    if not isinstance(window, (ast.List, ast.Tuple)) or len(window.elts) != 4:
+        return None
+    first, rows, cols, last = window.elts
+    if integer(first) != 1 or integer(last) != 1:
+        return None
+    if any(isinstance(e, ast.Starred) for e in (rows, cols)):
+        return None
+    return rows, cols
 
 
 def _given(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr] | None:
