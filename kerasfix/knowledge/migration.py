@@ -255,6 +255,10 @@ TF_BACKEND_VARIABLE_FUNCTIONS: frozenset[str] = frozenset(
     {"set_value", "batch_set_value", "update", "update_add", "update_sub", "dtype"}
 )
 SET_VALUE = "backend.set_value"
+# TensorFlow's backend reads only TensorFlow tensors: a Keras 3 variable comes back as itself.
+GET_VALUE = "backend.get_value"
+# An optimizer's variables (Keras 3 variables): its rate, its step count.
+OPTIMIZER_VARIABLES = frozenset({RATE_ATTRIBUTE, OLD_RATE_ATTRIBUTE, "iterations"})
 # Keras 2's backend functions (kept by tf.keras's backend) that compute nothing on tensors,
 # or read only `x.shape`: they run wherever Keras runs (KF202 leaves them).
 BACKEND_NEUTRAL_FUNCTIONS: frozenset[str] = frozenset(

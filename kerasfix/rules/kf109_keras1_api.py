@@ -17,6 +17,7 @@ from kerasfix.rules.base import (
     Rule,
     append_parameter,
     fix,
+    keras_name,
 )
 
 _DIM_ORDERING_LEAVES = tuple(sorted({p.rsplit(".", 1)[1] for p in kb.DIM_ORDERING_FUNCTIONS}))
@@ -41,7 +42,12 @@ class Keras1Api(Rule):
           Keras 3 does unless a call passes `training=True`;
         - `model.optimizer.lr` → `model.optimizer.learning_rate` (Keras 2's other
           name of it; safe on models shown to be Keras, unsafe on unknown ones);
-        - `K.set_value(variable, value)` → `variable.assign(value)`.
+        - `K.set_value(variable, value)` → `variable.assign(value)`;
+        - `K.get_value(model.optimizer.learning_rate)` (or `.lr`, `.iterations`) →
+          `keras.ops.convert_to_numpy(model.optimizer.learning_rate)`: TensorFlow's backend
+          reads only TensorFlow tensors, and hands a Keras 3 variable back as itself — a
+          printed rate shows `<Variable …>`, and a rate kept as "the old value" changes
+          when the variable is assigned.
 
     Why is this bad?
         `ImportError` / `AttributeError` under Keras 3 (`keras.initializations`
@@ -79,7 +85,7 @@ class Keras1Api(Rule):
     finds = (
         "`keras.initializations`, `K.image_dim_ordering()`, `K.set_image_dim_ordering()`, "
         "`ImageDataGenerator` iterators' `.next()`, `K.set_learning_phase(0)`, "
-        "`model.optimizer.lr`"
+        "`model.optimizer.lr`, `K.set_value`, `K.get_value(model.optimizer.lr)`"
     )
     fix_summary = "safe rewrites; the rest reported"
     looks_at = (
@@ -91,6 +97,7 @@ class Keras1Api(Rule):
                     kb.KERAS1_INITIALIZERS_MODULE,
                     kb.LEARNING_PHASE.rsplit(".", 1)[1],
                     kb.SET_VALUE.rsplit(".", 1)[1],
+                    kb.GET_VALUE.rsplit(".", 1)[1],
                     *_DIM_ORDERING_LEAVES,
                 )
             ),
@@ -131,6 +138,10 @@ class Keras1Api(Rule):
             yield from cls._iterator_next(ctx, call)
         if kb.OLD_RATE_ATTRIBUTE in ctx.text:
             yield from cls._optimizer_lr(ctx)
+        for call in ctx.tree.calls_by_attr.get(kb.GET_VALUE.rsplit(".", 1)[1], ()):
+            diagnostic = cls._get_value(ctx, call)
+            if diagnostic is not None:
+                yield diagnostic
         for path in (kb.LEARNING_PHASE, kb.SET_VALUE):
             for call in ctx.tree.calls_by_attr.get(path.rsplit(".", 1)[1], ()):
                 qualname = ctx.inference.qualified_name(call.func)
@@ -159,6 +170,37 @@ class Keras1Api(Rule):
             text = f"({text})"
         edit = ctx.replace(call, f"{text}.assign({ctx.code(value)})")
         return ctx.diagnostic(cls, call, message, fix(Applicability.SAFE, "Use `.assign(…)`", edit))
+
+    @classmethod
+    def _get_value(cls, ctx: Context, call: ast.Call) -> Diagnostic | None:
+        """``K.get_value(model.optimizer.lr)``: the variable itself under Keras 3, not its
+        value; ``keras.ops.convert_to_numpy`` reads it on every backend."""
+        qualname = ctx.inference.qualified_name(call.func)
+        split = kb.api.split_spelling(qualname) if qualname else None
+        variable = call.args[0] if len(call.args) == 1 and not call.keywords else None
+        if split is None or split[1] != kb.GET_VALUE or not isinstance(variable, ast.Attribute):
+            return None
+        owner = variable.value
+        if variable.attr not in kb.OPTIMIZER_VARIABLES or not (
+            isinstance(owner, ast.Attribute) and owner.attr == kb.OPTIMIZER_ATTRIBUTE
+        ):
+            return None
+        kind = ctx.inference.receiver(owner.value, kb.OPTIMIZER_ATTRIBUTE).kind
+        named = keras_name(ctx, "ops.convert_to_numpy", call)
+        if kind == "other" or named is None:
+            return None
+        spelled, edits = named
+        attribute = kb.RATE_ATTRIBUTE if variable.attr == kb.OLD_RATE_ATTRIBUTE else variable.attr
+        edits.append(ctx.replace(call, f"{spelled}({ctx.code(owner)}.{attribute})"))
+        applicability = Applicability.SAFE if kind == "keras" else Applicability.UNSAFE
+        return ctx.diagnostic(
+            cls,
+            call,
+            f"`{split[0]}.{kb.GET_VALUE}` of an optimizer's variable: Keras 3's backend has no "
+            "`get_value`, and TensorFlow's gives a Keras 3 variable back as itself, not its "
+            "value: use `keras.ops.convert_to_numpy`",
+            fix(applicability, "Use `keras.ops.convert_to_numpy`", *edits),
+        )
 
     @classmethod
     def _optimizer_lr(cls, ctx: Context) -> Iterator[Diagnostic]:
