@@ -616,6 +616,9 @@ TF_DEFAULTS_ALIKE = {
 # Keras's the flattened tensor (a call is rewritten only where it gives the axis).
 TF_DEFAULTS_UNLIKE = {("argmax", "axis"), ("argmin", "axis"), ("gather", "axis")}
 TF_DEFAULTS_UNLIKE |= {("math.cumsum", "axis"), ("math.cumprod", "axis")}
+# `tf.where(condition)` alone gives the indices as one [N, rank] tensor, `keras.ops.where` a
+# tuple of index arrays (NumPy's `nonzero`): rewritten only where both values are passed.
+TF_DEFAULTS_UNLIKE |= {("where", "x"), ("where", "y")}
 # What such a None meant, given to the op for a call that leaves it out (TensorFlow's docs:
 # argmax/argmin "defaults to 0", gather's axis "defaults to the first non-batch dimension").
 TF_DEFAULT_MEANS = {("argmax", "axis"): 0, ("argmin", "axis"): 0, ("gather", "axis"): 0}

@@ -31,6 +31,13 @@ _SHAPES = frozenset({"tf.shape", "backend.shape"})
 _PROBABILITY = "tensorflow_probability."
 # a layer's keywords that take a function it calls on the backend
 _ACTIVATIONS = frozenset({"activation", "recurrent_activation"})
+# What to say of an op that computes otherwise with the arguments the call gives
+_WHEN_NOT_ALIKE = {
+    "where": (
+        " with both values (of the condition alone it gives NumPy's `nonzero`, a tuple of index "
+        "arrays; TensorFlow's is `keras.ops.stack(keras.ops.nonzero(c), axis=1)`, in int32)"
+    )
+}
 # TensorFlow's dtypes, which Keras takes as their names on every backend
 _DTYPES = frozenset(
     {"float16", "float32", "float64", "bfloat16", "int8", "int16", "int32", "int64"}
@@ -335,7 +342,8 @@ class TfOpInBackendCode(Rule):
         if not op:
             return ctx.diagnostic(cls, call, message + advice)
         if not edits:
-            return ctx.diagnostic(cls, call, message + f": use `keras.ops.{op}`")
+            hint = _WHEN_NOT_ALIKE.get(op, "")
+            return ctx.diagnostic(cls, call, message + f": use `keras.ops.{op}`{hint}")
         return ctx.diagnostic(
             cls,
             call,
