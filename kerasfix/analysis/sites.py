@@ -364,9 +364,11 @@ class _KerasNames(_Special):
 _FILE_CALLS = frozenset(("load_model", "ModelCheckpoint"))
 _LITERAL_FILE = re.compile(
     r"(?:\.[\s\\]*(?:save_weights|save)|load_model|ModelCheckpoint)[\s\\]*\([\s\\]*"
-    r"(?:[rRuUbBfF]{0,2}([\"'])([^\"'\r\n]*)|filepath\b|(\w+)[\s\\]*[,)])|save_format"
+    r"(?:[rRuUbBfF]{0,2}([\"'])([^\"'\r\n]*)|filepath\b|(\w+)[\s\\]*(?:[,)]|\.[\s\\]*format\b))"
+    r"|save_format"
 )
-# a file name a variable may hold (`weights_file = "model.h5"`; `ModelCheckpoint(weights_file)`)
+# a file name a variable may hold (`weights_file = "model.h5"`; `ModelCheckpoint(weights_file)`,
+# `save_weights(checkpoint_path.format(epoch=0))`)
 _NAMED_FILE = re.compile(r"[\"'][^\"'\r\n]*\.(?:h5|hdf5|ckpt|tf)[\"']")
 # names Keras 3 writes and reads as they are: nothing to say of those
 _KERAS3_FILE_NAMES = (".keras", ".weights.h5")

@@ -310,6 +310,29 @@ def built_first(
     return edits
 
 
+def newest_weights_file(ctx: Context, call: ast.Call) -> list[Edit] | None:
+    """``tf.train.latest_checkpoint(folder)`` written as the newest ``*.weights.h5`` file of the
+    folder (``max(glob.glob(os.path.join(folder, "*.weights.h5")), key=os.path.getmtime,
+    default=None)``), where the module has ``os``; ``import glob`` added if needed."""
+    os_name = module_bound(ctx, call, "os")
+    if os_name is None or len(call.args) != 1 or call.keywords or has_star(call):
+        return None
+    glob_name = module_bound(ctx, call, "glob")
+    edits: list[Edit] = []
+    if glob_name is None:
+        added = ctx.import_edit("glob") if ctx.inference.name_is_free(call, "glob") else None
+        if added is None:
+            return None
+        glob_name, edits = "glob", [added]
+    pattern = ctx.string_literal("*" + kb.WEIGHTS_SUFFIX)
+    folder = ctx.code(call.args[0])
+    text = (
+        f"max({glob_name}.glob({os_name}.path.join({folder}, {pattern})), "
+        f"key={os_name}.path.getmtime, default=None)"
+    )
+    return [*edits, ctx.replace(call, text)]
+
+
 def folder_made_first(ctx: Context, call: ast.Call, name: str) -> list[Edit] | None:
     """The edits that make a TensorFlow checkpoint's folder before the weights are written as
     HDF5 there (``os.makedirs("ckpt", exist_ok=True)``, where the module has ``os``): [] when

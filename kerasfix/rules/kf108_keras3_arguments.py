@@ -13,6 +13,7 @@ from kerasfix.rules.base import (
     AnyOf,
     Context,
     LayerKeyword,
+    Mention,
     Rule,
     append_argument,
     argument_removal,
@@ -23,12 +24,14 @@ from kerasfix.rules.base import (
     input_layer_first,
     keyword_arg,
     module_bound,
+    newest_weights_file,
     renamed_file,
     string,
     tf_checkpoint_edits,
 )
 
 _MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+_LATEST_CHECKPOINT = "tensorflow.train.latest_checkpoint"
 _BUILD_FIRST = (
     ': Keras 3 reads "{new}" only into a built model, where the checkpoint was restored '
     "lazily: build the model that loads it first (`model.build(input_shape)`, or call it on "
@@ -99,6 +102,10 @@ class Keras3Arguments(Rule):
         `save(dir, save_format="tf")` becomes `model.export(dir)`, the SavedModel for
         serving, or, where the module loads it back as a Keras model, a `.keras` file
         with its load (unsafe: other programs may read the folder).
+        `tf.train.latest_checkpoint(folder)` in a module that writes weights with Keras finds
+        nothing under Keras 3 (no checkpoint index): it becomes the newest `*.weights.h5` of the
+        folder (unsafe: any such file there counts). A `.keras` file or formatted checkpoint
+        name (`path.format(epoch=0)`) in a folder gets the folder made first.
         A fixed batch on a layer not known to be the first, `save_format=` and
         loading a SavedModel folder are reported with the Keras 3 way
         (`InputLayer(batch_shape=…)`, `model.export(dir)`, `keras.layers.TFSMLayer`).
@@ -119,6 +126,7 @@ class Keras3Arguments(Rule):
             LayerKeyword(("batch_input_shape",)),
             DEFAULT_POOL,
             LITERAL_FILE,
+            Mention(("latest_checkpoint",)),
         ),
     )
 
@@ -160,6 +168,10 @@ class Keras3Arguments(Rule):
             diagnostic = cls._checkpoint(ctx, call, loaded, saved)
             if diagnostic is not None:
                 yield diagnostic
+        if checkpoints or ctx.method_calls("save_weights"):
+            for call in ctx.tree.calls_by_attr.get("latest_checkpoint", ()):
+                if ctx.inference.qualified_name(call.func) == _LATEST_CHECKPOINT:
+                    yield cls._latest_checkpoint(ctx, call)
         for name, calls in load_calls.items():
             if name in saved or name.endswith(_MODEL_SUFFIXES) or "." in name.rsplit("/", 1)[-1]:
                 continue
@@ -175,7 +187,11 @@ class Keras3Arguments(Rule):
     @staticmethod
     def _literal(ctx: Context, expr: ast.expr) -> ast.expr | None:
         """The string literal that names a file: ``expr`` itself, or the one a name holds
-        (``filepath = "weights.best.hdf5"``)."""
+        (``filepath = "weights.best.hdf5"``), or the pattern formatted
+        (``checkpoint_path.format(epoch=0)``: its folder and suffix are the pattern's)."""
+        func = expr.func if isinstance(expr, ast.Call) else None
+        if isinstance(func, ast.Attribute) and func.attr == "format":
+            expr = func.value
         if isinstance(expr, ast.Name):
             expr = ctx.inference.origin(expr) or expr
         return expr if string(expr) is not None else None
@@ -355,7 +371,10 @@ class Keras3Arguments(Rule):
                 f'`save("{name}")` writes a SavedModel folder, which Keras 3 does not: '
                 "save a `.keras` file (or `model.export()` for serving)"
             )
-            folder = []
+            made = folder_made_first(ctx, call, name)  # the SavedModel made its folders
+            if made is None:
+                return ctx.diagnostic(cls, call, message + f': save "{new}" once its folder exists')
+            folder = made
         saved.add(name)
         edits = [*folder, *renamed_file(ctx, target, new, loaded.get(name, ()))]
         return cls._renaming(ctx, call, message, name, new, edits)
@@ -391,6 +410,21 @@ class Keras3Arguments(Rule):
         edits = [*folder, *built, *renamed_file(ctx, target, new, loaded.get(name, ()))]
         edits += argument_removal(ctx, arguments, save_format)
         return cls._renaming(ctx, call, message, name, new, edits)
+
+    @classmethod
+    def _latest_checkpoint(cls, ctx: Context, call: ast.Call) -> Diagnostic:
+        """``tf.train.latest_checkpoint(folder)`` where Keras writes the weights: Keras 3 keeps
+        no checkpoint index, so it finds None; it found the folder's newest weights file."""
+        message = (
+            "`tf.train.latest_checkpoint` reads the index of TensorFlow checkpoints, which Keras 3 "
+            "does not write (its weights are `*.weights.h5` files): it finds none; take the "
+            "newest `*.weights.h5` of the folder"
+        )
+        edits = newest_weights_file(ctx, call)
+        if edits is None:
+            return ctx.diagnostic(cls, call, message)
+        title = "Take the newest `*.weights.h5` file of the folder"
+        return ctx.diagnostic(cls, call, message, fix(Applicability.UNSAFE, title, *edits))
 
     @classmethod
     def _renaming(
