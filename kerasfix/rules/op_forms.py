@@ -22,6 +22,12 @@ as the Keras guide's examples and TensorFlow's own attention tutorials write the
   rates=[1, 1, 1, 1], padding="VALID")`` (the Vision Transformer's patches) is
   ``keras.ops.image.extract_patches(x, size=(p, p), strides=(s, s), padding="valid")``, which
   lays each patch out as TensorFlow does, on every backend;
+* ``tf.nn.conv2d(x, kernel, strides=[1, 2, 2, 1], padding="SAME")`` (``conv1d``'s ``stride``,
+  ``conv3d``) is ``keras.ops.conv(x, kernel, strides=(2, 2), padding="same",
+  data_format="channels_last")``, with literal strides, padding and dilations only;
+* ``tf.nn.moments(self.kernel, axes)`` of a weight is ``keras.ops.moments`` of
+  ``keras.ops.convert_to_tensor(self.kernel)`` (Keras's JAX ``moments`` cannot take the
+  variable itself while it traces a layer);
 * Keras 2's ``K.flatten(x)`` is ``keras.ops.reshape(x, (-1,))``, ``K.batch_flatten(x)`` (of a
   name) ``keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))``: the reshapes they were;
 * ``K.constant(value)`` is ``keras.ops.convert_to_tensor(value, dtype=keras.config.floatx())``
@@ -36,14 +42,17 @@ from __future__ import annotations
 import ast
 import math
 
+from kerasfix import knowledge as kb
 from kerasfix.analysis.context import Context
-from kerasfix.analysis.syntax import has_star, integer
+from kerasfix.analysis.syntax import has_star, integer, string
 from kerasfix.diagnostic import Edit
-from kerasfix.rules.edits import keras_name
+from kerasfix.rules.edits import keras_name, ops_rewrite
 
 # `band_part`'s (num_lower, num_upper) -> the op that keeps the same triangle
 _TRIANGLES = {(-1, 0): "tril", (0, -1): "triu"}
 _TRANSPOSED = {"transpose_a": 0, "transpose_b": 1}
+# TensorFlow's convolutions -> (how many spatial axes, their channels-last format)
+_CONVOLUTIONS = {"nn.conv1d": (1, "NWC"), "nn.conv2d": (2, "NHWC"), "nn.conv3d": (3, "NDHWC")}
 
 
 def rearranged(ctx: Context, call: ast.Call, path: str) -> tuple[str, list[Edit]] | None:
@@ -73,6 +82,10 @@ def rearranged(ctx: Context, call: ast.Call, path: str) -> tuple[str, list[Edit]
         return _squared_difference(ctx, call)
     if path == "image.extract_patches":
         return _patches(ctx, call)
+    if path in _CONVOLUTIONS:
+        return _conv(ctx, call, _CONVOLUTIONS[path])
+    if path == "nn.moments":
+        return _moments_of_weight(ctx, call)
     return None
 
 
@@ -154,6 +167,74 @@ def _patches(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
         elif param == "padding":
             edits.append(ctx.replace(padding, f'"{mode.lower()}"'))
     return "image.extract_patches", edits
+
+
+def _conv(ctx: Context, call: ast.Call, kind: tuple[int, str]) -> tuple[str, list[Edit]] | None:
+    rank, layout = kind
+    stride = "stride" if rank == 1 else "strides"
+    given = _given(call, ("input", "filters", stride, "padding", "data_format", "dilations"))
+    if given is None or not {"input", "filters", stride, "padding"} <= set(given):
+        return None
+    padding = given["padding"]
+    mode = padding.value if isinstance(padding, ast.Constant) else None
+    layout_given = given.get("data_format")
+    if not isinstance(mode, str) or mode.upper() not in ("SAME", "VALID"):
+        return None
+    if layout_given is not None and string(layout_given) != layout:
+        return None
+    strides = _window(ctx, given[stride], rank)
+    dilations = given.get("dilations")
+    dilation = None if dilations is None or _is_none(dilations) else _window(ctx, dilations, rank)
+    if strides is None or (dilation is None and not (dilations is None or _is_none(dilations))):
+        return None
+    if dilation is not None and strides[1] and dilation[1]:
+        return None  # a stride and a dilation together: not on every backend
+    named = keras_name(ctx, "ops.conv", call)
+    if named is None or "#" in ctx.code(call):
+        return None
+    spelled, edits = named
+    text = f"{spelled}({ctx.code(given['input'])}, {ctx.code(given['filters'])}, "
+    text += f'strides={strides[0]}, padding="{mode.lower()}", data_format="channels_last"'
+    text += f", dilation_rate={dilation[0]})" if dilation is not None else ")"
+    return "conv", [*edits, ctx.replace(call, text)]
+
+
+def _moments_of_weight(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+    """``tf.nn.moments(self.kernel, …)`` of a layer's weight: ``keras.ops.moments`` of it as a
+    tensor (Keras's JAX ``moments`` cannot take a variable while it traces the layer, as
+    its other ops do); None for anything else, which the generated table answers."""
+    x = call.args[0] if call.args else None
+    if not isinstance(x, ast.Attribute) or not ctx.inference.holds_weight(x):
+        return None
+    op, spelled, edits = ops_rewrite(ctx, call, kb.api.tf_op("nn.moments"), add_import=True)
+    if not edits:
+        return None
+    start, end = ctx.span(x)
+    convert = spelled[: -len(op)] + "convert_to_tensor"
+    return op, [*edits, Edit(start, start, f"{convert}("), Edit(end, end, ")")]
+
+
+def _window(ctx: Context, node: ast.expr, rank: int) -> tuple[str, bool] | None:
+    """TensorFlow's strides or dilations (an integer, ``[s, s]``, or ``[1, s, s, 1]``) as
+    Keras writes them, and whether any is not 1; None unless literal integers."""
+    if integer(node) is not None:
+        value = integer(node) or 0
+        return (ctx.code(node), value != 1) if value > 0 else None
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return None
+    values = [integer(e) for e in node.elts]
+    if any(v is None or v <= 0 for v in values):
+        return None
+    if len(values) == rank + 2 and values[0] == values[-1] == 1:
+        values = values[1:-1]
+    if len(values) != rank:
+        return None
+    written = f"({values[0]},)" if rank == 1 else f"({', '.join(map(str, values))})"
+    return written, any(v != 1 for v in values)
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _spatial(window: ast.expr) -> tuple[ast.expr, ast.expr] | None:

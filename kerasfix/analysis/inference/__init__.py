@@ -28,7 +28,7 @@ from kerasfix.analysis.inference.across import ProjectModels
 from kerasfix.analysis.inference.backend import backend_code
 from kerasfix.analysis.inference.bindings import Bindings
 from kerasfix.analysis.inference.built import build_as_writer, built_before
-from kerasfix.analysis.inference.classes import weight_shape_rank
+from kerasfix.analysis.inference.classes import made_by_add_weight, weight_shape_rank
 from kerasfix.analysis.inference.compile import Compiles
 from kerasfix.analysis.inference.keras_models import KerasModels
 from kerasfix.analysis.inference.modules import ProjectModules, files_naming
@@ -202,8 +202,7 @@ class ModelInference:
         return built_before(self.bindings, self.models, self.tree, self.api_path, expr, writer)
 
     def build_as_writer(self, expr: ast.expr, writer: ast.expr, save: ast.AST) -> ast.Call | None:
-        """The ``writer.build(…)`` that builds the model ``expr`` holds as the writer was before
-        ``save``: both made by the same code, the build's arguments constants."""
+        """The ``writer.build(…)`` that builds ``expr``'s model as the writer was."""
         return build_as_writer(self.bindings, self.tree, expr, writer, save)
 
     def model_class(self, expr: ast.expr) -> str | None:
@@ -256,13 +255,8 @@ class ModelInference:
         return value.node if isinstance(value, Layer) else None
 
     def holds_keras_metric(self, attribute: ast.Attribute) -> bool:
-        """Whether ``self.<name>`` is, in every assignment the class makes to it, a Keras 3
-        metric object (``self.accuracy_fn = keras.metrics.BinaryAccuracy()``)."""
-        cls = self.self_class(attribute.value)
-        if cls is None:
-            return False
-        assigned = self.models.class_info(cls).attr_assigns.get(attribute.attr, [])
-        values = [value for value, _, _ in assigned]
+        """Whether every value the class gives ``self.<name>`` is a Keras 3 metric object."""
+        values = self._self_assigned(attribute)
         for value in values:
             qualname = self.qualified_name(value.func) if isinstance(value, ast.Call) else None
             if not (qualname and kb.api.split_spelling(qualname)):
@@ -272,14 +266,20 @@ class ModelInference:
         return bool(values)
 
     def weight_rank(self, attribute: ast.Attribute) -> int | None:
-        """The dimensions of ``self.<name>`` where the class assigns it only weights made with
-        a literal shape of that many entries (``add_weight(shape=(d, units))``: 2)."""
-        cls = self.self_class(attribute.value)
-        if cls is None:
-            return None
-        assigned = self.models.class_info(cls).attr_assigns.get(attribute.attr, [])
-        ranks = {weight_shape_rank(self.bindings, value) for value, _, _ in assigned}
+        """The dimensions of the weights (literal shapes) the class gives ``self.<name>``."""
+        ranks = {weight_shape_rank(self.bindings, v) for v in self._self_assigned(attribute)}
         return ranks.pop() if len(ranks) == 1 else None
+
+    def holds_weight(self, attribute: ast.Attribute) -> bool:
+        """Whether ``self.<name>`` is only ever assigned a weight the layer adds."""
+        values = self._self_assigned(attribute)
+        return bool(values) and all(made_by_add_weight(self.bindings, v) for v in values)
+
+    def _self_assigned(self, attribute: ast.Attribute) -> list[ast.expr]:
+        """The values the class assigns to ``self.<name>`` (none where it is not ``self``)."""
+        cls = self.self_class(attribute.value)
+        assigned = self.models.class_info(cls).attr_assigns.get(attribute.attr, []) if cls else []
+        return [value for value, _, _ in assigned]
 
     def enclosing_method(self, node: ast.AST) -> ast.FunctionDef | None:
         """The function ``node`` is in, when that function is a method of a class."""

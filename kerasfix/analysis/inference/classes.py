@@ -91,13 +91,9 @@ def collect_self_attributes(
 def weight_shape_rank(bindings: Bindings, value: ast.expr) -> int | None:
     """How many dimensions the weight ``value`` makes has: ``self.add_weight(shape=(d, u))``
     (Keras 3 takes the shape first, Keras 2 the name then the shape), or None."""
-    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+    if not made_by_add_weight(bindings, value):
         return None
-    receiver = value.func.value
-    if value.func.attr not in ("add_weight", "add_variable"):
-        return None
-    if not (isinstance(receiver, ast.Name) and bindings.is_self(receiver)):
-        return None
+    assert isinstance(value, ast.Call)
     shape = next((k.value for k in value.keywords if k.arg == "shape"), None)
     if shape is None and value.args:
         named = isinstance(value.args[0], ast.Constant) and isinstance(value.args[0].value, str)
@@ -107,3 +103,13 @@ def weight_shape_rank(bindings: Bindings, value: ast.expr) -> int | None:
     if any(isinstance(e, ast.Starred) for e in shape.elts):
         return None
     return len(shape.elts)
+
+
+def made_by_add_weight(bindings: Bindings, value: ast.expr) -> bool:
+    """``self.add_weight(…)`` (or Keras 2's ``add_variable``): a layer's weight."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+        return False
+    receiver = value.func.value
+    if value.func.attr not in ("add_weight", "add_variable"):
+        return False
+    return isinstance(receiver, ast.Name) and bindings.is_self(receiver)
