@@ -70,13 +70,7 @@ from kerasfix.rules.edits import (
     tf_checkpoint_edits,
 )
 from kerasfix.rules.layer_edits import draws, init_statement, input_layer_first, random_draw_edits
-from kerasfix.rules.op_forms import (
-    backend_constant,
-    backend_dot,
-    backend_flatten,
-    l2_normalized,
-    rearranged,
-)
+from kerasfix.rules.op_forms import backend_rearranged, rearranged
 
 __all__ = [
     "BUILDS_MODELS",
@@ -128,10 +122,7 @@ __all__ = [
     "newest_weights_file",
     "ops_rewrite",
     "random_draw_edits",
-    "backend_constant",
-    "backend_dot",
-    "backend_flatten",
-    "l2_normalized",
+    "backend_rearranged",
     "rearranged",
     "receiver_of",
     "renamed_call_text",

@@ -11,15 +11,12 @@ from kerasfix.rules.base import (
     Context,
     Mention,
     Rule,
-    backend_constant,
-    backend_dot,
-    backend_flatten,
+    backend_rearranged,
     draws,
     fix,
     has_star,
     integer,
     keras_name,
-    l2_normalized,
     ops_rewrite,
     random_draw_edits,
     rearranged,
@@ -292,18 +289,9 @@ class TfOpInBackendCode(Rule):
         if name == "sqrt" and len(call.args) == 1 and not call.keywords and not has_star(call):
             yield cls._sqrt(ctx, call, message)
             return
-        forms = {"dot": backend_dot, "l2_normalize": l2_normalized}
-        forms |= {"flatten": backend_flatten, "batch_flatten": backend_flatten}
-        forms["constant"] = backend_constant
-        written = forms[name](ctx, call) if name in forms else None
-        if written is not None:  # `K.dot(x, self.kernel)`: a matrix product
-            op, edits = written
-            yield ctx.diagnostic(
-                cls,
-                call,
-                message + f": use `keras.ops.{op}`",
-                fix(Applicability.SAFE, f"Use `keras.ops.{op}`", *edits),
-            )
+        written = backend_rearranged(ctx, call, name)  # `K.dot(x, self.kernel)`: `matmul`
+        if written is not None:
+            yield cls._rearranged(ctx, call, message, written)
             return
         instead = kb.BACKEND_INSTEAD.get(name)
         advice = f"; write it with {instead}" if instead else "; write it with `keras.ops`"
@@ -353,6 +341,18 @@ class TfOpInBackendCode(Rule):
         )
 
     @classmethod
+    def _rearranged(
+        cls, ctx: Context, call: ast.Call, message: str, written: tuple[str, list[Edit]]
+    ) -> Diagnostic:
+        """The finding for a call written with a ``keras.ops`` op whose arguments are arranged
+        otherwise (``op_forms``)."""
+        op, edits = written
+        title = f"Use `keras.ops.{op}`"
+        return ctx.diagnostic(
+            cls, call, message + f": use `keras.ops.{op}`", fix(Applicability.SAFE, title, *edits)
+        )
+
+    @classmethod
     def _call(cls, ctx: Context, call: ast.Call) -> Iterator[Diagnostic]:
         qualname = ctx.inference.qualified_name(call.func)
         if not qualname:
@@ -392,13 +392,7 @@ class TfOpInBackendCode(Rule):
         message = f"`tf.{path}` in code Keras runs on its backend works only on TensorFlow"
         written = rearranged(ctx, call, path)  # `band_part(x, -1, 0)`: `tril(x)`
         if written is not None:
-            op, edits = written
-            yield ctx.diagnostic(
-                cls,
-                call,
-                message + f": use `keras.ops.{op}`",
-                fix(Applicability.SAFE, f"Use `keras.ops.{op}`", *edits),
-            )
+            yield cls._rearranged(ctx, call, message, written)
             return
         yield cls._as_op(ctx, call, message, kb.api.tf_op(path), _instead(path))
 

@@ -362,3 +362,20 @@ def _matmul(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
             edits.append(Edit(operand[1], operand[1], f"{swapaxes}("))
             edits.append(Edit(operand[2], operand[2], ", -1, -2)"))
     return "matmul", edits
+
+
+# Keras 2's backend functions written here (``K.dot(x, self.kernel)``: ``matmul``)
+_BACKEND_FORMS = {
+    "dot": backend_dot,
+    "l2_normalize": l2_normalized,
+    "flatten": backend_flatten,
+    "batch_flatten": backend_flatten,
+    "constant": backend_constant,
+}
+
+
+def backend_rearranged(ctx: Context, call: ast.Call, name: str) -> tuple[str, list[Edit]] | None:
+    """For Keras 2's ``K.<name>(…)``, the op and the edits that write the call with it, or None
+    where it is not one of the spellings above."""
+    form = _BACKEND_FORMS.get(name)
+    return form(ctx, call) if form is not None else None
