@@ -127,7 +127,7 @@ def _squared_difference(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] 
 
 def _patches(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
     given = _given(call, ("images", "sizes", "strides", "rates", "padding"))
-    if given is None or len(given) != 5 or "#" in ctx.code(call):
+    if given is None or len(given) != 5:
         return None
     padding = given["padding"]
     mode = padding.value if isinstance(padding, ast.Constant) else None
@@ -157,13 +157,13 @@ def _patches(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
             edits.append(Edit(start, end, f"{name}={written}" if keyword else written))
         elif param == "rates" and not keyword:
             edits.append(Edit(start, end, "1"))
-        elif param == "rates":  # dropped with its comma
+        elif param == "rates":  # dropped with its comma (and kept where a comment is)
             after = index + 1 < len(items)
-            edits.append(
-                Edit(start, items[index + 1][1], "")
-                if after
-                else Edit(items[index - 1][2], end, "")
-            )
+            dropped = Edit(start, items[index + 1][1], "") if after else None
+            dropped = dropped or Edit(items[index - 1][2], end, "")
+            if "#" in ctx.text[dropped.start : dropped.end]:
+                return None
+            edits.append(dropped)
         elif param == "padding":
             edits.append(ctx.replace(padding, f'"{mode.lower()}"'))
     return "image.extract_patches", edits
