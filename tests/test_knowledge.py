@@ -561,6 +561,9 @@ def test_random_draws_draw_what_tensorflow_drew() -> None:
         for part in path.split("."):
             function = getattr(function, part)
         kwargs = {"shape": (20000,), "seed": 1}
+        if spec["op"] == "dropout":  # (x, rate): the kept values scaled by 1 / (1 - rate)
+            x, rate = list(spec["params"])[:2]
+            kwargs = {x: np.ones(20000, dtype="float32"), rate: 0.3, "seed": 1}
         expected = np.asarray(function(**kwargs))
         renamed = {spec["params"][k]: v for k, v in kwargs.items()}
         got = np.asarray(getattr(keras.random, spec["op"])(**renamed))

@@ -788,11 +788,13 @@ TF_RANDOM = {
     "random.normal": "normal",
     "random.uniform": "uniform",
     "random.truncated_normal": "truncated_normal",
+    "nn.dropout": "dropout",
 }
 BACKEND_RANDOM = {
     "random_normal": "normal",
     "random_uniform": "uniform",
     "truncated_normal": "truncated_normal",
+    "dropout": "dropout",
 }
 
 

@@ -66,7 +66,8 @@ class TfOpInBackendCode(Rule):
         renames, signatures compared argument by argument, and checked on numbers. Also finds
         TensorFlow's own initializers given to a layer or made in one
         (`kernel_initializer=tf.random_normal_initializer()` → Keras's `RandomNormal`) and
-        random draws (`tf.random.normal`, `K.random_normal`). Opt-in (backend-neutral
+        random draws (`tf.random.normal`, `K.random_normal`, `tf.nn.dropout`,
+        `K.dropout`). Opt-in (backend-neutral
         Keras, `--extend-select KF2`).
 
     Why is this bad?
