@@ -415,6 +415,8 @@ def _tf_op_samples(x, y):  # noqa: ANN001, ANN202
             {"axis": -1},
         ),
         "sparse_softmax_cross_entropy_with_logits": ((idx, x * 4 - 2), {}),
+        "cond": ((x.sum() > 1, lambda: x, lambda: y), {}),
+        "top_k": ((x,), {"k": 2}),
     }
 
 

@@ -532,7 +532,7 @@ TF_OPS_BY_NAME = (
     "math.erf math.rsqrt math.log1p math.expm1 math.reciprocal math.divide_no_nan "
     "math.cumsum math.cumprod tensordot nn.log_softmax "
     "stop_gradient broadcast_to repeat sort linspace math.negative math.log_sigmoid "
-    "nn.softsign nn.gelu math.tan math.sinh math.cosh"
+    "nn.softsign nn.gelu math.tan math.sinh math.cosh cond math.top_k"
 ).split()
 TF_OPS_RENAMED = {
     "concat": "concatenate",
