@@ -25,6 +25,12 @@ as the Keras guide's examples and TensorFlow's own attention tutorials write the
 * ``tf.nn.conv2d(x, kernel, strides=[1, 2, 2, 1], padding="SAME")`` (``conv1d``'s ``stride``,
   ``conv3d``) is ``keras.ops.conv(x, kernel, strides=(2, 2), padding="same",
   data_format="channels_last")``, with literal strides, padding and dilations only;
+* ``tf.nn.max_pool2d(x, 2, 2, "VALID")`` / ``avg_pool2d`` (1-D and 3-D alike) is
+  ``keras.ops.max_pool(x, (2, 2), strides=(2, 2), padding="valid",
+  data_format="channels_last")`` / ``average_pool``; ``tf.nn.depth_to_space(x, 2)`` and
+  ``space_to_depth`` are Keras's (channels last, its default);
+  ``tf.image.rgb_to_grayscale(images)`` is ``keras.ops.image.rgb_to_grayscale(images,
+  data_format="channels_last")``;
 * ``tf.nn.moments(self.kernel, axes)`` of a weight is ``keras.ops.moments`` of
   ``keras.ops.convert_to_tensor(self.kernel)`` (Keras's JAX ``moments`` cannot take the
   variable itself while it traces a layer);
@@ -53,6 +59,12 @@ _TRIANGLES = {(-1, 0): "tril", (0, -1): "triu"}
 _TRANSPOSED = {"transpose_a": 0, "transpose_b": 1}
 # TensorFlow's convolutions -> (how many spatial axes, their channels-last format)
 _CONVOLUTIONS = {"nn.conv1d": (1, "NWC"), "nn.conv2d": (2, "NHWC"), "nn.conv3d": (3, "NDHWC")}
+# TensorFlow's pooling -> the Keras op, how many spatial axes, their channels-last format
+_POOLS = {
+    f"nn.{kind}_pool{rank}d": (op, rank, layout)
+    for kind, op in (("max", "max_pool"), ("avg", "average_pool"))
+    for rank, layout in ((1, "NWC"), (2, "NHWC"), (3, "NDHWC"))
+}
 
 
 def rearranged(ctx: Context, call: ast.Call, path: str) -> tuple[str, list[Edit]] | None:
@@ -86,6 +98,14 @@ def rearranged(ctx: Context, call: ast.Call, path: str) -> tuple[str, list[Edit]
         return _conv(ctx, call, _CONVOLUTIONS[path])
     if path == "nn.moments":
         return _moments_of_weight(ctx, call)
+    if path in _POOLS:
+        return _pool(ctx, call, *_POOLS[path])
+    if path in ("nn.depth_to_space", "nn.space_to_depth"):
+        given = _given(call, ("input", "block_size"))
+        if given is not None and len(given) == 2 and not call.keywords:
+            return _renamed(ctx, call, path[len("nn.") :])
+    if path == "image.rgb_to_grayscale" and len(call.args) == 1 and not call.keywords:
+        return _renamed(ctx, call, "image.rgb_to_grayscale", ', data_format="channels_last"')
     return None
 
 
@@ -197,6 +217,27 @@ def _conv(ctx: Context, call: ast.Call, kind: tuple[int, str]) -> tuple[str, lis
     text += f'strides={strides[0]}, padding="{mode.lower()}", data_format="channels_last"'
     text += f", dilation_rate={dilation[0]})" if dilation is not None else ")"
     return "conv", [*edits, ctx.replace(call, text)]
+
+
+def _pool(
+    ctx: Context, call: ast.Call, op: str, rank: int, layout: str
+) -> tuple[str, list[Edit]] | None:
+    given = _given(call, ("input", "ksize", "strides", "padding", "data_format"))
+    if given is None or not {"input", "ksize", "strides", "padding"} <= set(given):
+        return None
+    mode = string(given["padding"])
+    if mode is None or mode.upper() not in ("SAME", "VALID"):
+        return None
+    if "data_format" in given and string(given["data_format"]) != layout:
+        return None
+    size, strides = _window(ctx, given["ksize"], rank), _window(ctx, given["strides"], rank)
+    named = keras_name(ctx, f"ops.{op}", call)
+    if size is None or strides is None or named is None or "#" in ctx.code(call):
+        return None
+    spelled, edits = named
+    text = f"{spelled}({ctx.code(given['input'])}, {size[0]}, strides={strides[0]}, "
+    text += f'padding="{mode.lower()}", data_format="channels_last")'
+    return op, [*edits, ctx.replace(call, text)]
 
 
 def _moments_of_weight(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
