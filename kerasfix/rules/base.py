@@ -70,7 +70,7 @@ from kerasfix.rules.edits import (
     tf_checkpoint_edits,
 )
 from kerasfix.rules.layer_edits import draws, init_statement, input_layer_first, random_draw_edits
-from kerasfix.rules.op_forms import backend_rearranged, rearranged
+from kerasfix.rules.op_forms import backend_rearranged, backend_unsafe, rearranged
 
 __all__ = [
     "BUILDS_MODELS",
@@ -123,6 +123,7 @@ __all__ = [
     "ops_rewrite",
     "random_draw_edits",
     "backend_rearranged",
+    "backend_unsafe",
     "rearranged",
     "receiver_of",
     "renamed_call_text",

@@ -12,6 +12,7 @@ from kerasfix.rules.base import (
     Mention,
     Rule,
     backend_rearranged,
+    backend_unsafe,
     draws,
     fix,
     has_star,
@@ -297,6 +298,13 @@ class TfOpInBackendCode(Rule):
             return
         instead = kb.BACKEND_INSTEAD.get(name)
         advice = f"; write it with {instead}" if instead else "; write it with `keras.ops`"
+        close = backend_unsafe(ctx, call, name)  # the same but at the edges
+        if close is not None:
+            title = f"Use `keras.ops.{close[0]}`"
+            yield ctx.diagnostic(
+                cls, call, message + advice, fix(Applicability.UNSAFE, title, *close[1])
+            )
+            return
         yield cls._as_op(ctx, call, message, kb.api.backend_op(name), advice)
 
     @classmethod

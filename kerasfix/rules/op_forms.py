@@ -36,6 +36,9 @@ as the Keras guide's examples and TensorFlow's own attention tutorials write the
   variable itself while it traces a layer);
 * Keras 2's ``K.flatten(x)`` is ``keras.ops.reshape(x, (-1,))``, ``K.batch_flatten(x)`` (of a
   name) ``keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))``: the reshapes they were;
+* Keras 2's ``K.binary_crossentropy(target, output)`` is ``keras.ops.binary_crossentropy`` but
+  where an output is exactly 0 or 1 (Keras 2 added its epsilon inside the logarithms after
+  clipping: log 2 apart there): an unsafe fix (``backend_unsafe``);
 * ``K.constant(value)`` is ``keras.ops.convert_to_tensor(value, dtype=keras.config.floatx())``
   (Keras 2 made every constant of the float type, integers too).
 
@@ -420,3 +423,14 @@ def backend_rearranged(ctx: Context, call: ast.Call, name: str) -> tuple[str, li
     where it is not one of the spellings above."""
     form = _BACKEND_FORMS.get(name)
     return form(ctx, call) if form is not None else None
+
+
+def backend_unsafe(ctx: Context, call: ast.Call, name: str) -> tuple[str, list[Edit]] | None:
+    """For Keras 2's ``K.<name>(…)``, the Keras op that computes the same but at the edges
+    (``K.binary_crossentropy``), with the edits, or None."""
+    if name != "binary_crossentropy":
+        return None
+    given = _given(call, ("target", "output", "from_logits"))
+    if given is None or not {"target", "output"} <= set(given):
+        return None
+    return _renamed(ctx, call, "binary_crossentropy")
