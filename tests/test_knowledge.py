@@ -417,6 +417,8 @@ def _tf_op_samples(x, y):  # noqa: ANN001, ANN202
         "sparse_softmax_cross_entropy_with_logits": ((idx, x * 4 - 2), {}),
         "cond": ((x.sum() > 1, lambda: x, lambda: y), {}),
         "top_k": ((x,), {"k": 2}),
+        "convert_to_tensor": (([[1, 2], [3, 4]],), {}),
+        "scatter_nd": ((np.array([[0], [2], [0]]), np.array([1.0, 2.0, 3.0], "float32"), (4,)), {}),
     }
 
 

@@ -532,7 +532,7 @@ TF_OPS_BY_NAME = (
     "math.erf math.rsqrt math.log1p math.expm1 math.reciprocal math.divide_no_nan "
     "math.cumsum math.cumprod tensordot nn.log_softmax "
     "stop_gradient broadcast_to repeat sort linspace math.negative math.log_sigmoid "
-    "nn.softsign nn.gelu math.tan math.sinh math.cosh cond math.top_k"
+    "nn.softsign nn.gelu math.tan math.sinh math.cosh cond math.top_k convert_to_tensor"
 ).split()
 TF_OPS_RENAMED = {
     "concat": "concatenate",
@@ -556,6 +556,7 @@ TF_OPS_RENAMED = {
     "truediv": "true_divide",
     "math.truediv": "true_divide",
     "gather": "take",
+    "scatter_nd": "scatter",
     "reduce_logsumexp": "logsumexp",
     "math.reduce_logsumexp": "logsumexp",
     "reduce_any": "any",
@@ -627,6 +628,9 @@ TF_DEFAULT_MEANS = {("argmax", "axis"): 0, ("argmin", "axis"): 0, ("gather", "ax
 # A parameter that means the op's of another name at the same place, where a required one
 # stands beside one with a default (`K.permute_dimensions(x, pattern)`: `transpose(x, axes)`).
 PARAMS_PAIRED = {("permute_dimensions", "pattern"): "axes"}
+# A parameter with no counterpart, though one of the op's stands at its place with a default of
+# the same kind (`tf.convert_to_tensor`'s `dtype_hint` is no `sparse=`): a call passing it stays.
+PARAMS_UNPAIRED = {("convert_to_tensor", "dtype_hint")}
 for _path in TF_EXTRA:
     PARAMS_PAIRED.update({(_path, "labels"): "target", (_path, "logits"): "output"})
 
@@ -692,6 +696,7 @@ def _op_table(
             new = new_by_name.get(PARAMS_PAIRED.get((path, old.name), old.name))
             if (
                 new is None
+                and (path, old.name) not in PARAMS_UNPAIRED
                 and index < len(after)
                 and after[index].name not in old_names
                 and _same_kind(old.default, after[index].default)

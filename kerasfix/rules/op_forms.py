@@ -31,6 +31,8 @@ as the Keras guide's examples and TensorFlow's own attention tutorials write the
   ``space_to_depth`` are Keras's (channels last, its default);
   ``tf.image.rgb_to_grayscale(images)`` is ``keras.ops.image.rgb_to_grayscale(images,
   data_format="channels_last")``;
+* ``tf.pad(x, paddings, mode="REFLECT")`` is ``keras.ops.pad(x, paddings, mode="reflect")``
+  (NumPy's modes are TensorFlow's, spelled in lower case);
 * ``tf.nn.moments(self.kernel, axes)`` of a weight is ``keras.ops.moments`` of
   ``keras.ops.convert_to_tensor(self.kernel)`` (Keras's JAX ``moments`` cannot take the
   variable itself while it traces a layer);
@@ -101,6 +103,8 @@ def rearranged(ctx: Context, call: ast.Call, path: str) -> tuple[str, list[Edit]
         return _conv(ctx, call, _CONVOLUTIONS[path])
     if path == "nn.moments":
         return _moments_of_weight(ctx, call)
+    if path == "pad":
+        return _pad(ctx, call)
     if path in _POOLS:
         return _pool(ctx, call, *_POOLS[path])
     if path in ("nn.depth_to_space", "nn.space_to_depth"):
@@ -220,6 +224,26 @@ def _conv(ctx: Context, call: ast.Call, kind: tuple[int, str]) -> tuple[str, lis
     text += f'strides={strides[0]}, padding="{mode.lower()}", data_format="channels_last"'
     text += f", dilation_rate={dilation[0]})" if dilation is not None else ")"
     return "conv", [*edits, ctx.replace(call, text)]
+
+
+def _pad(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+    given = _given(call, ("tensor", "paddings", "mode", "constant_values"))
+    if given is None or len(call.args) < 2 or "#" in ctx.code(call):
+        return None
+    mode = string(given["mode"]) if "mode" in given else "CONSTANT"
+    if mode is None or mode.upper() not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
+        return None
+    if mode.upper() != "CONSTANT" and "constant_values" in given:
+        return None  # Keras takes a value only to pad with it
+    named = keras_name(ctx, "ops.pad", call)
+    if named is None:
+        return None
+    spelled, edits = named
+    text = f"{spelled}({ctx.code(given['tensor'])}, {ctx.code(given['paddings'])}"
+    text += f', mode="{mode.lower()}"' if "mode" in given else ""
+    if "constant_values" in given:
+        text += f", constant_values={ctx.code(given['constant_values'])}"
+    return "pad", [*edits, ctx.replace(call, text + ")")]
 
 
 def _pool(
