@@ -61,7 +61,8 @@ class TfOpInBackendCode(Rule):
         `tril`/`triu`, `tf.matmul(…, transpose_b=True)`, `K.dot(x, self.kernel)` of a
         matrix kernel as `matmul`, `tf.nn.l2_normalize` as `normalize` with the root of its
         epsilon, `tf.math.squared_difference`, `tf.image.extract_patches`, `tf.nn.conv2d`,
-        `tf.nn.max_pool2d`, `tf.nn.depth_to_space`, `tf.pad`, Keras 2's
+        `tf.nn.max_pool2d`, `tf.nn.depth_to_space`, `tf.pad`, `tf.nn.bias_add`,
+        `tf.sequence_mask`, Keras 2's
         `K.flatten`).
         The
         correspondence is generated from the installed packages: names, the Keras guide's

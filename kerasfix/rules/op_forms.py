@@ -33,6 +33,10 @@ as the Keras guide's examples and TensorFlow's own attention tutorials write the
   data_format="channels_last")``;
 * ``tf.pad(x, paddings, mode="REFLECT")`` is ``keras.ops.pad(x, paddings, mode="reflect")``
   (NumPy's modes are TensorFlow's, spelled in lower case);
+* ``tf.nn.bias_add(x, b)`` (channels last) is ``keras.ops.add(x, b)``;
+  ``tf.sequence_mask(lengths, maxlen)`` is ``keras.ops.less(keras.ops.arange(maxlen),
+  keras.ops.expand_dims(lengths, -1))`` (a boolean mask; without ``maxlen`` its length is
+  data, which JAX cannot trace: reported);
 * ``tf.nn.moments(self.kernel, axes)`` of a weight is ``keras.ops.moments`` of
   ``keras.ops.convert_to_tensor(self.kernel)`` (Keras's JAX ``moments`` cannot take the
   variable itself while it traces a layer);
@@ -105,6 +109,13 @@ def rearranged(ctx: Context, call: ast.Call, path: str) -> tuple[str, list[Edit]
         return _moments_of_weight(ctx, call)
     if path == "pad":
         return _pad(ctx, call)
+    if path == "nn.bias_add":
+        given = _given(call, ("value", "bias", "data_format"))
+        layout = string(given["data_format"]) if given and "data_format" in given else "NHWC"
+        if given is not None and len(call.args) == 2 and layout in ("NHWC", "NWC", "NDHWC"):
+            return _renamed(ctx, call, "add") if not call.keywords else None
+    if path == "sequence_mask":
+        return _sequence_mask(ctx, call)
     if path in _POOLS:
         return _pool(ctx, call, *_POOLS[path])
     if path in ("nn.depth_to_space", "nn.space_to_depth"):
@@ -244,6 +255,18 @@ def _pad(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
     if "constant_values" in given:
         text += f", constant_values={ctx.code(given['constant_values'])}"
     return "pad", [*edits, ctx.replace(call, text + ")")]
+
+
+def _sequence_mask(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+    given = _given(call, ("lengths", "maxlen"))
+    named = keras_name(ctx, "ops.less", call)
+    if given is None or len(given) != 2 or named is None or "#" in ctx.code(call):
+        return None
+    spelled, edits = named
+    ops = spelled[: -len("less")]
+    lengths, maxlen = ctx.code(given["lengths"]), ctx.code(given["maxlen"])
+    text = f"{spelled}({ops}arange({maxlen}), {ops}expand_dims({lengths}, -1))"
+    return "less(keras.ops.arange(maxlen), …)", [*edits, ctx.replace(call, text)]
 
 
 def _pool(
