@@ -46,6 +46,7 @@ from kerasfix.analysis.sites import (
 )
 from kerasfix.analysis.syntax import arg, has_star, integer, keyword_arg, receiver_of, string
 from kerasfix.diagnostic import Diagnostic
+from kerasfix.rules.backend_forms import backend_rearranged, backend_unsafe
 from kerasfix.rules.edits import (
     activation_edit,
     append_argument,
@@ -70,7 +71,7 @@ from kerasfix.rules.edits import (
     tf_checkpoint_edits,
 )
 from kerasfix.rules.layer_edits import draws, init_statement, input_layer_first, random_draw_edits
-from kerasfix.rules.op_forms import backend_rearranged, backend_unsafe, rearranged
+from kerasfix.rules.op_forms import rearranged
 
 __all__ = [
     "BUILDS_MODELS",

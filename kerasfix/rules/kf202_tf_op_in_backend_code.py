@@ -47,10 +47,11 @@ class TfOpInBackendCode(Rule):
     """KF202 tf-op-in-backend-code: a TensorFlow op where Keras runs the backend's.
 
     What it does
-        Inside what Keras runs on its backend — a `call()`, `build()` or
+        Inside what Keras runs on its backend — a `call()`, `build()`, `compute_mask()` or
         `compute_output_shape()` of a layer or model, a custom loss, metric, regularizer or
         constraint, a function given as `loss=`/`metrics=` or to `Lambda`, and the module's
-        functions that only such code calls (an attention layer's helper) — finds TensorFlow
+        functions and the class's methods that only such code calls (an attention layer's
+        helper, a decoder's `get_causal_attention_mask`) — finds TensorFlow
         functions (`tf.reduce_sum`, `tf.concat`, `tf.nn.relu`, `tf.math.log` …) and Keras 2's
         backend functions (`K.mean`, `K.std` …), and rewrites those that have a `keras.ops`
         function with the same meaning to it (`ops.sum`, `ops.concatenate`, `ops.relu`,

@@ -9,11 +9,7 @@ as the Keras guide's examples and TensorFlow's own attention tutorials write the
 * ``tf.split(x, 2, axis=-1)`` (a number of equal parts; a list there is of sizes in
   TensorFlow, of indices in Keras) is ``keras.ops.split``;
 * ``tf.nn.embedding_lookup(table, ids)`` is ``keras.ops.take(table, ids, axis=0)``;
-* Keras 2's ``K.dot(x, self.kernel)``, where the kernel is a weight of two dimensions, is
-  ``keras.ops.matmul(x, self.kernel)``: both contract ``x``'s last axis with the kernel's
-  first (of a kernel of more dimensions ``K.dot`` contracts the second to last, which
-  ``matmul`` does not: left as it is);
-* ``tf.nn.l2_normalize(x, axis=1)`` (and Keras 2's ``K.l2_normalize``) is
+* ``tf.nn.l2_normalize(x, axis=1)`` (and Keras 2's ``K.l2_normalize``: :mod:`backend_forms`) is
   ``keras.ops.normalize(x, axis=1, epsilon=1e-06)``: TensorFlow bounds the squared norm by its
   epsilon (1e-12), Keras the norm by its own (so the root of TensorFlow's); only with an
   integer axis (Keras's default is the last, TensorFlow's all);
@@ -33,20 +29,15 @@ as the Keras guide's examples and TensorFlow's own attention tutorials write the
   data_format="channels_last")``;
 * ``tf.pad(x, paddings, mode="REFLECT")`` is ``keras.ops.pad(x, paddings, mode="reflect")``
   (NumPy's modes are TensorFlow's, spelled in lower case);
+* ``tf.constant(value, dtype=…)`` (or of a literal number or list of them, whose type both
+  read alike) is ``keras.ops.convert_to_tensor``;
 * ``tf.nn.bias_add(x, b)`` (channels last) is ``keras.ops.add(x, b)``;
   ``tf.sequence_mask(lengths, maxlen)`` is ``keras.ops.less(keras.ops.arange(maxlen),
   keras.ops.expand_dims(lengths, -1))`` (a boolean mask; without ``maxlen`` its length is
   data, which JAX cannot trace: reported);
 * ``tf.nn.moments(self.kernel, axes)`` of a weight is ``keras.ops.moments`` of
   ``keras.ops.convert_to_tensor(self.kernel)`` (Keras's JAX ``moments`` cannot take the
-  variable itself while it traces a layer);
-* Keras 2's ``K.flatten(x)`` is ``keras.ops.reshape(x, (-1,))``, ``K.batch_flatten(x)`` (of a
-  name) ``keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))``: the reshapes they were;
-* Keras 2's ``K.binary_crossentropy(target, output)`` is ``keras.ops.binary_crossentropy`` but
-  where an output is exactly 0 or 1 (Keras 2 added its epsilon inside the logarithms after
-  clipping: log 2 apart there): an unsafe fix (``backend_unsafe``);
-* ``K.constant(value)`` is ``keras.ops.convert_to_tensor(value, dtype=keras.config.floatx())``
-  (Keras 2 made every constant of the float type, integers too).
+  variable itself while it traces a layer).
 
 Only those spellings: literal bounds and flags, nothing else passed. The generated
 correspondence (``kb.api.tf_op``) answers every other call.
@@ -87,16 +78,16 @@ def rearranged(ctx: Context, call: ast.Call, path: str) -> tuple[str, list[Edit]
         return _matmul(ctx, call)
     keywords = {k.arg for k in call.keywords}
     if path in ("einsum", "linalg.einsum") and not keywords:
-        return _renamed(ctx, call, "einsum")
+        return renamed_call(ctx, call, "einsum")
     if (
         path == "split"
         and len(call.args) in (2, 3)
         and (integer(call.args[1]) or 0) > 0
         and keywords <= ({"axis"} if len(call.args) == 2 else set())
     ):
-        return _renamed(ctx, call, "split")
+        return renamed_call(ctx, call, "split")
     if path == "nn.embedding_lookup" and len(call.args) == 2 and not keywords:
-        return _renamed(ctx, call, "take", ", axis=0")
+        return renamed_call(ctx, call, "take", ", axis=0")
     if path in ("nn.l2_normalize", "math.l2_normalize", "linalg.l2_normalize"):
         return l2_normalized(ctx, call)
     if path == "math.squared_difference":
@@ -110,27 +101,35 @@ def rearranged(ctx: Context, call: ast.Call, path: str) -> tuple[str, list[Edit]
     if path == "pad":
         return _pad(ctx, call)
     if path == "nn.bias_add":
-        given = _given(call, ("value", "bias", "data_format"))
+        given = given_arguments(call, ("value", "bias", "data_format"))
         layout = string(given["data_format"]) if given and "data_format" in given else "NHWC"
         if given is not None and len(call.args) == 2 and layout in ("NHWC", "NWC", "NDHWC"):
-            return _renamed(ctx, call, "add") if not call.keywords else None
+            return renamed_call(ctx, call, "add") if not call.keywords else None
     if path == "sequence_mask":
         return _sequence_mask(ctx, call)
+    if path == "constant":
+        given = given_arguments(call, ("value", "dtype"))
+        if (
+            given is not None
+            and "value" in given
+            and ("dtype" in given or _numbers(given["value"]))
+        ):
+            return renamed_call(ctx, call, "convert_to_tensor")
     if path in _POOLS:
         return _pool(ctx, call, *_POOLS[path])
     if path in ("nn.depth_to_space", "nn.space_to_depth"):
-        given = _given(call, ("input", "block_size"))
+        given = given_arguments(call, ("input", "block_size"))
         if given is not None and len(given) == 2 and not call.keywords:
-            return _renamed(ctx, call, path[len("nn.") :])
+            return renamed_call(ctx, call, path[len("nn.") :])
     if path == "image.rgb_to_grayscale" and len(call.args) == 1 and not call.keywords:
-        return _renamed(ctx, call, "image.rgb_to_grayscale", ', data_format="channels_last"')
+        return renamed_call(ctx, call, "image.rgb_to_grayscale", ', data_format="channels_last"')
     return None
 
 
 def l2_normalized(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
     """``tf.nn.l2_normalize(x, axis, epsilon)`` / ``K.l2_normalize(x, axis)`` with an integer
     axis, written with ``keras.ops.normalize`` (the epsilon's root)."""
-    given = _given(call, ("x", "axis", "epsilon"))
+    given = given_arguments(call, ("x", "axis", "epsilon"))
     if given is None or "x" not in given or integer(given.get("axis")) is None:
         return None
     epsilon: object = 1e-12
@@ -152,7 +151,7 @@ def l2_normalized(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None
 
 
 def _squared_difference(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
-    given = _given(call, ("x", "y"))
+    given = given_arguments(call, ("x", "y"))
     square = keras_name(ctx, "ops.square", call)
     if given is None or len(given) != 2 or square is None or "#" in ctx.code(call):
         return None
@@ -164,7 +163,7 @@ def _squared_difference(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] 
 
 
 def _patches(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
-    given = _given(call, ("images", "sizes", "strides", "rates", "padding"))
+    given = given_arguments(call, ("images", "sizes", "strides", "rates", "padding"))
     if given is None or len(given) != 5:
         return None
     padding = given["padding"]
@@ -210,7 +209,9 @@ def _patches(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
 def _conv(ctx: Context, call: ast.Call, kind: tuple[int, str]) -> tuple[str, list[Edit]] | None:
     rank, layout = kind
     stride = "stride" if rank == 1 else "strides"
-    given = _given(call, ("input", "filters", stride, "padding", "data_format", "dilations"))
+    given = given_arguments(
+        call, ("input", "filters", stride, "padding", "data_format", "dilations")
+    )
     if given is None or not {"input", "filters", stride, "padding"} <= set(given):
         return None
     padding = given["padding"]
@@ -238,7 +239,7 @@ def _conv(ctx: Context, call: ast.Call, kind: tuple[int, str]) -> tuple[str, lis
 
 
 def _pad(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
-    given = _given(call, ("tensor", "paddings", "mode", "constant_values"))
+    given = given_arguments(call, ("tensor", "paddings", "mode", "constant_values"))
     if given is None or len(call.args) < 2 or "#" in ctx.code(call):
         return None
     mode = string(given["mode"]) if "mode" in given else "CONSTANT"
@@ -257,8 +258,17 @@ def _pad(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
     return "pad", [*edits, ctx.replace(call, text + ")")]
 
 
+def _numbers(node: ast.expr) -> bool:
+    """A literal number (or bool), or a list or tuple of them, nested."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return bool(node.elts) and all(_numbers(e) for e in node.elts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float, bool)
+
+
 def _sequence_mask(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
-    given = _given(call, ("lengths", "maxlen"))
+    given = given_arguments(call, ("lengths", "maxlen"))
     named = keras_name(ctx, "ops.less", call)
     if given is None or len(given) != 2 or named is None or "#" in ctx.code(call):
         return None
@@ -272,7 +282,7 @@ def _sequence_mask(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | Non
 def _pool(
     ctx: Context, call: ast.Call, op: str, rank: int, layout: str
 ) -> tuple[str, list[Edit]] | None:
-    given = _given(call, ("input", "ksize", "strides", "padding", "data_format"))
+    given = given_arguments(call, ("input", "ksize", "strides", "padding", "data_format"))
     if given is None or not {"input", "ksize", "strides", "padding"} <= set(given):
         return None
     mode = string(given["padding"])
@@ -340,7 +350,7 @@ def _spatial(window: ast.expr) -> tuple[ast.expr, ast.expr] | None:
     return rows, cols
 
 
-def _given(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr] | None:
+def given_arguments(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr] | None:
     """The arguments of ``call`` by the function's parameter names ``params``; None where it
     passes another (or one twice, or a star)."""
     if has_star(call) or len(call.args) > len(params):
@@ -353,54 +363,7 @@ def _given(call: ast.Call, params: tuple[str, ...]) -> dict[str, ast.expr] | Non
     return given
 
 
-def backend_dot(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
-    """``K.dot(x, self.kernel)`` with a kernel of two dimensions: ``keras.ops.matmul``."""
-    if has_star(call) or len(call.args) != 2 or call.keywords:
-        return None
-    kernel = call.args[1]
-    if not isinstance(kernel, ast.Attribute) or ctx.inference.weight_rank(kernel) != 2:
-        return None
-    return _renamed(ctx, call, "matmul")
-
-
-def backend_flatten(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
-    """``K.flatten(x)`` / ``K.batch_flatten(x)`` as the ``keras.ops.reshape`` they were."""
-    if has_star(call) or len(call.args) != 1 or call.keywords:
-        return None
-    func = call.func
-    if isinstance(func, ast.Attribute) and func.attr == "batch_flatten":
-        x = call.args[0]
-        named = keras_name(ctx, "ops.shape", call)
-        if not isinstance(x, ast.Name) or named is None:
-            return None
-        shape, edits = named
-        written = _renamed(ctx, call, "reshape", f", ({shape}({x.id})[0], -1)")
-        if written is None:
-            return None
-        return written[0], edits + [e for e in written[1] if e not in edits]
-    return _renamed(ctx, call, "reshape", ", (-1,)")
-
-
-def backend_constant(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
-    """``K.constant(value[, dtype])`` as ``keras.ops.convert_to_tensor`` of that dtype."""
-    given = _given(call, ("value", "dtype"))
-    named = keras_name(ctx, "ops.convert_to_tensor", call)
-    if given is None or "value" not in given or named is None or "#" in ctx.code(call):
-        return None
-    spelled, edits = named
-    if "dtype" in given:
-        dtype = ctx.code(given["dtype"])
-    else:
-        floatx = keras_name(ctx, "config.floatx", call)
-        if floatx is None:
-            return None
-        dtype = f"{floatx[0]}()"
-        edits += [e for e in floatx[1] if e not in edits]
-    text = f"{spelled}({ctx.code(given['value'])}, dtype={dtype})"
-    return "convert_to_tensor", [*edits, ctx.replace(call, text)]
-
-
-def _renamed(
+def renamed_call(
     ctx: Context, call: ast.Call, op: str, added: str = ""
 ) -> tuple[str, list[Edit]] | None:
     """The call of ``op`` with the same arguments (and ``added`` after them)."""
@@ -453,31 +416,3 @@ def _matmul(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
             edits.append(Edit(operand[1], operand[1], f"{swapaxes}("))
             edits.append(Edit(operand[2], operand[2], ", -1, -2)"))
     return "matmul", edits
-
-
-# Keras 2's backend functions written here (``K.dot(x, self.kernel)``: ``matmul``)
-_BACKEND_FORMS = {
-    "dot": backend_dot,
-    "l2_normalize": l2_normalized,
-    "flatten": backend_flatten,
-    "batch_flatten": backend_flatten,
-    "constant": backend_constant,
-}
-
-
-def backend_rearranged(ctx: Context, call: ast.Call, name: str) -> tuple[str, list[Edit]] | None:
-    """For Keras 2's ``K.<name>(…)``, the op and the edits that write the call with it, or None
-    where it is not one of the spellings above."""
-    form = _BACKEND_FORMS.get(name)
-    return form(ctx, call) if form is not None else None
-
-
-def backend_unsafe(ctx: Context, call: ast.Call, name: str) -> tuple[str, list[Edit]] | None:
-    """For Keras 2's ``K.<name>(…)``, the Keras op that computes the same but at the edges
-    (``K.binary_crossentropy``), with the edits, or None."""
-    if name != "binary_crossentropy":
-        return None
-    given = _given(call, ("target", "output", "from_logits"))
-    if given is None or not {"target", "output"} <= set(given):
-        return None
-    return _renamed(ctx, call, "binary_crossentropy")

@@ -6,8 +6,10 @@ The methods Keras calls with the backend's tensors — a Keras class's ``call``,
 attributes those methods read) —, the functions (or lambdas) given to
 ``compile`` as a loss or metric or to a ``Lambda`` layer, and the module's plain functions that
 only such code calls (``scaled_dot_product_attention(q, k, v)`` from an attention layer's
-``call()``), followed through such helpers in turn. A function also called elsewhere is not
-backend code: what it returns there is still TensorFlow's.
+``call()``), and the methods of a Keras class that only its backend code calls, through
+``self`` (``self.split_heads(x)``, ``self.get_causal_attention_mask(inputs)``), followed
+through such helpers in turn. A function also called elsewhere is not backend code: what it
+returns there is still TensorFlow's.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ BACKEND_METHODS = frozenset(
         "__call__",
         "update_state",
         "result",
+        "compute_mask",
     }
 )
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -62,12 +65,59 @@ def backend_code(
                 )
     for call in lambda_calls:
         found.extend(_functions(function_of, call.args[:1]))
+    methods = _method_helpers(tree, bindings, keras_classes)
     for _ in range(_HELPER_DEPTH):
-        helpers = _helpers(tree, bindings, function_of, found)
+        helpers = _helpers(tree, bindings, function_of, found) + methods(found)
         if not helpers:
             break
         found.extend(helpers)
     return found
+
+
+def _method_helpers(
+    tree: TreeIndex, bindings: Bindings, classes: Iterable[ast.ClassDef]
+) -> Callable[[list[ast.AST]], list[ast.AST]]:
+    """What finds, given the backend code found so far, the methods of ``classes`` (plain,
+    undecorated, not the backend's own nor ``__init__``-like) that the module reads only as
+    ``self.<method>(…)`` calls in that class's backend code."""
+    candidates: dict[str, list[ast.FunctionDef]] = {}
+    for cls in classes:
+        for method in cls.body:
+            name = method.name if isinstance(method, ast.FunctionDef) else ""
+            if name and name not in BACKEND_METHODS and not name.startswith("__"):
+                if not method.decorator_list:
+                    candidates.setdefault(name, []).append(method)
+    reads: dict[str, list[ast.Attribute]] = {}
+    if candidates:
+        for node in tree.order:
+            if type(node) is ast.Attribute and node.attr in candidates:
+                reads.setdefault(node.attr, []).append(node)
+
+    def called_from(code: list[ast.AST]) -> list[ast.AST]:
+        found: list[ast.AST] = []
+        for name, methods in candidates.items():
+            if len(methods) != 1 or methods[0] in code:
+                continue  # (two classes with one name: which one a read means is not seen)
+            method = methods[0]
+            owner = tree.parents.get(method)
+            uses = reads.get(name, [])
+            if uses and all(_self_call_in(tree, bindings, use, owner, code) for use in uses):
+                found.append(method)
+        return found
+
+    return called_from
+
+
+def _self_call_in(
+    tree: TreeIndex, bindings: Bindings, use: ast.Attribute, owner: ast.AST | None, code: list
+) -> bool:
+    """Whether ``use`` is ``self.<method>(…)`` in ``owner``'s methods, inside ``code``."""
+    call = tree.parents.get(use)
+    if not (isinstance(call, ast.Call) and call.func is use and isinstance(use.value, ast.Name)):
+        return False
+    if not bindings.is_self(use.value) or bindings.enclosing_class(use) is not owner:
+        return False
+    return any(tree.contains(scope, call) for scope in code)
 
 
 def _state_read_by(
