@@ -70,7 +70,13 @@ from kerasfix.rules.edits import (
     statement_removal,
     tf_checkpoint_edits,
 )
-from kerasfix.rules.layer_edits import draws, init_statement, input_layer_first, random_draw_edits
+from kerasfix.rules.layer_edits import (
+    draws,
+    given_mask_inputs,
+    init_statement,
+    input_layer_first,
+    random_draw_edits,
+)
 from kerasfix.rules.op_forms import rearranged
 
 __all__ = [
@@ -110,6 +116,7 @@ __all__ = [
     "built_first",
     "folder_made_first",
     "from_logits_edit",
+    "given_mask_inputs",
     "has_star",
     "import_module_span",
     "import_statements",

@@ -8,11 +8,14 @@ from kerasfix.diagnostic import Applicability, Diagnostic
 from kerasfix.rules.base import (
     KERAS,
     OUTSIDE_KERAS,
+    AnyOf,
     ApiCall,
     Context,
+    Mention,
     Pattern,
     Rule,
     fix,
+    given_mask_inputs,
     ops_rewrite,
 )
 
@@ -27,6 +30,9 @@ class TfOpOnKerasTensor(Rule):
         that computes the same (`keras.ops.concatenate`, `keras.ops.mean`, `keras.ops.relu`).
         Which TensorFlow functions have such an op, and how their arguments are named there:
         generated from the installed packages, signatures compared argument by argument.
+
+        The same in a layer's `compute_mask(inputs, mask)`, which Keras 3 calls with those
+        tensors too (`tf.math.not_equal(inputs, 0)`, Deep Learning with Python's embeddings).
 
     Why is this bad?
         Keras 2 silently wrapped each such call in a layer (`TFOpLambda`). Keras 3 does not:
@@ -54,13 +60,13 @@ class TfOpOnKerasTensor(Rule):
     summary = "a TensorFlow function applied to a functional model's tensor (Keras 3 raises)"
     finds = (
         "`tf.concat([a, b], -1)`, `tf.reduce_mean(x, 1)`, `tf.nn.relu(h)` on the tensors of a "
-        "`keras.Input`"
+        "`keras.Input`, or on a layer's inputs in its `compute_mask`"
     )
     fix_summary = "safe: the `keras.ops` function with the same meaning"
     looks_at = (
         OUTSIDE_KERAS,
         KERAS,
-        ApiCall(("Input",)),
+        AnyOf(ApiCall(("Input",)), Mention(("compute_mask",), parsed=False)),
         # a TensorFlow function called (`tf.concat(`), or imported (`from tensorflow import …`)
         Pattern(
             r"(?m)\btf[\s\\]*\.[\s\\]*(?!keras\b)\w[\w.\s\\]*\("
@@ -86,17 +92,18 @@ class TfOpOnKerasTensor(Rule):
                     path = ctx.inference.tf_path(call.func)
                     if path is None:
                         continue
-                    if path.split(".", 1)[0] == "keras" or not ctx.inference.given_keras_tensor(
-                        call
-                    ):
+                    if path.split(".", 1)[0] == "keras":
                         continue
-                    yield cls._diagnostic(ctx, call, path)
+                    if ctx.inference.given_keras_tensor(call):
+                        yield cls._diagnostic(ctx, call, path)
+                    elif given_mask_inputs(ctx, call):
+                        yield cls._diagnostic(ctx, call, path, _MASK)
 
     @classmethod
-    def _diagnostic(cls, ctx: Context, call: ast.Call, path: str) -> Diagnostic:
+    def _diagnostic(cls, ctx: Context, call: ast.Call, path: str, where: str = "") -> Diagnostic:
         message = (
-            f"`tf.{path}` applied to a model's tensor: Keras 3 takes no TensorFlow function "
-            "while a functional model is built"
+            f"`tf.{path}` applied to a model's tensor{where}: Keras 3 takes no TensorFlow "
+            "function while a functional model is built"
         )
         op, spelled, edits = ops_rewrite(ctx, call, kb.api.tf_op(path), add_import=False)
         if not op:
@@ -112,6 +119,9 @@ class TfOpOnKerasTensor(Rule):
         return ctx.diagnostic(
             cls, call, message, fix(Applicability.SAFE, f"Use `{spelled}`", *edits)
         )
+
+
+_MASK = " in `compute_mask`, which Keras 3 calls with the symbolic tensors a layer is given"
 
 
 def _tensorflow_names(ctx: Context) -> set[str]:

@@ -15,6 +15,7 @@ from kerasfix.rules.base import (
     backend_unsafe,
     draws,
     fix,
+    given_mask_inputs,
     has_star,
     integer,
     keras_name,
@@ -397,6 +398,8 @@ class TfOpInBackendCode(Rule):
             return
         if kb.api.tf_initializer(path):
             return  # given to Keras as an initializer: ``_initializer``
+        if given_mask_inputs(ctx, call):
+            return  # `compute_mask` given its inputs: KF112's, on every backend (Keras 3 raises)
         if path == "Variable":
             method = ctx.inference.enclosing_method(call)
             if method is not None and method.name in ("__init__", "build"):
