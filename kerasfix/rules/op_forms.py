@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Callable
 
 from kerasfix import knowledge as kb
 from kerasfix.analysis.context import Context
@@ -151,15 +152,22 @@ def l2_normalized(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None
 
 
 def _squared_difference(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
-    given = given_arguments(call, ("x", "y"))
-    square = keras_name(ctx, "ops.square", call)
-    if given is None or len(given) != 2 or square is None or "#" in ctx.code(call):
+    edits = _written(ctx, call, ("x", "y"), lambda o, x, y: f"{o}square({o}subtract({x}, {y}))")
+    return ("square(keras.ops.subtract(x, y))", edits) if edits is not None else None
+
+
+def _written(
+    ctx: Context, call: ast.Call, params: tuple[str, ...], write: Callable[..., str]
+) -> list[Edit] | None:
+    """``call``, given every one of ``params``, written anew as ``write(ops, *arguments)``
+    (``ops`` how the module names ``keras.ops.``, the arguments' code in ``params``' order)."""
+    given = given_arguments(call, params)
+    named = keras_name(ctx, "ops.add", call)
+    if given is None or len(given) != len(params) or named is None or "#" in ctx.code(call):
         return None
-    spelled, edits = square
-    subtract = spelled[: -len("square")] + "subtract"
-    x, y = ctx.code(given["x"]), ctx.code(given["y"])
-    edits.append(ctx.replace(call, f"{spelled}({subtract}({x}, {y}))"))
-    return "square(keras.ops.subtract(x, y))", edits
+    spelled, edits = named
+    text = write(spelled[: -len("add")], *(ctx.code(given[p]) for p in params))
+    return [*edits, ctx.replace(call, text)]
 
 
 def _patches(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
@@ -268,15 +276,11 @@ def _numbers(node: ast.expr) -> bool:
 
 
 def _sequence_mask(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
-    given = given_arguments(call, ("lengths", "maxlen"))
-    named = keras_name(ctx, "ops.less", call)
-    if given is None or len(given) != 2 or named is None or "#" in ctx.code(call):
-        return None
-    spelled, edits = named
-    ops = spelled[: -len("less")]
-    lengths, maxlen = ctx.code(given["lengths"]), ctx.code(given["maxlen"])
-    text = f"{spelled}({ops}arange({maxlen}), {ops}expand_dims({lengths}, -1))"
-    return "less(keras.ops.arange(maxlen), …)", [*edits, ctx.replace(call, text)]
+    def write(o: str, lengths: str, maxlen: str) -> str:
+        return f"{o}less({o}arange({maxlen}), {o}expand_dims({lengths}, -1))"
+
+    edits = _written(ctx, call, ("lengths", "maxlen"), write)
+    return ("less(keras.ops.arange(maxlen), …)", edits) if edits is not None else None
 
 
 def _pool(
