@@ -339,6 +339,8 @@ def folder_made_first(ctx: Context, call: ast.Call, name: str) -> list[Edit] | N
     nothing is needed (an HDF5 file never made its folder), None when it cannot be done."""
     if "/" not in name or not kb.is_tf_checkpoint(name):
         return []
+    if "{" in name.rsplit("/", 1)[0]:
+        return None  # a formatted folder (`"{}/ckpt".format(run)`): not known which
     if _folder_made_just_before(ctx, call, name.rsplit("/", 1)[0]):
         return []
     os_name = module_bound(ctx, call, "os")
