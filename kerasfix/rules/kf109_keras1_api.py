@@ -17,7 +17,6 @@ from kerasfix.rules.base import (
     Rule,
     append_parameter,
     fix,
-    keras_name,
 )
 
 _DIM_ORDERING_LEAVES = tuple(sorted({p.rsplit(".", 1)[1] for p in kb.DIM_ORDERING_FUNCTIONS}))
@@ -44,7 +43,7 @@ class Keras1Api(Rule):
           name of it; safe on models shown to be Keras, unsafe on unknown ones);
         - `K.set_value(variable, value)` → `variable.assign(value)`;
         - `K.get_value(model.optimizer.learning_rate)` (or `.lr`, `.iterations`) →
-          `keras.ops.convert_to_numpy(model.optimizer.learning_rate)`: TensorFlow's backend
+          `model.optimizer.learning_rate.numpy()`: TensorFlow's backend
           reads only TensorFlow tensors, and hands a Keras 3 variable back as itself — a
           printed rate shows `<Variable …>`, and a rate kept as "the old value" changes
           when the variable is assigned.
@@ -174,7 +173,7 @@ class Keras1Api(Rule):
     @classmethod
     def _get_value(cls, ctx: Context, call: ast.Call) -> Diagnostic | None:
         """``K.get_value(model.optimizer.lr)``: the variable itself under Keras 3, not its
-        value; ``keras.ops.convert_to_numpy`` reads it on every backend."""
+        value; the variable's ``.numpy()`` reads it on every backend (and needs no import)."""
         qualname = ctx.inference.qualified_name(call.func)
         split = kb.api.split_spelling(qualname) if qualname else None
         variable = call.args[0] if len(call.args) == 1 and not call.keywords else None
@@ -186,20 +185,18 @@ class Keras1Api(Rule):
         ):
             return None
         kind = ctx.inference.receiver(owner.value, kb.OPTIMIZER_ATTRIBUTE).kind
-        named = keras_name(ctx, "ops.convert_to_numpy", call)
-        if kind == "other" or named is None:
+        if kind == "other":
             return None
-        spelled, edits = named
         attribute = kb.RATE_ATTRIBUTE if variable.attr == kb.OLD_RATE_ATTRIBUTE else variable.attr
-        edits.append(ctx.replace(call, f"{spelled}({ctx.code(owner)}.{attribute})"))
+        edit = ctx.replace(call, f"{ctx.code(owner)}.{attribute}.numpy()")
         applicability = Applicability.SAFE if kind == "keras" else Applicability.UNSAFE
         return ctx.diagnostic(
             cls,
             call,
             f"`{split[0]}.{kb.GET_VALUE}` of an optimizer's variable: Keras 3's backend has no "
             "`get_value`, and TensorFlow's gives a Keras 3 variable back as itself, not its "
-            "value: use `keras.ops.convert_to_numpy`",
-            fix(applicability, "Use `keras.ops.convert_to_numpy`", *edits),
+            "value: use the variable's `.numpy()`",
+            fix(applicability, "Use `.numpy()`", edit),
         )
 
     @classmethod
