@@ -72,7 +72,6 @@ from kerasfix.rules.edits import (
 )
 from kerasfix.rules.layer_edits import (
     draws,
-    given_mask_inputs,
     init_statement,
     input_layer_first,
     random_draw_edits,
@@ -116,7 +115,6 @@ __all__ = [
     "built_first",
     "folder_made_first",
     "from_logits_edit",
-    "given_mask_inputs",
     "has_star",
     "import_module_span",
     "import_statements",

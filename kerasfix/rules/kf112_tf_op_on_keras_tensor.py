@@ -15,7 +15,6 @@ from kerasfix.rules.base import (
     Pattern,
     Rule,
     fix,
-    given_mask_inputs,
     ops_rewrite,
 )
 
@@ -95,9 +94,8 @@ class TfOpOnKerasTensor(Rule):
                     if path.split(".", 1)[0] == "keras":
                         continue
                     if ctx.inference.given_keras_tensor(call):
-                        yield cls._diagnostic(ctx, call, path)
-                    elif given_mask_inputs(ctx, call):
-                        yield cls._diagnostic(ctx, call, path, _MASK)
+                        in_class = ctx.inference.enclosing_method(call) is not None
+                        yield cls._diagnostic(ctx, call, path, _MASK if in_class else "")
 
     @classmethod
     def _diagnostic(cls, ctx: Context, call: ast.Call, path: str, where: str = "") -> Diagnostic:

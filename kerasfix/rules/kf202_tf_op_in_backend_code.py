@@ -15,7 +15,6 @@ from kerasfix.rules.base import (
     backend_unsafe,
     draws,
     fix,
-    given_mask_inputs,
     has_star,
     integer,
     keras_name,
@@ -398,7 +397,7 @@ class TfOpInBackendCode(Rule):
             return
         if kb.api.tf_initializer(path):
             return  # given to Keras as an initializer: ``_initializer``
-        if given_mask_inputs(ctx, call):
+        if ctx.inference.given_keras_tensor(call):
             return  # `compute_mask` given its inputs: KF112's, on every backend (Keras 3 raises)
         if path == "Variable":
             method = ctx.inference.enclosing_method(call)

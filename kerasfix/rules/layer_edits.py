@@ -309,21 +309,3 @@ def input_layer_first(ctx: Context, call: ast.Call, keyword: ast.keyword) -> lis
         ctx.insert_before(statement, f"{model}.add({spelled}(batch_shape={shape}))\n{indent}")
     )
     return edits
-
-
-def given_mask_inputs(ctx: Context, call: ast.Call) -> bool:
-    """Whether ``call`` is given the inputs or mask of a Keras layer's ``compute_mask``: Keras 3
-    calls it with KerasTensors while a functional model is built (Keras 2 with tensors)."""
-    method = ctx.inference.enclosing_method(call)
-    if method is None or method.name != "compute_mask":
-        return False
-    cls = ctx.tree.parents.get(method)
-    if not isinstance(cls, ast.ClassDef) or ctx.inference.keras3_base(cls) is None:
-        return False
-    params = {a.arg for a in method.args.args[1:]}
-    given = [*call.args, *(k.value for k in call.keywords)]
-    return any(
-        isinstance(node, ast.Name) and node.id in params and ctx.inference.bound_once(node)
-        for value in given
-        for node in ast.walk(value)
-    )

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from kerasfix import knowledge as kb
 from kerasfix.analysis.inference.across import ProjectModels
-from kerasfix.analysis.inference.backend import backend_code
+from kerasfix.analysis.inference.backend import backend_code, mask_inputs_given
 from kerasfix.analysis.inference.bindings import Bindings
 from kerasfix.analysis.inference.built import build_as_writer, built_before
 from kerasfix.analysis.inference.classes import made_by_add_weight, weight_shape_rank
@@ -166,10 +166,10 @@ class ModelInference:
 
     def given_keras_tensor(self, call: ast.Call) -> bool:
         """Whether ``call`` is given a model's tensor while a functional model is built (a
-        KerasTensor, alone or in a list), not data. Inside a class (a layer's or a subclassed
-        model's ``call()``) a layer's output is a real tensor: never there."""
+        KerasTensor, alone or in a list), not data. Inside a class only a layer's inputs in its
+        ``compute_mask`` are (a layer's or a subclassed model's ``call()`` gets real tensors)."""
         if self.bindings.enclosing_class(call) is not None:
-            return False
+            return mask_inputs_given(self.bindings, self.tree, call, self.keras3_base)
         return self.models.symbolic(call, {}, 0)
 
     def keras_tensor(self, expr: ast.expr) -> bool:

@@ -109,7 +109,11 @@ def _method_helpers(
 
 
 def _self_call_in(
-    tree: TreeIndex, bindings: Bindings, use: ast.Attribute, owner: ast.AST | None, code: list
+    tree: TreeIndex,
+    bindings: Bindings,
+    use: ast.Attribute,
+    owner: ast.AST | None,
+    code: list[ast.AST],
 ) -> bool:
     """Whether ``use`` is ``self.<method>(…)`` in ``owner``'s methods, inside ``code``."""
     call = tree.parents.get(use)
@@ -203,3 +207,27 @@ def _called_only_from(
         if not (isinstance(call, ast.Call) and call.func is read.node and inside(call)):
             return False
     return bool(reads)
+
+
+def mask_inputs_given(
+    bindings: Bindings,
+    tree: TreeIndex,
+    call: ast.Call,
+    keras_base: Callable[[ast.ClassDef], object],
+) -> bool:
+    """Whether ``call`` is given the inputs (or mask) of a Keras layer's ``compute_mask``, which
+    Keras 3 calls with the KerasTensors of the functional model being built."""
+    method = bindings.enclosing_function(call)
+    owner = tree.parents.get(method) if method is not None else None
+    if method is None or method.name != "compute_mask" or not isinstance(owner, ast.ClassDef):
+        return False
+    if keras_base(owner) is None:
+        return False
+    params = {a.arg for a in method.args.args[1:]}
+    for value in [*call.args, *(k.value for k in call.keywords)]:
+        for node in ast.walk(value):
+            if isinstance(node, ast.Name) and node.id in params:
+                found = bindings.referents(node)
+                if found is not None and len(found[1]) <= 1:
+                    return True
+    return False

@@ -128,8 +128,8 @@ def _construction(bindings: Bindings, expr: ast.expr) -> tuple[Binding, ast.Call
 
 def _reaching(bindings: Bindings, expr: ast.expr) -> Binding | None:
     """The one binding that reaches the read of the name ``expr``, or None."""
-    found = bindings.referents(expr) if isinstance(expr, ast.Name) else None
-    return bindings.reaching(expr, found[1]) if found is not None and found[1] else None
+    seen = _sees(bindings, expr) if isinstance(expr, ast.Name) else None
+    return seen if isinstance(seen, Binding) else None
 
 
 def _same_names(bindings: Bindings, one: ast.AST, other: ast.AST) -> bool:
@@ -150,9 +150,9 @@ def _sees(bindings: Bindings, name: ast.Name) -> Binding | str | None:
     if found is None or not found[1]:
         return "builtin"
     access, seen = found
-    if len(seen) == 1:
-        return seen[0]
-    return bindings.reaching(name, seen) if seen[0].scope is access.scope else None
+    if seen[0].scope is access.scope:  # bound where it is read: the binding before it
+        return bindings.reaching(name, seen)
+    return seen[0] if len(seen) == 1 else None
 
 
 _CONSTANT_PARTS = (ast.Constant, ast.Tuple, ast.List, ast.BinOp, ast.UnaryOp, ast.operator)
