@@ -8,9 +8,11 @@ the old and the new code over the same files and comparing the two records::
     cmp old.jsonl new.jsonl
 
 Each line is one file: its diagnostics (code, message, positions, fix and its
-edits) with the pre-parse filters on and off, and its text after the safe fixes
-and after the unsafe ones. ``--generate N DIR`` first writes N Keras scripts drawn
-from the property tests' generator into DIR (drawn once, then read by both runs).
+edits) with the pre-parse filters on and off and with the opt-in KF2 family selected too,
+and its text after the safe fixes and after the unsafe ones. A notebook is read as the
+engine reads it (its code cells as one module, findings mapped back to cells).
+``--generate N DIR`` first writes N Keras scripts drawn from the property tests' generator
+into DIR (drawn once, then read by both runs).
 """
 
 from __future__ import annotations
@@ -48,17 +50,23 @@ def generate(count: int, target: Path) -> None:
 
 
 def record(path: Path) -> dict[str, object]:
-    from kerasfix.engine.pipeline import lint_text, process_text
+    from kerasfix.analysis.inference import modules
+    from kerasfix.engine.pipeline import process_notebook, process_text
     from kerasfix.settings import Settings
 
     text = path.read_text(encoding="utf-8", errors="surrogateescape")
     name = str(path)
+    process = process_notebook if name.endswith(".ipynb") else process_text
     entry: dict[str, object] = {"path": name}
+    modules.start_file()
+    backend = frozenset({"KF0", "KF1", "KF2", "KF9"})
     for label, settings in (
         ("filtered", Settings()),
         ("unfiltered", Settings(prefilter=False)),
+        ("kf2", Settings(select=backend)),
+        ("kf2 unfiltered", Settings(select=backend, prefilter=False)),
     ):
-        diagnostics, _ = lint_text(text, name, settings)
+        diagnostics = process(text, name, settings, False).diagnostics
         entry[label] = [
             [
                 d.code,
@@ -78,11 +86,12 @@ def record(path: Path) -> dict[str, object]:
             ]
             for d in diagnostics
         ]
-    for label, settings in (
+    for label, settings in (  # type: ignore[assignment]
         ("safe", Settings()),
         ("unsafe", replace(Settings(), unsafe_fixes=True)),
+        ("kf2 unsafe", Settings(select=backend, unsafe_fixes=True)),
     ):
-        result = process_text(text, name, settings, fix=True)
+        result = process(text, name, settings, True)
         entry[label] = result.new_text
     return entry
 

@@ -383,28 +383,51 @@ def mentions_keras_names(text: str, file: str = "") -> bool:
     for _ in range(3):  # the imported names, then the names bound to chains from them
         if not roots:
             return False
-        pattern = "|".join(re.escape(bound) for bound in sorted(roots, key=len, reverse=True))
         aliases: dict[str, str] = {}
-        # `K.sum`, `tf . keras.layers`: a chain read from an imported name. The pattern starts
-        # with the names themselves, so the regex engine skips to where one may start; one
-        # inside a longer name or chain (`OK.x`, `a.K.x`) is passed over here
-        chains = re.compile(rf"({pattern})((?:\s*\.\s*\w+)+)")
+        reads = _reads(text, roots)
+        # `K.sum`, `tf . keras.layers`: a chain read from an imported name; one inside a longer
+        # name or chain (`OK.x`, `a.K.x`) is passed over, and the search goes on inside it
         position = 0
-        while (match := chains.search(text, position)) is not None:
-            start = match.start()
+        for start, bound in reads:
+            if start < position:
+                continue
+            tail = _CHAIN_TAIL.match(text, start + len(bound))
+            if tail is None:
+                continue
             if start and text[start - 1] in _CHAINED:
                 position = start + 1
                 continue
-            position = match.end()
-            qualified = roots[match.group(1)] + _BLANKS.sub("", match.group(2))
+            position = tail.end()
+            qualified = roots[bound] + _BLANKS.sub("", tail.group())
             if _may_be_reported(qualified):
                 return True
             _alias(text, start, position, qualified, aliases)
         # `backend = K`: a name bound to an imported name itself
-        for match in re.finditer(rf"=[ \t]*({pattern})(?=[ \t]*(?:#[^\n]*)?(?:\r?\n|$))", text):
-            _alias(text, match.start(1), match.end(), roots[match.group(1)], aliases)
+        for start, bound in reads:
+            before = start
+            while before and text[before - 1] in " \t":
+                before -= 1
+            if before and text[before - 1] == "=":
+                _alias(text, start, start + len(bound), roots[bound], aliases)
         roots = {k: v for k, v in aliases.items() if k not in roots}
     return False
+
+
+def _reads(text: str, roots: dict[str, str]) -> list[tuple[int, str]]:
+    """Where each of the names ``roots`` holds is spelled in the text, in text order (a
+    longer name first where two start alike): one substring search per name, where one
+    regular expression of them all had to be compiled for every file's own imports."""
+    found = []
+    for bound in roots:
+        start = text.find(bound)
+        while start >= 0:
+            found.append((start, -len(bound), bound))
+            start = text.find(bound, start + 1)
+    found.sort()
+    return [(start, bound) for start, _, bound in found]
+
+
+_CHAIN_TAIL = re.compile(r"(?:\s*\.\s*\w+)+")
 
 
 def _alias(text: str, start: int, end: int, qualified: str, aliases: dict[str, str]) -> None:
