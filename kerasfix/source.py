@@ -15,6 +15,7 @@ import tempfile
 import tokenize
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
@@ -108,7 +109,12 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+        if "\r" in text:
+            self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+        else:  # each line's start, summed from the lengths of the lines before it
+            starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
+            starts.pop()
+            self.starts = starts
 
     def offset(self, row: int, column0: int) -> int:
         """Offset of a 1-based row and a 0-based column."""

@@ -330,8 +330,10 @@ def _write(project: _ProjectCache) -> None:
                 handle.write("# created by kerasfix\n*\n")
         tmp = f"{project.path}.{os.getpid()}.tmp"
         document = {"format": FORMAT, "kerasfix": code_version(), "entries": project.entries}
+        # dumps, not dump: only a one-shot encoding uses the json module's C encoder
+        text = json.dumps(document, separators=(",", ":"))
         with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, separators=(",", ":"))
+            handle.write(text)
         os.replace(tmp, project.path)
     except OSError:
         pass  # a read-only tree still gets checked, just not cached
