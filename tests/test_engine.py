@@ -169,6 +169,26 @@ def test_a_package_importing_its_own_old_modules_is_left_alone_however_spelled(
     assert [d.code for d in diagnostics] == ["KF103"]
 
 
+def test_keras_own_modules_are_syntax_checked_only_where_a_rule_looks(
+    tmp_path, monkeypatch
+) -> None:
+    """A module of Keras's or TensorFlow's own package that no rule looks at is not code to
+    migrate: it is not syntax-checked (two thirds of a cold run over their sources); one a
+    rule looks at is parsed, so its syntax error is still KF000; a user's file always is."""
+    package = tmp_path / "site-packages" / "tensorflow" / "python"
+    package.mkdir(parents=True)
+    for folder in (package, package.parent):
+        (folder / "__init__.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    broken = "import tensorflow as tf\nprint 'python 2'\n"
+    own = "site-packages/tensorflow/python/ops.py"
+    assert lint_text(broken, own, Settings()) == ([], False)
+    [d] = lint_text(broken + "model.predict_classes(x)\n", own, Settings())[0]
+    assert d.code == "KF000"
+    [d] = lint_text(broken, "project/train.py", Settings())[0]
+    assert d.code == "KF000"
+
+
 def test_a_folder_merely_named_keras_is_not_keras_own_code(tmp_path) -> None:
     """Courses group their scripts in `keras/`, `tensorflow/` folders: without the chain of
     `__init__.py` from the import path they are scripts like any other."""

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, ClassVar, Union
 
 from kerasfix import knowledge as kb
 from kerasfix.analysis.scanning import (
+    _FEW,
     TextTest,
     calls,
     conv_kernel_positionals,
@@ -92,6 +93,11 @@ class _Words(Site):
 _IS_WORD = re.compile(r"[A-Za-z0-9_]+")
 
 
+@functools.cache
+def _all_words(names: tuple[str, ...]) -> bool:
+    return all(_IS_WORD.fullmatch(name) for name in names)
+
+
 def _any_word(names: tuple[str, ...], text: str) -> bool:
     return any((n in text and _word(n)(text, "")) for n in names)
 
@@ -106,6 +112,10 @@ class Mention(Site):
     parsed: bool = True
 
     def in_text(self, text: str, path: str) -> bool:
+        if self.parsed and len(self.names) > _FEW and _all_words(self.names):
+            # what the tree mentions are whole words of the text: many names are looked up
+            # in its words (read once for every site), not searched for one by one
+            return bool(words_in(text, self.names))
         return _any_word(self.names, text)
 
     def in_facts(self, facts: QuickFacts) -> bool:

@@ -87,7 +87,8 @@ What it does
     Reports a file that kerasfix could not read or parse: a syntax error,
     Python 2 code, bytes that are not in the file's declared encoding, binary
     content, or nesting deeper than the parser takes — when the file refers
-    to Keras or TensorFlow, or it holds a site a rule looks at. Also reports an
+    to Keras or TensorFlow, or it holds a site a rule looks at (Keras's and
+    TensorFlow's own modules, which no rule migrates: only the latter). Also reports an
     unexpected internal error on one file ("internal error" and its cause);
     the run goes on with the other files.
 
