@@ -35,6 +35,12 @@ class Context:
         self._imports_added: dict[tuple[str, str | None], Edit | None] = {}
         self._arguments: dict[ast.Call, CallArguments | None] = {}
 
+    def release(self) -> None:
+        """Once every rule has run: let the file's tree and index be freed at once."""
+        tree = self.__dict__.get("tree")
+        if tree is not None:
+            tree.release()
+
     @cached_property
     def tree(self) -> TreeIndex:
         return TreeIndex(self.module)

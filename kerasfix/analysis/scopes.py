@@ -156,6 +156,22 @@ class ScopeIndex:
         self.access_of[node] = access
         scope.accesses.setdefault(node.id, []).append(access)
 
+    def release(self) -> None:
+        """Break the links between scopes, bindings and accesses (each refers to the others),
+        so that reference counting frees a file's tree and index as soon as the file is done:
+        left to the cyclic collector, they cost a tenth of a cold run."""
+        stack = [self.root]
+        while stack:
+            scope = stack.pop()
+            stack.extend(scope.children)
+            scope.children = []
+            scope.parent = None
+            scope.bindings = {}
+            scope.accesses = {}
+            scope._resolved = {}
+        self.scope_of = {}
+        self.access_of = {}
+
     def referents(self, name: ast.Name) -> tuple[Access, list[Binding]] | None:
         """The access ``name`` is, with the bindings it may see; None if
         ``name`` is not a read."""

@@ -96,6 +96,11 @@ class TreeIndex:
                 parents[child[0]] = node
                 stack.append(child)
 
+    def release(self) -> None:
+        """Let reference counting free the index once its file is done (see
+        :meth:`ScopeIndex.release`); it answers nothing after."""
+        self.scopes.release()
+
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         parents = self.parents
         while node in parents:

@@ -219,13 +219,16 @@ def _analyse(
 
     ctx = Context(path, text, tree, settings)  # type: ignore[arg-type]
     diagnostics: list[Diagnostic] = []
-    for rule in rules:
-        try:
-            diagnostics.extend(rule.check(ctx))
-        except RecursionError as exc:
-            diagnostics.append(_internal_error(path, exc))
-        except Exception as exc:  # noqa: BLE001 - one rule's bug must not stop the run
-            diagnostics.append(_internal_error(path, exc))
+    try:
+        for rule in rules:
+            try:
+                diagnostics.extend(rule.check(ctx))
+            except RecursionError as exc:
+                diagnostics.append(_internal_error(path, exc))
+            except Exception as exc:  # noqa: BLE001 - one rule's bug must not stop the run
+                diagnostics.append(_internal_error(path, exc))
+    finally:
+        ctx.release()
     diagnostics = _dedupe(diagnostics)
     diagnostics.sort(key=lambda d: d.sort_key)
     return diagnostics, True
