@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, ClassVar, Union
 
 from kerasfix import knowledge as kb
 from kerasfix.analysis.scanning import (
-    _FEW,
     TextTest,
     calls,
     conv_kernel_positionals,
     has_word,
+    holds_word,
     imports_from_project,
     imports_keras3,
     keyword_argument,
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 # short names must be whole words in the text ("bce" hides inside "abce")
 _WHOLE_WORD_BELOW = 5
+# a parsed mention of this many names or more is looked up in the text's words
+_LOOKED_UP = 5
 
 
 class Site(ABC):
@@ -112,10 +114,10 @@ class Mention(Site):
     parsed: bool = True
 
     def in_text(self, text: str, path: str) -> bool:
-        if self.parsed and len(self.names) > _FEW and _all_words(self.names):
-            # what the tree mentions are whole words of the text: many names are looked up
-            # in its words (read once for every site), not searched for one by one
-            return bool(words_in(text, self.names))
+        if self.parsed and len(self.names) >= _LOOKED_UP and _all_words(self.names):
+            # what the tree mentions are whole words of the text: several names are looked
+            # up in its words (read once for every site), not searched for one by one
+            return holds_word(text, self.names)
         return _any_word(self.names, text)
 
     def in_facts(self, facts: QuickFacts) -> bool:
@@ -422,12 +424,25 @@ class Pattern(Site):
     anchors: tuple[str, ...]
     calls: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
+    # the match starts a word (as a leading `\b` would say, checked here: a pattern that
+    # starts with its alternatives' first characters lets the regex engine skip to them)
+    word_start: bool = False
     cost: ClassVar[int] = 1
 
     def in_text(self, text: str, path: str) -> bool:
         if not any(anchor in text for anchor in self.anchors):
             return False
-        return _regex(self.pattern).search(text) is not None
+        regex = _regex(self.pattern)
+        if not self.word_start:
+            return regex.search(text) is not None
+        position = 0
+        while (match := regex.search(text, position)) is not None:
+            start = match.start()
+            before = text[start - 1] if start else ""
+            if not (before.isalnum() or before == "_"):
+                return True
+            position = start + 1
+        return False
 
     def in_facts(self, facts: QuickFacts) -> bool:
         if self.calls:
@@ -450,9 +465,10 @@ ONE_UNIT_SOFTMAX: Site = _OneUnitSoftmax("ONE_UNIT_SOFTMAX")
 CONV_KERNEL_POSITIONALS: Site = _ConvKernelPositionals("CONV_KERNEL_POSITIONALS")
 # `Dense(784, 128)`: Keras 0's (input_dim, output_dim) by position
 KERAS0_UNITS_POSITIONALS: Site = Pattern(
-    r"\b(?:" + "|".join(kb.KERAS0_UNITS_LAYERS) + r")[\s\\]*\([^(),]+,[\s\\]*\d+[\s\\]*[,)]",
+    r"(?:" + "|".join(kb.KERAS0_UNITS_LAYERS) + r")[\s\\]*\([^(),]+,[\s\\]*\d+[\s\\]*[,)]",
     kb.KERAS0_UNITS_LAYERS,
     calls=kb.KERAS0_UNITS_LAYERS,
+    word_start=True,
 )
 # an import from (or of) a Keras module that no longer exists, outside Keras
 REMOVED_MODULE_IMPORT: Site = _RemovedModuleImport("REMOVED_MODULE_IMPORT")

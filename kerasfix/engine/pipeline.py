@@ -122,7 +122,7 @@ def _unchecked(text: str, path: str) -> tuple[list[Diagnostic], bool]:
     own modules are not code to migrate (the rules leave their old APIs alone): one
     no rule looks at is not syntax-checked either, as a file that does not refer to
     Keras is not (the check cost two thirds of a cold run over their sources)."""
-    if refers_to_keras(text) and not kb.inside_keras_or_tensorflow(path):
+    if not kb.inside_keras_or_tensorflow(path) and refers_to_keras(text):
         problem = python_syntax_error(text, path)
         if problem is not None:
             return [problem], False
