@@ -11,7 +11,6 @@ import codecs
 import io
 import os
 import re
-import tempfile
 import tokenize
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -84,6 +83,8 @@ def write_atomic(path: str, data: bytes) -> None:
     """
     directory = os.path.dirname(os.path.abspath(path))
     mode = os.stat(path).st_mode & 0o7777
+    import tempfile  # only a run that writes pays for it
+
     fd, tmp = tempfile.mkstemp(prefix=".kerasfix-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:

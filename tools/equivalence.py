@@ -50,7 +50,7 @@ def generate(count: int, target: Path) -> None:
 
 
 def record(path: Path) -> dict[str, object]:
-    from kerasfix.analysis.inference import modules
+    from kerasfix.analysis import reads
     from kerasfix.engine.pipeline import process_notebook, process_text
     from kerasfix.settings import Settings
 
@@ -58,7 +58,7 @@ def record(path: Path) -> dict[str, object]:
     name = str(path)
     process = process_notebook if name.endswith(".ipynb") else process_text
     entry: dict[str, object] = {"path": name}
-    modules.start_file()
+    reads.start_file()
     backend = frozenset({"KF0", "KF1", "KF2", "KF9"})
     for label, settings in (
         ("filtered", Settings()),

@@ -25,18 +25,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Union
 
 from kerasfix import knowledge as kb
+from kerasfix.analysis.name_scanning import mentions_keras_names
 from kerasfix.analysis.scanning import (
-    TextTest,
     calls,
     conv_kernel_positionals,
-    has_word,
     holds_word,
     imports_from_project,
     imports_keras3,
     keyword_argument,
+    mention_test,
     mentions_keras3,
-    mentions_keras_names,
     mentions_removed_module,
+    regex,
     units_maybe_one,
     words_in,
 )
@@ -44,8 +44,6 @@ from kerasfix.analysis.scanning import (
 if TYPE_CHECKING:
     from kerasfix.analysis.quick import QuickFacts
 
-# short names must be whole words in the text ("bce" hides inside "abce")
-_WHOLE_WORD_BELOW = 5
 # a parsed mention of this many names or more is looked up in the text's words
 _LOOKED_UP = 5
 
@@ -101,7 +99,7 @@ def _all_words(names: tuple[str, ...]) -> bool:
 
 
 def _any_word(names: tuple[str, ...], text: str) -> bool:
-    return any((n in text and _word(n)(text, "")) for n in names)
+    return any((n in text and mention_test(n)(text, "")) for n in names)
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,7 @@ class MethodCall(_Words):
     """``receiver.<name>(…)`` for one of ``names``."""
 
     def in_text(self, text: str, path: str) -> bool:
-        return bool(self.present(text)) and _calls(self.names)(text, path)
+        return bool(self.present(text)) and calls(self.names)(text, path)
 
     def in_facts(self, facts: QuickFacts) -> bool:
         return any(n in facts.called_methods for n in self.names)
@@ -148,7 +146,7 @@ class ApiCall(_Words):
     keras3: bool = False
 
     def in_text(self, text: str, path: str) -> bool:
-        return bool(self.present(text)) and _calls(self.names)(text, path)
+        return bool(self.present(text)) and calls(self.names)(text, path)
 
     def in_facts(self, facts: QuickFacts) -> bool:
         return facts.may_call_keras(frozenset(self.names), keras2=not self.keras3)
@@ -159,7 +157,7 @@ class Keyword(_Words):
     """``f(…, <name>=…)`` for one of ``names``."""
 
     def in_text(self, text: str, path: str) -> bool:
-        return any(_keyword(n)(text, path) for n in self.present(text))
+        return any(keyword_argument(n)(text, path) for n in self.present(text))
 
     def in_facts(self, facts: QuickFacts) -> bool:
         return any(n in facts.keywords for n in self.names)
@@ -179,7 +177,7 @@ class LayerKeyword(_Words):
 
     def in_text(self, text: str, path: str) -> bool:
         for name in self.present(text):
-            if _keyword(name)(text, path):
+            if keyword_argument(name)(text, path):
                 only = self.classes.get(name)
                 # the class is spelled somewhere (its import, at least)
                 if only is None or any(cls in text for cls in only):
@@ -432,11 +430,11 @@ class Pattern(Site):
     def in_text(self, text: str, path: str) -> bool:
         if not any(anchor in text for anchor in self.anchors):
             return False
-        regex = _regex(self.pattern)
+        compiled = regex(self.pattern)
         if not self.word_start:
-            return regex.search(text) is not None
+            return compiled.search(text) is not None
         position = 0
-        while (match := regex.search(text, position)) is not None:
+        while (match := compiled.search(text, position)) is not None:
             start = match.start()
             before = text[start - 1] if start else ""
             if not (before.isalnum() or before == "_"):
@@ -489,29 +487,6 @@ DEFAULT_POOL: Site = Pattern(
 )
 # an import that can lead to Keras 3 (not only to tf_keras or tf.python.keras)
 KERAS3_IMPORT: Site = _Keras3Import("KERAS3_IMPORT")
-
-
-# the scanners, built once for each name (or names) asked for
-@functools.cache
-def _calls(names: tuple[str, ...]) -> TextTest:
-    return calls(names)
-
-
-@functools.cache
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-@functools.cache
-def _keyword(name: str) -> TextTest:
-    return keyword_argument(name)
-
-
-@functools.cache
-def _word(name: str) -> TextTest:
-    if len(name) < _WHOLE_WORD_BELOW:
-        return has_word(name)
-    return lambda text, path: True  # the substring test was enough
 
 
 def words(requirement: Requirement) -> tuple[str, ...]:

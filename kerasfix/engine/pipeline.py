@@ -21,17 +21,20 @@ import os
 import stat
 import traceback
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kerasfix import knowledge as kb
 from kerasfix import noqa
-from kerasfix.analysis.inference import modules
+from kerasfix.analysis import reads
 from kerasfix.diagnostic import Applicability, Diagnostic, Fix, splice
 from kerasfix.engine.fixing import FixVerificationError, applicable, apply_fixes, verify
 from kerasfix.engine.parsing import error_diagnostic, parse_python, python_syntax_error
-from kerasfix.engine.triage import Scanner, refers_to_keras, scanner
 from kerasfix.noqa import Suppressions
 from kerasfix.settings import Settings
 from kerasfix.source import DecodedSource, LineIndex, SourceError, decode, write_atomic
+
+if TYPE_CHECKING:
+    from kerasfix.engine.triage import Scanner
 
 MAX_FIX_PASSES = 8
 
@@ -99,6 +102,8 @@ def _lint(text: str, path: str, settings: Settings) -> tuple[list[Diagnostic], b
             return _unchecked(text, path)  # no rule can fire: not even the rules are loaded
     rules = _rules(settings)
     rules = [r for r in rules if not r.meta and not _ignored_for_path(r.code, path, settings)]
+    from kerasfix.engine.triage import scanner
+
     scan = scanner(rules) if settings.prefilter else None
     if scan is not None:
         rules = scan.candidates(text, path)
@@ -122,6 +127,8 @@ def _unchecked(text: str, path: str) -> tuple[list[Diagnostic], bool]:
     own modules are not code to migrate (the rules leave their old APIs alone): one
     no rule looks at is not syntax-checked either, as a file that does not refer to
     Keras is not (the check cost two thirds of a cold run over their sources)."""
+    from kerasfix.engine.triage import refers_to_keras
+
     if not kb.inside_keras_or_tensorflow(path) and refers_to_keras(text):
         problem = python_syntax_error(text, path)
         if problem is not None:
@@ -324,12 +331,12 @@ def process_path(
         failed = FileResult(path, [error_diagnostic(path, exc.message, exc.row, exc.column)])
         failed.digest = hashed if digest else None
         return failed
-    modules.start_file()
+    reads.start_file()
     if path.endswith(".ipynb"):
         result = process_notebook(decoded.text, path, settings, fix)
     else:
         result = process_text(decoded.text, path, settings, fix)
-    result.depends = modules.files_used()
+    result.depends = reads.files_used()
     result.decoded = decoded
     result.digest = hashed if digest else None
     if write:

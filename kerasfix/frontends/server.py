@@ -91,7 +91,7 @@ class KerasfixServer(LanguageServer):
 
     def check_uri(self, uri: str) -> list[lsp.Diagnostic]:
         """Check a text document (not a notebook's cell) and remember what was found."""
-        from kerasfix.analysis.inference import modules
+        from kerasfix.analysis import reads
         from kerasfix.engine.pipeline import lint_text
 
         document = self.workspace.get_text_document(uri)
@@ -101,7 +101,7 @@ class KerasfixServer(LanguageServer):
         except (OSError, UnicodeDecodeError) as exc:
             self.log(f"kerasfix: {uri}: not open and not readable ({exc})", lsp.MessageType.Info)
             return []
-        modules.start_file()
+        reads.start_file()
         found, _ = lint_text(text, path, self.settings_for(path))
         self.found[uri] = (text, found)
         return [_lsp_diagnostic(d, text) for d in found]

@@ -18,24 +18,13 @@ import posixpath
 from functools import lru_cache
 
 from kerasfix import knowledge as kb
+from kerasfix.analysis import reads
 from kerasfix.analysis.walk import all_nodes
 from kerasfix.project import project_root
 from kerasfix.source import SourceError, decode
 
 # A module larger than this is not read for another file's sake.
 MAX_MODULE_BYTES = 2_000_000
-
-# The project files read for the file being analysed (its dependencies: a
-# result that used one is not cached by the file's content alone).
-_used: set[str] = set()
-
-
-def start_file() -> None:
-    _used.clear()
-
-
-def files_used() -> frozenset[str]:
-    return frozenset(_used)
 
 
 class ProjectModules:
@@ -112,7 +101,7 @@ def parsed(path: str) -> ast.Module | None:
     stamp = (status.st_size, status.st_mtime_ns)
     cached = _parsed.get(path)
     if cached is not None and cached[0] == stamp:
-        _used.add(path)
+        reads.read(path)
         return cached[1]
     module: ast.Module | None = None
     if status.st_size <= MAX_MODULE_BYTES:
@@ -123,7 +112,7 @@ def parsed(path: str) -> ast.Module | None:
         except (OSError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
             module = None
     _parsed[path] = (stamp, module)
-    _used.add(path)
+    reads.read(path)
     return module
 
 
@@ -201,7 +190,7 @@ def mentions(path: str, word: str) -> bool:
             found = word.encode() in handle.read()
     except OSError:
         return False
-    _used.add(path)
+    reads.read(path)
     return found
 
 
