@@ -11,7 +11,9 @@ arguments arranged otherwise, as Keras 2 layers, metrics and losses wrote them:
   where an output is exactly 0 or 1 (Keras 2 added its epsilon inside the logarithms after
   clipping: log 2 apart there): an unsafe fix (``backend_unsafe``);
 * ``K.constant(value)`` is ``keras.ops.convert_to_tensor(value, dtype=keras.config.floatx())``
-  (Keras 2 made every constant of the float type, integers too).
+  (Keras 2 made every constant of the float type, integers too);
+* ``K.reverse(x, axes)`` (TensorFlow's ``tf.reverse``, an axis or a list of them) is
+  ``keras.ops.flip(x, axis=…)``, where the axes are whole numbers written out.
 
 The generated correspondence (``kb.api.backend_op``) answers every other call.
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 import ast
 
 from kerasfix.analysis.context import Context
-from kerasfix.analysis.syntax import has_star
+from kerasfix.analysis.syntax import has_star, integer
 from kerasfix.diagnostic import Edit
 from kerasfix.rules.edits import keras_name
 from kerasfix.rules.op_forms import given_arguments, l2_normalized, renamed_call
@@ -74,6 +76,26 @@ def backend_constant(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | N
     return "convert_to_tensor", [*edits, ctx.replace(call, text)]
 
 
+def backend_reverse(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+    """``K.reverse(x, 1)``, ``K.reverse(x, [1, 2])``: ``keras.ops.flip(x, axis=…)`` (a tuple of
+    several axes); axes held by a name are left reported."""
+    given = given_arguments(call, ("x", "axes"))
+    named = keras_name(ctx, "ops.flip", call)
+    if given is None or set(given) != {"x", "axes"} or named is None or "#" in ctx.code(call):
+        return None
+    axes = given["axes"]
+    if integer(axes) is not None:
+        axis = ctx.code(axes)
+    elif isinstance(axes, (ast.List, ast.Tuple)) and axes.elts:
+        if not all(integer(e) is not None for e in axes.elts):
+            return None
+        axis = "(" + ", ".join(ctx.code(e) for e in axes.elts) + ("," * (len(axes.elts) == 1)) + ")"
+    else:
+        return None
+    spelled, edits = named
+    return "flip", [*edits, ctx.replace(call, f"{spelled}({ctx.code(given['x'])}, axis={axis})")]
+
+
 # Keras 2's backend functions written here (``K.dot(x, self.kernel)``: ``matmul``)
 _BACKEND_FORMS = {
     "dot": backend_dot,
@@ -81,6 +103,7 @@ _BACKEND_FORMS = {
     "flatten": backend_flatten,
     "batch_flatten": backend_flatten,
     "constant": backend_constant,
+    "reverse": backend_reverse,
 }
 
 
