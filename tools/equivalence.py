@@ -50,7 +50,10 @@ def generate(count: int, target: Path) -> None:
 
 
 def record(path: Path) -> dict[str, object]:
-    from kerasfix.analysis import reads
+    try:
+        from kerasfix.analysis import reads
+    except ImportError:  # a tree from before 2026-12-08 kept the record in the inference
+        from kerasfix.analysis.inference import modules as reads  # type: ignore[no-redef]
     from kerasfix.engine.pipeline import process_notebook, process_text
     from kerasfix.settings import Settings
 
