@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from kerasfix import knowledge as kb
+from kerasfix.analysis.scanning import lines_spelling
 
 _FROM_IMPORT = re.compile(
     r"(?:^|;)[ \t]*from[ \t\\]+([\w. \t\\]+?)[ \t\\]+import[ \t\\]*"
@@ -21,29 +22,11 @@ _PLAIN_IMPORT = re.compile(r"(?:^|;)[ \t]*import[ \t\\]+([\w. \t,\\]+)", re.MULT
 _BLANKS = re.compile(r"[\s\\]+")
 
 
-def _keras_import_lines(text: str) -> Iterator[int]:
-    """The starts of the lines that spell `keras` or `tensorflow` (an import of either is on
-    one; the rest of the text is not searched)."""
-    seen: set[int] = set()
-    for word in ("keras", "tensorflow"):
-        start = text.find(word)
-        while start >= 0:
-            line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
-            if line_start not in seen:
-                seen.add(line_start)
-                yield line_start
-            line_end = text.find("\n", start)
-            if line_end < 0:
-                break
-            start = text.find(word, line_end)
-
-
 def _import_bindings(text: str) -> Iterator[tuple[str, str]]:
     """(bound name, qualified name) for each absolute import of Keras or TensorFlow that the
     text's import lines make (``from keras import backend as K`` -> ("K", "keras.backend"))."""
-    for line_start in _keras_import_lines(text):
-        line_end = text.find("\n", line_start)
-        line = text[line_start : line_end if line_end >= 0 else len(text)]
+    for line_start, line_end in lines_spelling(text, ("keras", "tensorflow")):
+        line = text[line_start:line_end]
         if "import" not in line:
             continue
         if ";" in line:

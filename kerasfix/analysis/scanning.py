@@ -279,22 +279,41 @@ _IMPORT = re.compile(
 )
 
 
+def lines_spelling(
+    text: str, words: tuple[str, ...], carriage: bool = True
+) -> Iterator[tuple[int, int]]:
+    """The (start, end) of each line that spells one of ``words``, once: word by word, each in
+    text order. A line ends at a newline (its end is the newline's offset, or the text's
+    length) and starts after the last newline before the word, or carriage return with
+    ``carriage``. A pattern matched only
+    on these lines, not tried at every character of the text, is what keeps the import
+    scanners cheap."""
+    seen: set[int] = set()
+    for word in words:
+        start = text.find(word)
+        while start >= 0:
+            line_start = text.rfind("\n", 0, start)
+            if carriage:
+                line_start = max(line_start, text.rfind("\r", 0, start))
+            line_start += 1
+            line_end = text.find("\n", start)
+            if line_end < 0:
+                line_end = len(text)
+            if line_start not in seen:
+                seen.add(line_start)
+                yield line_start, line_end
+            start = text.find(word, line_end)
+
+
 def _imported_modules(text: str) -> Iterator[str]:
     """The module paths the text's import lines name, as written (without
-    blanks; relative ones keep their leading dots). An import lies on one line, so only the
-    lines that spell ``import`` are matched (the pattern, which may start at any line or
-    ``;``, tried at every character of the text cost five times this)."""
-    start = text.find("import")
-    while start >= 0:
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", start)
-        if line_end < 0:
-            line_end = len(text)
+    blanks; relative ones keep their leading dots). An import lies on one line (lines as
+    the pattern's ``^`` reads them: after a newline)."""
+    for line_start, line_end in lines_spelling(text, ("import",), carriage=False):
         for match in _IMPORT.finditer(text, line_start, line_end):
             spelled = match.group(1) or match.group(2) or ""
             for name in spelled.split(","):
                 yield re.sub(r"[\s\\]", "", name.split(" as ")[0] if " as " in name else name)
-        start = text.find("import", line_end)
 
 
 def imports_keras3(text: str, path: str = "") -> bool:

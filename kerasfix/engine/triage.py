@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from kerasfix.analysis.scanning import lines_spelling
 from kerasfix.analysis.sites import AnyOf, Requirement, Site
 
 if TYPE_CHECKING:
@@ -149,13 +150,7 @@ def refers_to_keras(text: str) -> bool:
 
     Only the lines that hold one of the words are matched (a search of the
     whole text tried the pattern at every character)."""
-    for word in ("keras", "tensorflow"):
-        start = text.find(word)
-        while start >= 0:
-            line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
-            line_end = text.find("\n", start)
-            line_end = len(text) if line_end < 0 else line_end
-            if _REFERS_TO_KERAS.search(text, line_start, line_end + 1) is not None:
-                return True
-            start = text.find(word, line_end)
-    return False
+    return any(
+        _REFERS_TO_KERAS.search(text, start, end + 1) is not None
+        for start, end in lines_spelling(text, ("keras", "tensorflow"))
+    )
