@@ -103,6 +103,8 @@ def _untouched_statements(text: str, spans: list[tuple[int, int]]) -> list[str]:
     def visit(body: list[ast.stmt]) -> None:
         for stmt in body:
             first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
+            for decorator in getattr(stmt, "decorator_list", ()):  # a def's lines start at them
+                first = min(first, decorator.lineno)
             touched = any(touches(first, last, *span) for span in rows)
             if not touched:
                 kept.append(ast.dump(stmt))

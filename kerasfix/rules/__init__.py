@@ -40,6 +40,7 @@ _MODULES: tuple[tuple[str, str], ...] = (
     ("KF204", "kf204_tf_saved_model_save"),
     ("KF205", "kf205_tensorflow_train_step"),
     ("KF206", "kf206_metric_state_in_call"),
+    ("KF207", "kf207_tf_function_in_backend_code"),
     ("KF900", "kf900_unused_noqa"),
 )
 

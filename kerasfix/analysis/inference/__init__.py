@@ -189,11 +189,11 @@ class ModelInference:
 
     @functools.cached_property
     def backend_code(self) -> list[ast.AST]:
-        """The functions, methods and lambdas of the module that Keras runs on its backend
-        (:mod:`~kerasfix.analysis.inference.backend`)."""
+        """What of the module Keras runs on its backend (:mod:`.backend`)."""
         classes = [c for c in self.tree.classes if self.keras3_base(c) is not None]
         lambdas = [c for c, path in self.keras_calls({"Lambda"}) if path == "layers.Lambda"]
-        return backend_code(self.tree, self.bindings, classes, lambdas, self.function_of)
+        of = self.function_of
+        return backend_code(self.tree, self.bindings, classes, lambdas, of, self.tf_path)
 
     def built_before(self, expr: ast.expr, writer: ast.expr) -> bool:
         """Whether the model ``expr`` holds is certainly built there (it holds its variables):

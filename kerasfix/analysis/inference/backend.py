@@ -9,12 +9,14 @@ only such code calls (``scaled_dot_product_attention(q, k, v)`` from an attentio
 ``call()``), and the methods of a Keras class that only its backend code calls, through
 ``self`` (``self.split_heads(x)``, ``self.get_causal_attention_mask(inputs)``), followed
 through such helpers in turn. A function also called elsewhere is not backend code: what it
-returns there is still TensorFlow's.
+returns there is still TensorFlow's. A helper is plain when it has no decorator but
+``@tf.function`` (``plain_decorator``), which only traces it as it is.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Iterable
 
 from kerasfix.analysis.inference.bindings import Bindings
@@ -38,6 +40,19 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _HELPER_DEPTH = 3
 
 FunctionOf = Callable[[ast.expr], "ast.FunctionDef | ast.AsyncFunctionDef | None"]
+Decorator = Callable[[ast.expr], bool]
+
+
+def _no_decorator(decorator: ast.expr) -> bool:
+    return False
+
+
+def tf_function_decorator(tf_path: Callable[[ast.expr], str | None], decorator: ast.expr) -> bool:
+    """Whether ``decorator`` is TensorFlow's ``@tf.function`` or ``@tf.function(…)``
+    (``tf_path`` names what an expression stands for below ``tensorflow``): it traces the
+    function it decorates and changes nothing else the function does."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return tf_path(target) == "function"
 
 
 def backend_code(
@@ -46,10 +61,15 @@ def backend_code(
     keras_classes: Iterable[ast.ClassDef],
     lambda_calls: Iterable[ast.Call],
     function_of: FunctionOf,
+    tf_path: Callable[[ast.expr], str | None] | None = None,
 ) -> list[ast.AST]:
     """The functions, methods and lambdas of the module that Keras runs on its backend (above):
     ``keras_classes`` are the module's Keras classes, ``lambda_calls`` its ``Lambda(…)``
-    layers."""
+    layers; ``tf_path`` names what an expression stands for below ``tensorflow`` (a helper
+    decorated with ``@tf.function`` alone counts as plain)."""
+    plain_decorator: Decorator = (
+        _no_decorator if tf_path is None else functools.partial(tf_function_decorator, tf_path)
+    )
     found: list[ast.AST] = []
     for cls in keras_classes:
         methods = [m for m in cls.body if isinstance(m, ast.FunctionDef)]
@@ -65,9 +85,9 @@ def backend_code(
                 )
     for call in lambda_calls:
         found.extend(_functions(function_of, call.args[:1]))
-    methods = _method_helpers(tree, bindings, keras_classes)
+    methods = _method_helpers(tree, bindings, keras_classes, plain_decorator)
     for _ in range(_HELPER_DEPTH):
-        helpers = _helpers(tree, bindings, function_of, found) + methods(found)
+        helpers = _helpers(tree, bindings, function_of, found, plain_decorator) + methods(found)
         if not helpers:
             break
         found.extend(helpers)
@@ -75,7 +95,10 @@ def backend_code(
 
 
 def _method_helpers(
-    tree: TreeIndex, bindings: Bindings, classes: Iterable[ast.ClassDef]
+    tree: TreeIndex,
+    bindings: Bindings,
+    classes: Iterable[ast.ClassDef],
+    plain_decorator: Decorator,
 ) -> Callable[[list[ast.AST]], list[ast.AST]]:
     """What finds, given the backend code found so far, the methods of ``classes`` (plain,
     undecorated, not the backend's own nor ``__init__``-like) that the module reads only as
@@ -85,7 +108,7 @@ def _method_helpers(
         for method in cls.body:
             name = method.name if isinstance(method, ast.FunctionDef) else ""
             if name and name not in BACKEND_METHODS and not name.startswith("__"):
-                if not method.decorator_list:
+                if all(plain_decorator(d) for d in method.decorator_list):
                     candidates.setdefault(name, []).append(method)
     reads: dict[str, list[ast.Attribute]] = {}
     if candidates:
@@ -168,7 +191,11 @@ def _functions(function_of: FunctionOf, values: list[ast.expr]) -> Iterable[ast.
 
 
 def _helpers(
-    tree: TreeIndex, bindings: Bindings, function_of: FunctionOf, code: list[ast.AST]
+    tree: TreeIndex,
+    bindings: Bindings,
+    function_of: FunctionOf,
+    code: list[ast.AST],
+    plain_decorator: Decorator,
 ) -> list[ast.AST]:
     """The plain functions called from ``code`` that nothing but ``code`` calls or reads."""
 
@@ -183,18 +210,23 @@ def _helpers(
             function = function_of(call.func)
             if function is None or function in code or function in found:
                 continue
-            if _called_only_from(bindings, function, inside):
+            if _called_only_from(bindings, function, inside, plain_decorator):
                 found.append(function)
     return found
 
 
 def _called_only_from(
-    bindings: Bindings, function: ast.AST, inside: Callable[[ast.AST], bool]
+    bindings: Bindings,
+    function: ast.AST,
+    inside: Callable[[ast.AST], bool],
+    plain_decorator: Decorator,
 ) -> bool:
-    """Whether every read of the plain, undecorated ``function`` calls it from where
-    ``inside`` holds."""
+    """Whether every read of the plain ``function`` (no decorator but those
+    ``plain_decorator`` accepts) calls it from where ``inside`` holds."""
     scope = bindings.scope_of(function)
-    if not isinstance(function, _FUNCTIONS) or function.decorator_list or scope is None:
+    if not isinstance(function, _FUNCTIONS) or scope is None:
+        return False
+    if not all(plain_decorator(d) for d in function.decorator_list):
         return False
     if scope.kind == "class":
         return False  # a method: read through its instances
