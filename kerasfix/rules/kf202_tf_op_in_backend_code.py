@@ -49,7 +49,9 @@ class TfOpInBackendCode(Rule):
     What it does
         Inside what Keras runs on its backend — a `call()`, `build()`, `compute_mask()` or
         `compute_output_shape()` of a layer or model, a custom loss, metric, regularizer or
-        constraint, a function given as `loss=`/`metrics=` or to `Lambda`, and the module's
+        constraint, a function given as `loss=`/`metrics=` (per output too), to `Lambda` or
+        `Activation`, or to a layer as its `activation=`, regularizer or constraint
+        (`Dense(64, activation=swish)`), and the module's
         functions and the class's methods that only such code calls (an attention layer's
         helper, a decoder's `get_causal_attention_mask`) — finds TensorFlow
         functions (`tf.reduce_sum`, `tf.concat`, `tf.nn.relu`, `tf.math.log` …) and Keras 2's

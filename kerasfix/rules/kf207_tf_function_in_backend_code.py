@@ -18,9 +18,9 @@ class TfFunctionInBackendCode(Rule):
     What it does
         Finds TensorFlow's `@tf.function` (or `@tf.function(…)`) on a function Keras runs on
         its backend — a custom loss or metric given to `compile`, a `Lambda`'s function, a
-        layer's or model's `call()`, and the helpers only such code calls (a `dice_loss` that
-        calls a decorated `dice_coef`) — and removes the decorator. Opt-in (backend-neutral
-        Keras, `--extend-select KF2`).
+        layer's activation, a layer's or model's `call()`, and the helpers only such code
+        calls (a `dice_loss` that calls a decorated `dice_coef`) — and removes the decorator.
+        Opt-in (backend-neutral Keras, `--extend-select KF2`).
 
     Why is this bad?
         `tf.function` traces its function into a TensorFlow graph, and its inputs into

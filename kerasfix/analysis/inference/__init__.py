@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from kerasfix import knowledge as kb
 from kerasfix.analysis.inference.across import ProjectModels
-from kerasfix.analysis.inference.backend import backend_code, mask_inputs_given
+from kerasfix.analysis.inference.backend import backend_code, function_sites, mask_inputs_given
 from kerasfix.analysis.inference.bindings import Bindings
 from kerasfix.analysis.inference.built import build_as_writer, built_before
 from kerasfix.analysis.inference.classes import made_by_add_weight, weight_shape_rank
@@ -191,9 +191,9 @@ class ModelInference:
     def backend_code(self) -> list[ast.AST]:
         """What of the module Keras runs on its backend (:mod:`.backend`)."""
         classes = [c for c in self.tree.classes if self.keras3_base(c) is not None]
-        lambdas = [c for c, path in self.keras_calls({"Lambda"}) if path == "layers.Lambda"]
+        calls = self.keras_calls(function_sites(self.tree))
         of = self.function_of
-        return backend_code(self.tree, self.bindings, classes, lambdas, of, self.tf_path)
+        return backend_code(self.tree, self.bindings, classes, calls, of, self.tf_path)
 
     def built_before(self, expr: ast.expr, writer: ast.expr) -> bool:
         """Whether the model ``expr`` holds is certainly built there (it holds its variables):

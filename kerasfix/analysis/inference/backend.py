@@ -4,7 +4,9 @@ The methods Keras calls with the backend's tensors — a Keras class's ``call``,
 ``compute_output_shape``, a loss's or metric's ``__call__``/``update_state``/``result``,
 ``compute_loss`` (not ``train_step``, nor ``__init__``, but the values ``__init__`` gives the
 attributes those methods read) —, the functions (or lambdas) given to
-``compile`` as a loss or metric or to a ``Lambda`` layer, and the module's plain functions that
+``compile`` as a loss or metric (alone, or in a list, tuple or dict per output), to a ``Lambda``
+or ``Activation`` layer, or to a layer as its activation, regularizer or constraint
+(``Dense(64, activation=swish)``), and the module's plain functions that
 only such code calls (``scaled_dot_product_attention(q, k, v)`` from an attention layer's
 ``call()``), and the methods of a Keras class that only its backend code calls, through
 ``self`` (``self.split_heads(x)``, ``self.get_causal_attention_mask(inputs)``), followed
@@ -36,6 +38,11 @@ BACKEND_METHODS = frozenset(
     }
 )
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Keras objects whose first argument is a function they call on the backend
+_FIRST_IS_FUNCTION = frozenset({"layers.Lambda", "layers.Activation"})
+_ACTIVATIONS = frozenset({"activation", "recurrent_activation"})
+# the keywords of `compile` that take functions Keras calls on the backend
+_COMPILED_FUNCTIONS = frozenset({"loss", "metrics", "weighted_metrics"})
 # helpers calling helpers: followed this deep
 _HELPER_DEPTH = 3
 
@@ -59,14 +66,15 @@ def backend_code(
     tree: TreeIndex,
     bindings: Bindings,
     keras_classes: Iterable[ast.ClassDef],
-    lambda_calls: Iterable[ast.Call],
+    keras_calls: Iterable[tuple[ast.Call, str]],
     function_of: FunctionOf,
     tf_path: Callable[[ast.expr], str | None] | None = None,
 ) -> list[ast.AST]:
     """The functions, methods and lambdas of the module that Keras runs on its backend (above):
-    ``keras_classes`` are the module's Keras classes, ``lambda_calls`` its ``Lambda(…)``
-    layers; ``tf_path`` names what an expression stands for below ``tensorflow`` (a helper
-    decorated with ``@tf.function`` alone counts as plain)."""
+    ``keras_classes`` are the module's Keras classes, ``keras_calls`` its calls of Keras API
+    objects (with their paths) among :func:`function_sites`; ``tf_path`` names what an
+    expression stands for below ``tensorflow`` (a helper decorated with ``@tf.function`` alone
+    counts as plain)."""
     plain_decorator: Decorator = (
         _no_decorator if tf_path is None else functools.partial(tf_function_decorator, tf_path)
     )
@@ -77,14 +85,13 @@ def backend_code(
         found.extend(backend)
         found.extend(_state_read_by(bindings, methods, backend))
     for call in tree.calls_by_attr.get("compile", ()):
-        for keyword in call.keywords:
-            if keyword.arg in ("loss", "metrics"):
-                value = keyword.value
-                found.extend(
-                    _functions(function_of, value.elts if isinstance(value, ast.List) else [value])
-                )
-    for call in lambda_calls:
-        found.extend(_functions(function_of, call.args[:1]))
+        given = [k.value for k in call.keywords if k.arg in _COMPILED_FUNCTIONS]
+        found.extend(_functions(function_of, [leaf for v in given for leaf in _leaves(v)]))
+    for call, path in keras_calls:
+        given = [k.value for k in call.keywords if k.arg and _takes_function(k.arg)]
+        if path in _FIRST_IS_FUNCTION:  # `Lambda(fn)`, `Activation(fn)`
+            given += call.args[:1]
+        found.extend(_functions(function_of, given))
     methods = _method_helpers(tree, bindings, keras_classes, plain_decorator)
     for _ in range(_HELPER_DEPTH):
         helpers = _helpers(tree, bindings, function_of, found, plain_decorator) + methods(found)
@@ -178,6 +185,39 @@ def _state_read_by(
         and len(node.targets) == 1
         and self_attribute(node.targets[0]) in read - {None}
     ]
+
+
+def function_sites(tree: TreeIndex) -> set[str]:
+    """The names of the calls that may give Keras a function it runs on its backend: ``Lambda``
+    and ``Activation`` layers, and any call with an ``activation=``, ``*_regularizer=`` or
+    ``*_constraint=`` keyword (for :func:`backend_code`, once their Keras paths are known)."""
+    names = {"Lambda", "Activation"}
+    for calls in (tree.calls_by_name, tree.calls_by_attr):
+        for name, found in calls.items():
+            if name not in names and any(
+                k.arg and _takes_function(k.arg) for call in found for k in call.keywords
+            ):
+                names.add(name)
+    return names
+
+
+def _takes_function(keyword: str) -> bool:
+    """Whether a Keras layer's keyword takes a function it calls while the model runs (an
+    activation, a regularizer, a constraint)."""
+    return keyword in _ACTIVATIONS or keyword.endswith(("_regularizer", "_constraint"))
+
+
+def _leaves(value: ast.expr) -> Iterable[ast.expr]:
+    """What a ``loss=``/``metrics=`` value gives: itself, or the items of its lists, tuples and
+    dicts (one per output: ``{"mask": dice_loss}``), at any depth."""
+    if isinstance(value, (ast.List, ast.Tuple)):
+        for item in value.elts:
+            yield from _leaves(item)
+    elif isinstance(value, ast.Dict):
+        for item in value.values:
+            yield from _leaves(item)
+    else:
+        yield value
 
 
 def _functions(function_of: FunctionOf, values: list[ast.expr]) -> Iterable[ast.AST]:
