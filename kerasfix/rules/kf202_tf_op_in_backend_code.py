@@ -51,7 +51,8 @@ class TfOpInBackendCode(Rule):
         `compute_output_shape()` of a layer or model, a custom loss, metric, regularizer or
         constraint, a function given as `loss=`/`metrics=` (per output too), to `Lambda` or
         `Activation`, or to a layer as its `activation=`, regularizer or constraint
-        (`Dense(64, activation=swish)`), and the module's
+        (`Dense(64, activation=swish)`), a function of Keras's `(y_true, y_pred)` convention
+        (a project's `losses.py`, whose losses another module compiles), and the module's
         functions and the class's methods that only such code calls (an attention layer's
         helper, a decoder's `get_causal_attention_mask`) — finds TensorFlow
         functions (`tf.reduce_sum`, `tf.concat`, `tf.nn.relu`, `tf.math.log` …) and Keras 2's

@@ -6,7 +6,9 @@ The methods Keras calls with the backend's tensors — a Keras class's ``call``,
 attributes those methods read) —, the functions (or lambdas) given to
 ``compile`` as a loss or metric (alone, or in a list, tuple or dict per output), to a ``Lambda``
 or ``Activation`` layer, or to a layer as its activation, regularizer or constraint
-(``Dense(64, activation=swish)``), and the module's plain functions that
+(``Dense(64, activation=swish)``), the module's functions of ``(y_true, y_pred, …)`` (a
+loss or metric by Keras's convention, which another module may give to ``compile``: a
+project's ``losses.py``), and the module's plain functions that
 only such code calls (``scaled_dot_product_attention(q, k, v)`` from an attention layer's
 ``call()``), and the methods of a Keras class that only its backend code calls, through
 ``self`` (``self.split_heads(x)``, ``self.get_causal_attention_mask(inputs)``), followed
@@ -41,6 +43,8 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Keras objects whose first argument is a function they call on the backend
 _FIRST_IS_FUNCTION = frozenset({"layers.Lambda", "layers.Activation"})
 _ACTIVATIONS = frozenset({"activation", "recurrent_activation"})
+# the parameters Keras's losses and metrics are called with
+_LOSS_PARAMETERS = ["y_true", "y_pred"]
 # the keywords of `compile` that take functions Keras calls on the backend
 _COMPILED_FUNCTIONS = frozenset({"loss", "metrics", "weighted_metrics"})
 # helpers calling helpers: followed this deep
@@ -92,6 +96,13 @@ def backend_code(
         if path in _FIRST_IS_FUNCTION:  # `Lambda(fn)`, `Activation(fn)`
             given += call.args[:1]
         found.extend(_functions(function_of, given))
+    # a loss or metric by Keras's convention, given to `compile` by another module
+    found.extend(
+        f
+        for f in tree.module.body
+        if isinstance(f, _FUNCTIONS) and [a.arg for a in f.args.args[:2]] == _LOSS_PARAMETERS
+    )
+    found = list(dict.fromkeys(found))
     methods = _method_helpers(tree, bindings, keras_classes, plain_decorator)
     for _ in range(_HELPER_DEPTH):
         helpers = _helpers(tree, bindings, function_of, found, plain_decorator) + methods(found)
