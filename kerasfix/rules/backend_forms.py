@@ -13,7 +13,9 @@ arguments arranged otherwise, as Keras 2 layers, metrics and losses wrote them:
 * ``K.constant(value)`` is ``keras.ops.convert_to_tensor(value, dtype=keras.config.floatx())``
   (Keras 2 made every constant of the float type, integers too);
 * ``K.reverse(x, axes)`` (TensorFlow's ``tf.reverse``, an axis or a list of them) is
-  ``keras.ops.flip(x, axis=…)``, where the axes are whole numbers written out.
+  ``keras.ops.flip(x, axis=…)``, where the axes are whole numbers written out;
+* ``K.repeat(x, n)`` (``RepeatVector``'s, of a batch of vectors) is
+  ``keras.ops.repeat(keras.ops.expand_dims(x, 1), n, axis=1)``.
 
 The generated correspondence (``kb.api.backend_op``) answers every other call.
 """
@@ -96,6 +98,20 @@ def backend_reverse(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | No
     return "flip", [*edits, ctx.replace(call, f"{spelled}({ctx.code(given['x'])}, axis={axis})")]
 
 
+def backend_repeat(ctx: Context, call: ast.Call) -> tuple[str, list[Edit]] | None:
+    """``K.repeat(x, n)`` (``RepeatVector``'s: a batch of vectors, each ``n`` times) as
+    ``keras.ops.repeat(keras.ops.expand_dims(x, 1), n, axis=1)``."""
+    given = given_arguments(call, ("x", "n"))
+    named = keras_name(ctx, "ops.repeat", call)
+    if given is None or set(given) != {"x", "n"} or named is None or "#" in ctx.code(call):
+        return None
+    spelled, edits = named
+    ops = spelled[: -len("repeat")]
+    x, n = ctx.code(given["x"]), ctx.code(given["n"])
+    text = f"{spelled}({ops}expand_dims({x}, 1), {n}, axis=1)"
+    return "repeat(keras.ops.expand_dims(x, 1), n, axis=1)", [*edits, ctx.replace(call, text)]
+
+
 # Keras 2's backend functions written here (``K.dot(x, self.kernel)``: ``matmul``)
 _BACKEND_FORMS = {
     "dot": backend_dot,
@@ -104,6 +120,7 @@ _BACKEND_FORMS = {
     "batch_flatten": backend_flatten,
     "constant": backend_constant,
     "reverse": backend_reverse,
+    "repeat": backend_repeat,
 }
 
 

@@ -67,7 +67,7 @@ class TfOpInBackendCode(Rule):
         epsilon, `tf.math.squared_difference`, `tf.image.extract_patches`, `tf.nn.conv2d`,
         `tf.nn.max_pool2d`, `tf.nn.depth_to_space`, `tf.pad`, `tf.nn.bias_add`,
         `tf.sequence_mask`, Keras 2's
-        `K.flatten`, `K.reverse` as `flip`).
+        `K.flatten`, `K.reverse` as `flip`, `K.repeat` as `RepeatVector`'s `repeat`).
         The
         correspondence is generated from the installed packages: names, the Keras guide's
         renames, signatures compared argument by argument, and checked on numbers. Also finds
