@@ -3,18 +3,18 @@
 The methods Keras calls with the backend's tensors — a Keras class's ``call``, ``build``,
 ``compute_output_shape``, a loss's or metric's ``__call__``/``update_state``/``result``,
 ``compute_loss`` (not ``train_step``, nor ``__init__``, but the values ``__init__`` gives the
-attributes those methods read) —, the functions (or lambdas) given to
-``compile`` as a loss or metric (alone, or in a list, tuple or dict per output), to a ``Lambda``
-or ``Activation`` layer, or to a layer as its activation, regularizer or constraint
-(``Dense(64, activation=swish)``), the module's functions of ``(y_true, y_pred, …)`` (a
-loss or metric by Keras's convention, which another module may give to ``compile``: a
-project's ``losses.py``), and the module's plain functions that
-only such code calls (``scaled_dot_product_attention(q, k, v)`` from an attention layer's
-``call()``), and the methods of a Keras class that only its backend code calls, through
-``self`` (``self.split_heads(x)``, ``self.get_causal_attention_mask(inputs)``), followed
-through such helpers in turn. A function also called elsewhere is not backend code: what it
-returns there is still TensorFlow's. A helper is plain when it has no decorator but
-``@tf.function`` (``plain_decorator``), which only traces it as it is.
+attributes those methods read) —; the functions (or lambdas) given to ``compile`` as a loss or
+metric (alone, or in a list, tuple or dict per output), to ``load_model`` among its
+``custom_objects``, to a ``Lambda`` or ``Activation`` layer, or to a layer as its activation,
+regularizer or constraint (``Dense(64, activation=swish)``); the module's functions of
+``(y_true, y_pred, …)`` (a loss or metric by Keras's convention, which another module may give
+to ``compile``: a project's ``losses.py``); the module's plain functions that only such code
+calls (``scaled_dot_product_attention(q, k, v)`` from an attention layer's ``call()``), and the
+methods of a Keras class that only its backend code calls, through ``self``
+(``self.split_heads(x)``, ``self.get_causal_attention_mask(inputs)``), followed through such
+helpers in turn. A function also called elsewhere is not backend code: what it returns there
+is still TensorFlow's. A helper is plain when it has no decorator but ``@tf.function``
+(``plain_decorator``), which only traces it as it is.
 """
 
 from __future__ import annotations
@@ -91,6 +91,19 @@ def backend_code(
     for call in tree.calls_by_attr.get("compile", ()):
         given = [k.value for k in call.keywords if k.arg in _COMPILED_FUNCTIONS]
         found.extend(_functions(function_of, [leaf for v in given for leaf in _leaves(v)]))
+    for call in (
+        *tree.calls_by_attr.get("load_model", ()),
+        *tree.calls_by_name.get("load_model", ()),
+    ):
+        # `load_model(path, custom_objects={"dice_coef": dice_coef})`: the model's own losses,
+        # metrics and activations, which Keras runs as it runs the model (not an initializer,
+        # `(shape, dtype)`: it makes the weights once, eagerly, on every backend)
+        given = [k.value for k in call.keywords if k.arg == "custom_objects"]
+        found.extend(
+            f
+            for f in _functions(function_of, [leaf for v in given for leaf in _leaves(v)])
+            if not (isinstance(f, _FUNCTIONS) and f.args.args[:1] and f.args.args[0].arg == "shape")
+        )
     for call, path in keras_calls:
         given = [k.value for k in call.keywords if k.arg and _takes_function(k.arg)]
         if path in _FIRST_IS_FUNCTION:  # `Lambda(fn)`, `Activation(fn)`
