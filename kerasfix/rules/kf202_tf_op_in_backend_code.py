@@ -50,7 +50,8 @@ class TfOpInBackendCode(Rule):
         Inside what Keras runs on its backend — a `call()`, `build()`, `compute_mask()` or
         `compute_output_shape()` of a layer or model, a custom loss, metric, regularizer or
         constraint, a function given as `loss=`/`metrics=` (per output too) or among
-        `load_model`'s `custom_objects` (an initializer there is left alone), to `Lambda` or
+        `load_model`'s `custom_objects` or registered by name (`get_custom_objects()`,
+        `@register_keras_serializable()`; an initializer is left alone), to `Lambda` or
         `Activation`, or to a layer as its `activation=`, regularizer or constraint
         (`Dense(64, activation=swish)`), a function of Keras's `(y_true, y_pred)` convention
         (a project's `losses.py`, whose losses another module compiles), and the module's

@@ -5,8 +5,10 @@ The methods Keras calls with the backend's tensors — a Keras class's ``call``,
 ``compute_loss`` (not ``train_step``, nor ``__init__``, but the values ``__init__`` gives the
 attributes those methods read) —; the functions (or lambdas) given to ``compile`` as a loss or
 metric (alone, or in a list, tuple or dict per output), to ``load_model`` among its
-``custom_objects``, to a ``Lambda`` or ``Activation`` layer, or to a layer as its activation,
-regularizer or constraint (``Dense(64, activation=swish)``); the module's functions of
+``custom_objects`` or to Keras's registry (``get_custom_objects()``,
+``@register_keras_serializable()``), to a ``Lambda`` or ``Activation`` layer, or to a layer as
+its activation, regularizer or constraint (``Dense(64, activation=swish)``); the module's
+functions of
 ``(y_true, y_pred, …)`` (a loss or metric by Keras's convention, which another module may give
 to ``compile``: a project's ``losses.py``); the module's plain functions that only such code
 calls (``scaled_dot_product_attention(q, k, v)`` from an attention layer's ``call()``), and the
@@ -43,6 +45,9 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Keras objects whose first argument is a function they call on the backend
 _FIRST_IS_FUNCTION = frozenset({"layers.Lambda", "layers.Activation"})
 _ACTIVATIONS = frozenset({"activation", "recurrent_activation"})
+# Keras's registry of objects by name, and the decorator that registers one
+_REGISTRY = "get_custom_objects"
+_REGISTER = "register_keras_serializable"
 # the parameters Keras's losses and metrics are called with
 _LOSS_PARAMETERS = ["y_true", "y_pred"]
 # the keywords of `compile` that take functions Keras calls on the backend
@@ -91,29 +96,22 @@ def backend_code(
     for call in tree.calls_by_attr.get("compile", ()):
         given = [k.value for k in call.keywords if k.arg in _COMPILED_FUNCTIONS]
         found.extend(_functions(function_of, [leaf for v in given for leaf in _leaves(v)]))
-    for call in (
-        *tree.calls_by_attr.get("load_model", ()),
-        *tree.calls_by_name.get("load_model", ()),
-    ):
-        # `load_model(path, custom_objects={"dice_coef": dice_coef})`: the model's own losses,
-        # metrics and activations, which Keras runs as it runs the model (not an initializer,
-        # `(shape, dtype)`: it makes the weights once, eagerly, on every backend)
-        given = [k.value for k in call.keywords if k.arg == "custom_objects"]
-        found.extend(
-            f
-            for f in _functions(function_of, [leaf for v in given for leaf in _leaves(v)])
-            if not (isinstance(f, _FUNCTIONS) and f.args.args[:1] and f.args.args[0].arg == "shape")
-        )
+    found.extend(_custom_objects(tree, function_of))
     for call, path in keras_calls:
         given = [k.value for k in call.keywords if k.arg and _takes_function(k.arg)]
         if path in _FIRST_IS_FUNCTION:  # `Lambda(fn)`, `Activation(fn)`
             given += call.args[:1]
         found.extend(_functions(function_of, given))
-    # a loss or metric by Keras's convention, given to `compile` by another module
+    # a loss or metric by Keras's convention, given to `compile` by another module, and what
+    # the module registers with Keras by name (`@register_keras_serializable()`)
     found.extend(
         f
         for f in tree.module.body
-        if isinstance(f, _FUNCTIONS) and [a.arg for a in f.args.args[:2]] == _LOSS_PARAMETERS
+        if isinstance(f, _FUNCTIONS)
+        and (
+            [a.arg for a in f.args.args[:2]] == _LOSS_PARAMETERS
+            or (any(_named(d, _REGISTER) for d in f.decorator_list) and not _initializer(f))
+        )
     )
     found = list(dict.fromkeys(found))
     methods = _method_helpers(tree, bindings, keras_classes, plain_decorator)
@@ -209,6 +207,49 @@ def _state_read_by(
         and len(node.targets) == 1
         and self_attribute(node.targets[0]) in read - {None}
     ]
+
+
+def _custom_objects(tree: TreeIndex, function_of: FunctionOf) -> Iterable[ast.AST]:
+    """The functions the module hands Keras by name: ``load_model(path,
+    custom_objects={"dice_coef": dice_coef})`` and ``get_custom_objects().update({…})`` or
+    ``get_custom_objects()["mish"] = mish`` (a model's own losses, metrics and activations,
+    which Keras runs as it runs the model); not an initializer, ``(shape, dtype)``, which makes
+    the weights once, eagerly, on every backend."""
+    given: list[ast.expr] = []
+    for call in (
+        *tree.calls_by_attr.get("load_model", ()),
+        *tree.calls_by_name.get("load_model", ()),
+    ):
+        given += [k.value for k in call.keywords if k.arg == "custom_objects"]
+    for call in tree.calls_by_attr.get("update", ()):
+        receiver = call.func.value  # type: ignore[attr-defined]
+        if isinstance(receiver, ast.Call) and _named(receiver.func, _REGISTRY):
+            given += call.args[:1]
+    for subscript in tree.subscripts:
+        assignment = tree.parents.get(subscript)
+        if (
+            isinstance(subscript.value, ast.Call)
+            and _named(subscript.value.func, _REGISTRY)
+            and isinstance(assignment, ast.Assign)
+            and subscript in assignment.targets
+        ):
+            given.append(assignment.value)
+    found = _functions(function_of, [leaf for value in given for leaf in _leaves(value)])
+    return [f for f in found if not _initializer(f)]
+
+
+def _initializer(function: ast.AST) -> bool:
+    """Whether ``function`` takes Keras's initializer arguments, ``(shape, dtype=None)``."""
+    return isinstance(function, _FUNCTIONS) and [a.arg for a in function.args.args[:1]] == ["shape"]
+
+
+def _named(expr: ast.expr, name: str) -> bool:
+    """Whether ``expr`` is ``name`` or ``….name``, called or not
+    (``@register_keras_serializable()``)."""
+    target = expr.func if isinstance(expr, ast.Call) else expr
+    return (isinstance(target, ast.Name) and target.id == name) or (
+        isinstance(target, ast.Attribute) and target.attr == name
+    )
 
 
 def function_sites(tree: TreeIndex) -> set[str]:
