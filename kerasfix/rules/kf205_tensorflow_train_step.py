@@ -4,6 +4,7 @@ import ast
 from collections.abc import Iterator
 
 from kerasfix import knowledge as kb
+from kerasfix.analysis.inference import Model
 from kerasfix.diagnostic import Diagnostic
 from kerasfix.rules.base import (
     KERAS,
@@ -25,7 +26,9 @@ class TensorflowTrainStep(Rule):
         Finds a `keras.Model` subclass whose `train_step` (or `test_step`) takes gradients
         with TensorFlow's `tf.GradientTape`, and a training loop of the script's own that takes
         the gradients of a Keras model's weights with it (`tape.gradient(loss,
-        model.trainable_variables)`), and says what Keras 3 offers instead. Report only: there
+        model.trainable_variables)`), and says what Keras 3 offers instead; also gradients
+        taken through a Keras model called in the tape's block (a Grad-CAM heat map, a
+        saliency map, an adversarial input), which stay TensorFlow's. Report only: there
         is no backend-neutral rewrite of a gradient step. Opt-in (backend-neutral Keras,
         `--extend-select KF2`).
 
@@ -87,18 +90,32 @@ class TensorflowTrainStep(Rule):
     def _loops(cls, ctx: Context) -> Iterator[Diagnostic]:
         """``tape.gradient(loss, model.trainable_variables)`` outside a model's own step."""
         for call in ctx.method_calls("gradient"):
-            if len(call.args) < 2 or not _weights_of_a_model(ctx, call.args[1]):
+            if len(call.args) < 2:
                 continue
             tape = call.func.value if isinstance(call.func, ast.Attribute) else None
-            if not _is_tape(ctx, tape) or _in_step(ctx, call):
+            if _in_step(ctx, call):
                 continue
-            yield ctx.diagnostic(
-                cls,
-                call,
-                "a training loop taking a Keras model's gradients with `tf.GradientTape` runs "
-                "only on TensorFlow: train with `model.fit`/`train_on_batch` and the loss given "
-                "to `compile`, or write the loop per backend",
-            )
+            weights = _weights_of_a_model(ctx, call.args[1])
+            if not weights and not _calls_a_model(
+                ctx, _reaching_block(ctx, call, _tape_blocks(ctx, tape))
+            ):
+                continue
+            if weights or _read_as_weights(call.args[1]):
+                if not _tape_blocks(ctx, tape):
+                    continue
+                message = (
+                    "a training loop taking a Keras model's gradients with `tf.GradientTape` runs "
+                    "only on TensorFlow: train with `model.fit`/`train_on_batch` and the loss "
+                    "given to `compile`, or write the loop per backend"
+                )
+            else:
+                message = (
+                    "gradients through a Keras model with `tf.GradientTape` (a Grad-CAM map, a "
+                    "saliency map, an adversarial input) are TensorFlow's: the model's outputs "
+                    "are another backend's arrays on JAX or PyTorch; keep this on TensorFlow, or "
+                    "take them with the backend's own (`jax.grad`)"
+                )
+            yield ctx.diagnostic(cls, call, message)
 
 
 # what a model's weights are read as
@@ -118,21 +135,48 @@ def _weights_of_a_model(ctx: Context, sources: ast.expr) -> bool:
     )
 
 
-def _is_tape(ctx: Context, tape: ast.expr | None) -> bool:
-    """A name bound by ``with tf.GradientTape() as tape``."""
+def _read_as_weights(sources: ast.expr) -> bool:
+    """``layers.trainable_variables`` (of anything): a training step's sources."""
+    items = sources.elts if isinstance(sources, (ast.List, ast.Tuple)) else [sources]
+    return any(isinstance(i, ast.Attribute) and i.attr in _WEIGHTS for i in items)
+
+
+def _tape_blocks(ctx: Context, tape: ast.expr | None) -> list[ast.With]:
+    """The ``with tf.GradientTape() as tape:`` blocks that bind the name ``tape``."""
     if not isinstance(tape, ast.Name):
-        return False
+        return []
+    found = []
     for node in ctx.tree.calls_by_attr.get("GradientTape", ()):
         if not _gradient_tape(ctx, node):
             continue
         holder = ctx.tree.parents.get(node)
+        block = ctx.tree.parents.get(holder) if holder is not None else None
         if (
             isinstance(holder, ast.withitem)
             and isinstance(holder.optional_vars, ast.Name)
             and holder.optional_vars.id == tape.id
+            and isinstance(block, ast.With)
         ):
-            return True
-    return False
+            found.append(block)
+    return found
+
+
+def _reaching_block(ctx: Context, call: ast.Call, blocks: list[ast.With]) -> ast.With | None:
+    """Of the blocks binding the tape, the last one before ``call`` in its scope (the one whose
+    tape it reads, in code that runs top to bottom, as a notebook's cells do)."""
+    scope = ctx.tree.scope_of(call)
+    order = ctx.tree.order
+    before = [b for b in blocks if order[b] < order[call] and ctx.tree.scope_of(b) is scope]
+    return max(before, key=lambda b: order[b]) if before else None
+
+
+def _calls_a_model(ctx: Context, block: ast.With | None) -> bool:
+    """Whether the block calls what is surely a Keras model (``grad_model(image)``)."""
+    return block is not None and any(
+        isinstance(node, ast.Call) and isinstance(ctx.inference.model_of(node.func), Model)
+        for statement in block.body
+        for node in ast.walk(statement)
+    )
 
 
 def _in_step(ctx: Context, node: ast.AST) -> bool:
