@@ -90,19 +90,16 @@ class TensorflowTrainStep(Rule):
     def _loops(cls, ctx: Context) -> Iterator[Diagnostic]:
         """``tape.gradient(loss, model.trainable_variables)`` outside a model's own step."""
         for call in ctx.method_calls("gradient"):
-            if len(call.args) < 2:
+            if len(call.args) < 2 or _in_step(ctx, call):
                 continue
             tape = call.func.value if isinstance(call.func, ast.Attribute) else None
-            if _in_step(ctx, call):
+            blocks = _tape_blocks(ctx, tape)
+            if not blocks:
                 continue
             weights = _weights_of_a_model(ctx, call.args[1])
-            if not weights and not _calls_a_model(
-                ctx, _reaching_block(ctx, call, _tape_blocks(ctx, tape))
-            ):
+            if not weights and not _calls_a_model(ctx, _reaching_block(ctx, call, blocks)):
                 continue
             if weights or _read_as_weights(call.args[1]):
-                if not _tape_blocks(ctx, tape):
-                    continue
                 message = (
                     "a training loop taking a Keras model's gradients with `tf.GradientTape` runs "
                     "only on TensorFlow: train with `model.fit`/`train_on_batch` and the loss "
@@ -122,11 +119,16 @@ class TensorflowTrainStep(Rule):
 _WEIGHTS = frozenset({"trainable_variables", "trainable_weights", "variables", "weights"})
 
 
+def _items(sources: ast.expr) -> list[ast.expr]:
+    """What a gradient's sources join: a list's or tuple's items, a sum's two sides."""
+    if isinstance(sources, ast.BinOp) and isinstance(sources.op, ast.Add):
+        return [sources.left, sources.right]
+    return sources.elts if isinstance(sources, (ast.List, ast.Tuple)) else [sources]
+
+
 def _weights_of_a_model(ctx: Context, sources: ast.expr) -> bool:
     """``model.trainable_variables`` (or a list joining such) of what is surely a Keras model."""
-    items = sources.elts if isinstance(sources, (ast.List, ast.Tuple)) else [sources]
-    if isinstance(sources, ast.BinOp) and isinstance(sources.op, ast.Add):
-        items = [sources.left, sources.right]
+    items = _items(sources)
     return bool(items) and all(
         isinstance(item, ast.Attribute)
         and item.attr in _WEIGHTS

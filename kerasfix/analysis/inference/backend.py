@@ -8,11 +8,10 @@ metric (alone, or in a list, tuple or dict per output), to ``load_model`` among 
 ``custom_objects`` or to Keras's registry (``get_custom_objects()``,
 ``@register_keras_serializable()``), to a ``Lambda`` or ``Activation`` layer, or to a layer as
 its activation, regularizer or constraint (``Dense(64, activation=swish)``); the module's
-functions of
-``(y_true, y_pred, …)`` (a loss or metric by Keras's convention, which another module may give
-to ``compile``: a project's ``losses.py``); the module's plain functions that only such code
-calls (``scaled_dot_product_attention(q, k, v)`` from an attention layer's ``call()``), and the
-methods of a Keras class that only its backend code calls, through ``self``
+functions of ``(y_true, y_pred, …)`` (a loss or metric by Keras's convention, which another
+module may give to ``compile``: a project's ``losses.py``); the module's plain functions that
+only such code calls (``scaled_dot_product_attention(q, k, v)`` from an attention layer's
+``call()``), and the methods of a Keras class that only its backend code calls, through ``self``
 (``self.split_heads(x)``, ``self.get_causal_attention_mask(inputs)``), followed through such
 helpers in turn. A function also called elsewhere is not backend code: what it returns there
 is still TensorFlow's. A helper is plain when it has no decorator but ``@tf.function``
@@ -67,8 +66,7 @@ def tf_function_decorator(tf_path: Callable[[ast.expr], str | None], decorator: 
     """Whether ``decorator`` is TensorFlow's ``@tf.function`` or ``@tf.function(…)``
     (``tf_path`` names what an expression stands for below ``tensorflow``): it traces the
     function it decorates and changes nothing else the function does."""
-    target = decorator.func if isinstance(decorator, ast.Call) else decorator
-    return tf_path(target) == "function"
+    return tf_path(_uncalled(decorator)) == "function"
 
 
 def backend_code(
@@ -95,7 +93,7 @@ def backend_code(
         found.extend(_state_read_by(bindings, methods, backend))
     for call in tree.calls_by_attr.get("compile", ()):
         given = [k.value for k in call.keywords if k.arg in _COMPILED_FUNCTIONS]
-        found.extend(_functions(function_of, [leaf for v in given for leaf in _leaves(v)]))
+        found.extend(_functions(function_of, given))
     found.extend(_custom_objects(tree, function_of))
     for call, path in keras_calls:
         given = [k.value for k in call.keywords if k.arg and _takes_function(k.arg)]
@@ -234,8 +232,7 @@ def _custom_objects(tree: TreeIndex, function_of: FunctionOf) -> Iterable[ast.AS
             and subscript in assignment.targets
         ):
             given.append(assignment.value)
-    found = _functions(function_of, [leaf for value in given for leaf in _leaves(value)])
-    return [f for f in found if not _initializer(f)]
+    return [f for f in _functions(function_of, given) if not _initializer(f)]
 
 
 def _initializer(function: ast.AST) -> bool:
@@ -246,10 +243,15 @@ def _initializer(function: ast.AST) -> bool:
 def _named(expr: ast.expr, name: str) -> bool:
     """Whether ``expr`` is ``name`` or ``….name``, called or not
     (``@register_keras_serializable()``)."""
-    target = expr.func if isinstance(expr, ast.Call) else expr
+    target = _uncalled(expr)
     return (isinstance(target, ast.Name) and target.id == name) or (
         isinstance(target, ast.Attribute) and target.attr == name
     )
+
+
+def _uncalled(expr: ast.expr) -> ast.expr:
+    """A decorator's callee: ``tf.function`` of ``@tf.function(jit_compile=True)``."""
+    return expr.func if isinstance(expr, ast.Call) else expr
 
 
 def function_sites(tree: TreeIndex) -> set[str]:
@@ -286,7 +288,9 @@ def _leaves(value: ast.expr) -> Iterable[ast.expr]:
 
 
 def _functions(function_of: FunctionOf, values: list[ast.expr]) -> Iterable[ast.AST]:
-    for value in values:
+    """The lambdas and the module's functions ``values`` give (their lists, tuples and dicts
+    read through: :func:`_leaves`)."""
+    for value in (leaf for given in values for leaf in _leaves(given)):
         if isinstance(value, ast.Lambda):
             yield value
         else:
